@@ -1,0 +1,94 @@
+import { Category, ChannelEvent, ChannelName } from '@tsunagu/core';
+
+/** Static facts about a channel that the policy reads without importing the adapter. */
+export interface ChannelTraits {
+  /** Delivered to a SIM (so fit for one-time passwords). */
+  simBound: boolean;
+  supportsCancel: boolean;
+  supportsReadReceipts: boolean;
+  /** Sending twice with the same attempt id reaches the person once (RBM messageId, LINE retry key). */
+  idempotentSend: boolean;
+  /** The channel reports delivery; when false, `sent` is as far as it goes and counts as success. */
+  reportsDelivery: boolean;
+  /** Needs a phone number that can receive SMS (mobile), as SMS and RCS do. */
+  needsMobileNumber: boolean;
+}
+
+/** What an adapter may know of a contact. The phone is decrypted in memory only. */
+export interface ContactView {
+  tenantId: string;
+  contactId: string;
+  phoneE164: string;
+  lineUserId?: string | null;
+  /** False once the person unfollowed the LINE account. */
+  lineFollowing?: boolean;
+  optOuts: readonly ChannelName[];
+}
+
+export interface CapabilityResult {
+  reachable: boolean;
+  /** Stable reason code, e.g. `not_rcs_capable`, `no_line_link`, `capability_lookup_failed`. */
+  reason: string;
+  checkedAt: Date;
+  /** How long the caller may cache this answer. 0 = do not cache. */
+  ttlSeconds: number;
+}
+
+/** One attempt to deliver, as the adapter sees it. */
+export interface OutboundAttempt {
+  attemptId: string;
+  messageId: string;
+  tenantId: string;
+  category: Category;
+  to: { phoneE164: string; lineUserId?: string | null };
+  /** The plain text every channel can carry. */
+  text: string;
+  rcs?: Record<string, unknown> | null;
+  line?: readonly Record<string, unknown>[] | null;
+  sender?: string | null;
+  /** Seconds the policy waits before falling back: RBM expiry, SMPP validity. */
+  timeoutSeconds: number;
+  /** International routes are allowed for this message (policy decision). */
+  allowInternational: boolean;
+  /** The provider message id from an earlier submit of this attempt, for cancel. */
+  providerMessageId?: string | null;
+  route?: string | null;
+}
+
+export interface SendResult {
+  providerMessageId: string | null;
+  /** Multipart SMS: the SMSC id of every segment, in order (receipts arrive per part). */
+  partIds?: string[];
+  route?: string;
+  bind?: string;
+  submittedAt: Date;
+  /** The provider confirmed delivery synchronously (rare). */
+  delivered?: boolean;
+  /** Extra machine-readable facts, e.g. `smsc_id_missing`. */
+  note?: string;
+}
+
+export type CancelResult = 'revoked' | 'too_late' | 'unsupported';
+
+export interface InboundRequest {
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received: signatures are computed over these, never over re-serialised JSON. */
+  rawBody: Buffer;
+}
+
+export interface ChannelHealth {
+  up: boolean;
+  detail: Record<string, unknown>;
+}
+
+export interface ChannelAdapterInstance {
+  readonly channel: ChannelName;
+  readonly traits: ChannelTraits;
+  capability(contact: ContactView): Promise<CapabilityResult>;
+  send(attempt: OutboundAttempt): Promise<SendResult>;
+  cancel(attempt: OutboundAttempt): Promise<CancelResult>;
+  /** Verifies the signature first; throws InvalidInboundError when it fails or the body is malformed. */
+  parseInbound(request: InboundRequest): Promise<ChannelEvent[]>;
+  health(): Promise<ChannelHealth>;
+}

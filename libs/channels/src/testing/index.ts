@@ -1,0 +1,2 @@
+export * from './contract-harness';
+export * from './channel-contract';

@@ -1,0 +1,5 @@
+export * from './domain-error';
+export * from './channel-name';
+export * from './states';
+export * from './channel-event';
+export * from './ids';
