@@ -62,8 +62,11 @@ export interface SendResult {
   route?: string;
   bind?: string;
   submittedAt: Date;
-  /** The provider confirmed delivery synchronously (rare). */
-  delivered?: boolean;
+  /**
+   * Whether a delivery report will follow for this attempt. Defaults to `traits.reportsDelivery`;
+   * a LINE push answers false (LINE reports no delivery for push), so `sent` is its success.
+   */
+  awaitsDelivery?: boolean;
   /** Extra machine-readable facts, e.g. `smsc_id_missing`. */
   note?: string;
 }
@@ -82,13 +85,26 @@ export interface ChannelHealth {
   detail: Record<string, unknown>;
 }
 
+/** A reply the adapter sends itself, e.g. RBM's webhook verification handshake. */
+export interface DirectReply {
+  status: number;
+  body: unknown;
+}
+
 export interface ChannelAdapterInstance {
   readonly channel: ChannelName;
   readonly traits: ChannelTraits;
+  /** Path segment of its webhook, `POST /webhooks/<webhookPath>`; defaults to the channel name. */
+  readonly webhookPath?: string;
   capability(contact: ContactView): Promise<CapabilityResult>;
   send(attempt: OutboundAttempt): Promise<SendResult>;
   cancel(attempt: OutboundAttempt): Promise<CancelResult>;
   /** Verifies the signature first; throws InvalidInboundError when it fails or the body is malformed. */
   parseInbound(request: InboundRequest): Promise<ChannelEvent[]>;
+  /**
+   * For a provider handshake (RBM's clientToken/secret verification) the answer to send instead of
+   * parsing events; null for ordinary traffic. Throws InvalidInboundError for a bad handshake.
+   */
+  directReply?(request: InboundRequest): Promise<DirectReply | null>;
   health(): Promise<ChannelHealth>;
 }
