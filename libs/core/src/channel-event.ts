@@ -32,6 +32,8 @@ export interface ChannelEvent {
   /** For failed/expired: a stable reason code, and whether retrying could help. */
   reason?: string;
   permanent?: boolean;
+  /** For inbound traffic: our address it was sent to (SMS short code / long number), to find the tenant. */
+  recipient?: string;
   /** For inbound_message / opt_out / opt_in: who it came from. */
   from?: { phoneE164?: string; lineUserId?: string };
   /** For inbound_message: the text or a short description of non-text content. */
