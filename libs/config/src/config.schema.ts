@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const seconds = z.number().int().positive();
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+export const policyDefaultsSchema = z
+  .object({
+    /** Seconds to wait for delivery on each channel before falling back. */
+    timeouts: z.record(z.string(), seconds).default({ rcs: 60, sms: 600, line: 86400 }),
+    /** What counts as success: delivered (default) or read (channels with read receipts). */
+    successOn: z.enum(['delivered', 'read']).default('delivered'),
+    /** Default channel order per category. OTP is SMS only: LINE is never an OTP channel. */
+    order: z
+      .object({
+        otp: z.array(z.string()).min(1).default(['sms']),
+        transactional: z.array(z.string()).min(1).default(['rcs', 'sms', 'line']),
+        marketing: z.array(z.string()).min(1).default(['rcs', 'sms', 'line']),
+      })
+      .default({ otp: ['sms'], transactional: ['rcs', 'sms', 'line'], marketing: ['rcs', 'sms', 'line'] }),
+    /** Marketing is held (not dropped) during quiet hours, in this time zone. */
+    quietHours: z
+      .object({ start: hhmm.default('21:00'), end: hhmm.default('08:00'), timezone: z.string().default('Asia/Tokyo') })
+      .default({ start: '21:00', end: '08:00', timezone: 'Asia/Tokyo' }),
+    /** Foreign destinations and the international SMS route need an explicit yes. */
+    allowInternational: z.boolean().default(false),
+    maxScheduleDays: z.number().int().positive().max(365).default(30),
+  })
+  .strict();
+
+export type PolicyDefaults = z.infer<typeof policyDefaultsSchema>;
+
+/** Per-tenant overrides from the YAML file, keyed by tenant name. */
+export const tenantFileSchema = z
+  .object({
+    name: z.string().min(1),
+    policy: policyDefaultsSchema.partial().optional(),
+  })
+  .strict();
+
+export const fileSchema = z
+  .object({
+    policy: policyDefaultsSchema.optional(),
+    tenants: z.array(tenantFileSchema).default([]),
+    /** Channel settings: each channel module validates its own block. */
+    channels: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof fileSchema>;
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/tsunagu'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix: lets tests and several installs share one Redis. */
+  TSUNAGU_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('tsunagu'),
+  TSUNAGU_CONFIG: z.string().optional(),
+  TSUNAGU_DATA_KEY: z.string().optional(),
+  TSUNAGU_PUBLIC_URL: z.string().url().optional(),
+  TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
+  TSUNAGU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TSUNAGU_BODY_LIMIT: z.coerce.number().int().positive().default(64 * 1024),
+  TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
+  TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  TSUNAGU_CALLBACK_RETRY_HOURS: z.coerce.number().positive().default(24),
+});

@@ -1,0 +1,4 @@
+export * from './config.schema';
+export * from './tsunagu-config';
+export * from './load-config';
+export * from './config.module';

@@ -1,0 +1,24 @@
+import { PolicyDefaults } from './config.schema';
+
+/** The one validated, typed configuration object. Nothing else reads process.env. */
+export interface TsunaguConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  /** base64 of 32 bytes; a secret: never printed. */
+  dataKey: string;
+  publicUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  http: { bodyLimitBytes: number };
+  callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
+  worker: { concurrency: number; reconcileIntervalMs: number };
+  policy: PolicyDefaults;
+  tenantPolicies: Record<string, Partial<PolicyDefaults>>;
+  channels: Record<string, unknown>;
+}
+
+export const TSUNAGU_CONFIG = Symbol('TSUNAGU_CONFIG');
+
+/** Names of fields whose values are secrets, for printing a config safely. */
+export const SECRET_FIELDS = ['dataKey', 'databaseUrl', 'redisUrl'] as const;

@@ -1,0 +1,4 @@
+export * from './test-database';
+export * from './global-setup';
+export * from './expect-eventually';
+export * from './test-redis';
