@@ -1,0 +1,3 @@
+export * from './plan';
+export * from './quiet-hours';
+export * from './next-step';
