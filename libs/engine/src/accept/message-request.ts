@@ -1,0 +1,24 @@
+import { Category } from '@tsunagu/core';
+
+/** A notification as the CRM posts it (already shape-checked by the API layer). */
+export interface MessageRequest {
+  to: { phone: string; lineUserId?: string };
+  category: Category;
+  text: string;
+  rcs?: Record<string, unknown>;
+  line?: Record<string, unknown>[];
+  channels?: string[];
+  timeouts?: Record<string, number>;
+  successOn?: 'delivered' | 'read';
+  sendAt?: string;
+  expiresAt?: string;
+  sender?: string;
+  callbackUrl?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface AcceptResult {
+  status: number;
+  body: { id: string; status: string };
+  replayed: boolean;
+}

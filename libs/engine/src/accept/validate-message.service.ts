@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ChannelRegistry } from '@tsunagu/channels';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { DomainError } from '@tsunagu/core';
+import { MessagePlan, SenderEntity } from '@tsunagu/database';
+import { planChannels } from '@tsunagu/policy';
+import {
+  assertCallbackUrlAllowed,
+  assertCanReceiveSms,
+  assertNoSensitiveData,
+  assertSendableText,
+  isDomestic,
+  normalizeText,
+  parsePhone,
+} from '@tsunagu/security';
+import { TenantSettings } from '../tenants/tenant-settings.service';
+import { MessageRequest } from './message-request';
+import { parseSchedule } from './schedule';
+
+export interface ValidatedMessage {
+  e164: string;
+  text: string;
+  plan: MessagePlan;
+  sendAt: Date | null;
+  expiresAt: Date | null;
+  sender: string | null;
+  callbackUrl: string | null;
+}
+
+/**
+ * Everything that can refuse a message, in the order a CRM developer would want to hear it,
+ * and all before anything is stored. The body is never echoed in an error.
+ */
+@Injectable()
+export class ValidateMessageService {
+  constructor(
+    private readonly registry: ChannelRegistry,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  async validate(tenant: TenantSettings, req: MessageRequest, now = new Date()): Promise<ValidatedMessage> {
+    const phone = parsePhone(req.to.phone);
+    const text = normalizeText(req.text);
+    assertSendableText(text);
+    assertNoSensitiveData(text);
+
+    const policy = tenant.policy;
+    const plan = planChannels(
+      { category: req.category, channels: req.channels, timeouts: req.timeouts, successOn: req.successOn },
+      policy,
+      this.registry.traits(),
+    );
+    const domestic = isDomestic(phone);
+    if (!domestic && !policy.allowInternational) {
+      throw new DomainError('DESTINATION_NOT_ALLOWED', 'This policy allows only Japanese numbers.', { country: phone.country ?? null });
+    }
+    const traits = this.registry.traits();
+    if (req.category === 'otp' || plan.channels.some((c) => traits[c].needsMobileNumber)) {
+      assertCanReceiveSms(phone);
+    }
+
+    for (const channel of plan.channels) {
+      const check = this.registry.get(channel).checkLength?.(text);
+      if (check && !check.fits) {
+        throw new DomainError('BODY_TOO_LONG', `The text is too long for ${channel}: at most ${check.limit} characters in its encoding.`, {
+          channel,
+          limit: check.limit,
+          units: check.units,
+          segments: check.segments ?? null,
+          encoding: check.encoding ?? null,
+        });
+      }
+    }
+    this.validateContent('rcs', req.rcs);
+    this.validateContent('line', req.line);
+
+    let smsRoute: string | null = null;
+    for (const channel of plan.channels) {
+      const routed = this.registry.get(channel).planRoute?.({
+        tenantId: tenant.id,
+        destinationE164: phone.e164,
+        domestic,
+        category: req.category,
+        allowInternational: policy.allowInternational,
+      });
+      if (routed && channel === 'sms') smsRoute = routed.route;
+    }
+    const sender = req.sender ?? null;
+    if (sender !== null) await this.assertSenderApproved(tenant.id, sender, smsRoute);
+
+    const { sendAt, expiresAt } = parseSchedule(req.sendAt, req.expiresAt, now, policy.maxScheduleDays);
+    const callbackUrl = req.callbackUrl ?? null;
+    if (callbackUrl) await assertCallbackUrlAllowed(callbackUrl, { allowPrivate: this.config.callbacks.allowPrivateUrls });
+
+    return {
+      e164: phone.e164,
+      text,
+      plan: { ...plan, allowInternational: policy.allowInternational, smsRoute },
+      sendAt,
+      expiresAt,
+      sender,
+      callbackUrl,
+    };
+  }
+
+  private validateContent(channel: string, content: unknown): void {
+    if (content === undefined) return;
+    if (!this.registry.has(channel)) {
+      throw new DomainError('UNKNOWN_CHANNEL', `Content for "${channel}" was given, but that channel is not enabled.`, { channel });
+    }
+    const problems = this.registry.get(channel).validateContent?.(content) ?? [];
+    if (problems.length > 0) {
+      throw new DomainError('VALIDATION_FAILED', `The ${channel} content is not valid.`, { channel, problems });
+    }
+  }
+
+  /** Anti-spoofing: a sender must be registered, approved, and approved for the route it will use. */
+  private async assertSenderApproved(tenantId: string, address: string, route: string | null): Promise<void> {
+    const sender = await this.db.getRepository(SenderEntity).findOneBy({ tenantId, address });
+    const approved = sender?.state === 'approved' && (route === null || sender.routes.length === 0 || sender.routes.includes(route));
+    if (!approved) {
+      throw new DomainError('SENDER_NOT_APPROVED', 'This sender is not registered and approved for the route this message would take.', {
+        state: sender?.state ?? 'unregistered',
+        route,
+      });
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { CallbackEntity } from '@tsunagu/database';
+import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { signWebhook } from '@tsunagu/security';
+import { writeOutbox } from '../infra/outbox';
+import { TenantSettingsService } from '../tenants/tenant-settings.service';
+import { guardedPost } from './guarded-post';
+
+/** Retry schedule: quick at first, then settling to 30 minutes, until give_up_at (24 h). */
+export function callbackBackoffMs(tries: number): number {
+  const base = Math.min(5_000 * 2 ** Math.max(0, tries - 1), 30 * 60_000);
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+function retryable(status: number | null): boolean {
+  return status === null || status === 429 || status >= 500;
+}
+
+/**
+ * Delivers one signed status callback (Standard Webhooks: webhook-id, webhook-timestamp,
+ * webhook-signature). Retries 5xx, 429 and network failures; any other 4xx is final.
+ */
+@Injectable()
+export class CallbackSenderService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tenants: TenantSettingsService,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  async deliver(callbackId: string): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
+    const cb = await this.db.getRepository(CallbackEntity).findOneBy({ id: callbackId });
+    if (!cb || cb.status !== 'pending') return 'skipped';
+    const tenant = await this.tenants.get(cb.tenantId);
+    const body = JSON.stringify({ id: cb.id, ...cb.payload });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = { 'webhook-id': cb.id, 'webhook-timestamp': String(timestamp), 'user-agent': 'Tsunagu-Callbacks/1' };
+    if (tenant.callbackSecret) headers['webhook-signature'] = signWebhook({ secret: tenant.callbackSecret, id: cb.id, timestamp, body });
+
+    const result = await guardedPost(cb.url, body, headers, {
+      timeoutMs: this.config.callbacks.timeoutMs,
+      allowPrivate: this.config.callbacks.allowPrivateUrls,
+    });
+    const ok = result.status !== null && result.status >= 200 && result.status < 300;
+    const tries = cb.tries + 1;
+    if (ok) {
+      await this.db.query(`UPDATE callbacks SET status = 'delivered', tries = $2, last_status = $3, delivered_at = now() WHERE id = $1`, [cb.id, tries, result.status]);
+      return 'delivered';
+    }
+    const next = new Date(Date.now() + callbackBackoffMs(tries));
+    if (retryable(result.status) && result.error !== 'address_not_allowed' && next < cb.giveUpAt) {
+      await this.db.transaction(async (m) => {
+        await m.query(`UPDATE callbacks SET tries = $2, last_status = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`, [
+          cb.id, tries, result.status, result.error, next,
+        ]);
+        await writeOutbox(m, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
+      });
+      return 'retry';
+    }
+    await this.db.query(`UPDATE callbacks SET status = 'failed', tries = $2, last_status = $3, last_error = $4 WHERE id = $1`, [cb.id, tries, result.status, result.error]);
+    return 'failed';
+  }
+}

@@ -1,0 +1,193 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ChannelRegistry } from '@tsunagu/channels';
+import { isTerminalMessage, newId } from '@tsunagu/core';
+import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
+import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
+import { ContactService } from '../contacts/contact.service';
+import { StateRecorder } from '../events/state-recorder';
+import { writeOutbox } from '../infra/outbox';
+import { TenantSettingsService } from '../tenants/tenant-settings.service';
+import { AttemptViews } from './attempt-views';
+import { buildFacts } from './message-facts';
+
+type Io = { kind: 'capability'; channel: string } | { kind: 'withdraw'; step: Extract<Step, { kind: 'withdraw' }> } | null;
+
+/** How many policy steps one job may take (capability checks and withdrawals loop back). */
+const MAX_STEPS = 8;
+
+/**
+ * Runs the fallback policy for one message. Called by a job whenever anything happened to the
+ * message; holds the message row lock while deciding so concurrent reports and timers take turns.
+ * Provider I/O (capability, cancel) happens between transactions, never holding the lock.
+ */
+@Injectable()
+export class AdvanceService {
+  private readonly log = new Logger(AdvanceService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ChannelRegistry,
+    private readonly tenants: TenantSettingsService,
+    private readonly contacts: ContactService,
+    private readonly recorder: StateRecorder,
+    private readonly views: AttemptViews,
+  ) {}
+
+  async advance(messageId: string, now: () => Date = () => new Date()): Promise<void> {
+    const overrides: Record<string, CapabilityFacts> = {};
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const io = await this.db.transaction((m) => this.decide(m, messageId, now(), overrides));
+      if (!io) return;
+      if (io.kind === 'capability') await this.checkCapability(messageId, io.channel, overrides);
+      else await this.withdraw(messageId, io.step);
+    }
+    this.log.warn({ messageId }, 'advance took too many steps; it will run again on its next timer');
+  }
+
+  private async decide(m: EntityManager, messageId: string, now: Date, overrides: Record<string, CapabilityFacts>): Promise<Io> {
+    const message = await m.getRepository(MessageEntity).findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
+    if (!message || message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
+    const attempts = await m.getRepository(AttemptEntity).find({ where: { messageId }, order: { seq: 'ASC' } });
+    const contact = await m.getRepository(ContactEntity).findOneByOrFail({ id: message.contactId });
+    const tenant = await this.tenants.get(message.tenantId);
+    const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
+    const step = nextStep(facts, now);
+
+    switch (step.kind) {
+      case 'check_capability':
+        return { kind: 'capability', channel: step.channel };
+      case 'withdraw':
+        return { kind: 'withdraw', step };
+      case 'wait':
+        await this.schedule(m, message, step.until);
+        return null;
+      case 'complete':
+        await this.recorder.message(m, message, step.status, { source: 'engine', channel: step.channel, reason: null });
+        return null;
+      case 'finish':
+        await this.decision(m, message, 'finish', facts, { status: step.status, reason: step.reason, skipped: step.skipped });
+        await this.recorder.message(m, message, step.status, { source: 'engine', reason: step.reason, detail: { skipped: step.skipped } });
+        return null;
+      case 'start_attempt':
+        await this.start(m, message, step, facts, now);
+        return null;
+    }
+  }
+
+  private async start(
+    m: EntityManager,
+    message: MessageEntity,
+    step: Extract<Step, { kind: 'start_attempt' }>,
+    facts: MessageFacts,
+    now: Date,
+  ): Promise<void> {
+    const attemptId = newId();
+    const deadline = new Date(now.getTime() + step.timeoutSeconds * 1000);
+    const route = step.channel === 'sms' ? (message.plan?.smsRoute ?? null) : null;
+    await m.query(
+      `INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, sender, route, timeout_seconds, deadline_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
+      [attemptId, message.tenantId, message.id, step.seq, step.channel, message.sender, route, step.timeoutSeconds, deadline],
+    );
+    await this.decision(m, message, 'channel', facts, { channel: step.channel, seq: step.seq, timeoutSeconds: step.timeoutSeconds, skipped: step.skipped });
+    await this.recorder.event(m, {
+      tenantId: message.tenantId,
+      messageId: message.id,
+      attemptId,
+      source: 'engine',
+      type: 'attempt.status',
+      status: 'pending',
+      detail: { channel: step.channel, skipped: step.skipped },
+    });
+    if (message.status !== 'dispatching') {
+      await this.recorder.message(m, message, 'dispatching', { source: 'engine', channel: null });
+    }
+    await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, deadline]);
+    await writeOutbox(m, [
+      { queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } },
+      { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
+    ]);
+  }
+
+  private async schedule(m: EntityManager, message: MessageEntity, until: Date | null): Promise<void> {
+    if (until === null || message.dueAt?.getTime() === until.getTime()) return;
+    await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, until]);
+    await writeOutbox(m, [
+      { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, until), payload: { messageId: message.id }, availableAt: until },
+    ]);
+  }
+
+  /** Stored with its inputs, so support can see why it went by SMS and not RCS. */
+  private async decision(m: EntityManager, message: MessageEntity, kind: string, f: MessageFacts, outcome: Record<string, unknown>): Promise<void> {
+    const now = Date.now();
+    const capabilities = Object.fromEntries(
+      Object.entries(f.capabilities)
+        .filter(([, c]) => c)
+        .map(([ch, c]) => [ch, { reachable: c!.reachable, reason: c!.reason, ageSeconds: Math.round((now - c!.checkedAt.getTime()) / 1000) }]),
+    );
+    await m.query(`INSERT INTO decisions (id, tenant_id, message_id, kind, inputs, outcome) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      newId(),
+      message.tenantId,
+      message.id,
+      kind,
+      JSON.stringify({ category: f.category, capabilities, optOuts: f.optOuts, plan: f.plan, quietHours: f.quietHours }),
+      JSON.stringify(outcome),
+    ]);
+  }
+
+  /** A lookup failure counts as not reachable for this message, so nothing waits on a broken provider. */
+  private async checkCapability(messageId: string, channel: string, overrides: Record<string, CapabilityFacts>): Promise<void> {
+    const message = await this.db.getRepository(MessageEntity).findOneByOrFail({ id: messageId });
+    const contact = await this.db.getRepository(ContactEntity).findOneByOrFail({ id: message.contactId });
+    let answer: { reachable: boolean; reason: string; checkedAt: Date; ttlSeconds: number };
+    try {
+      answer = await this.registry.get(channel).capability(this.contacts.view(contact));
+    } catch {
+      answer = { reachable: false, reason: 'capability_lookup_failed', checkedAt: new Date(), ttlSeconds: 0 };
+    }
+    overrides[channel] = { reachable: answer.reachable, reason: answer.reason, checkedAt: answer.checkedAt };
+    if (answer.ttlSeconds > 0) {
+      const cached = {
+        reachable: answer.reachable,
+        reason: answer.reason,
+        checkedAt: answer.checkedAt.toISOString(),
+        expiresAt: new Date(answer.checkedAt.getTime() + answer.ttlSeconds * 1000).toISOString(),
+      };
+      await this.db.query(`UPDATE contacts SET capabilities = capabilities || jsonb_build_object($2::text, $3::jsonb), updated_at = now() WHERE id = $1`, [
+        contact.id,
+        channel,
+        JSON.stringify(cached),
+      ]);
+    }
+  }
+
+  /** Falling back first withdraws the previous attempt; `too_late` means it was delivered: no fallback. */
+  private async withdraw(messageId: string, step: Extract<Step, { kind: 'withdraw' }>): Promise<void> {
+    const attempt = await this.db.getRepository(AttemptEntity).findOneByOrFail({ messageId, seq: step.seq });
+    const adapter = this.registry.get(attempt.channel);
+    let result: 'revoked' | 'too_late' | 'unsupported' = 'unsupported';
+    if (adapter.traits.supportsCancel && attempt.status === 'sent') {
+      try {
+        result = await adapter.cancel(await this.views.outbound(attempt));
+      } catch {
+        result = 'unsupported';
+      }
+    }
+    await this.db.transaction(async (m) => {
+      const message = await m.getRepository(MessageEntity).findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
+      const fresh = await m.getRepository(AttemptEntity).findOneByOrFail({ id: attempt.id });
+      if (!message || fresh.status !== attempt.status) return; // a report moved it meanwhile: decide again
+      if (result === 'too_late') {
+        await this.recorder.attempt(m, message, fresh, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
+        return;
+      }
+      // Not revocable (LINE, or still pending/submitting): stop waiting for it. If it arrives
+      // after all, the late report is recorded and the message marked possible_duplicate.
+      const status = result === 'revoked' ? 'revoked' : fresh.status === 'pending' ? 'revoked' : 'expired';
+      await this.recorder.attempt(m, message, fresh, status, { source: 'engine', reason: step.because, detail: { cancel: result } });
+    });
+  }
+}

@@ -1,0 +1,155 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsunagu/channels';
+import { isTerminalMessage, newId } from '@tsunagu/core';
+import { AttemptEntity, MessageEntity } from '@tsunagu/database';
+import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { StateRecorder } from '../events/state-recorder';
+import { ParkedEvents } from '../events/parked-events';
+import { writeOutbox } from '../infra/outbox';
+import { AttemptViews } from './attempt-views';
+
+export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
+
+/** Thrown to the queue so BullMQ retries with backoff; carries the provider's Retry-After. */
+export class RetryLater extends Error {
+  constructor(
+    readonly code: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`retryable: ${code}`);
+    this.name = 'RetryLater';
+  }
+}
+
+async function lockPair(m: EntityManager, attemptId: string): Promise<{ message: MessageEntity; attempt: AttemptEntity } | null> {
+  const attempt = await m.getRepository(AttemptEntity).findOneBy({ id: attemptId });
+  if (!attempt) return null;
+  // Always message first, then attempt: the same order as event ingestion, so no deadlocks.
+  const message = await m.getRepository(MessageEntity).findOne({ where: { id: attempt.messageId }, lock: { mode: 'pessimistic_write' } });
+  const locked = await m.getRepository(AttemptEntity).findOne({ where: { id: attemptId }, lock: { mode: 'pessimistic_write' } });
+  return message && locked ? { message, attempt: locked } : null;
+}
+
+/**
+ * One attempt, one send. The attempt is committed as `submitting` before the provider call;
+ * finding it still `submitting` later means a crash mid-call, and for a channel that cannot
+ * dedupe (SMPP) that is an unknown outcome — never a second SMS.
+ */
+@Injectable()
+export class SendAttemptService {
+  private readonly log = new Logger(SendAttemptService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ChannelRegistry,
+    private readonly recorder: StateRecorder,
+    private readonly views: AttemptViews,
+    private readonly parked: ParkedEvents,
+  ) {}
+
+  async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
+    const claim = await this.db.transaction(async (m) => {
+      const pair = await lockPair(m, attemptId);
+      if (!pair) return null;
+      const { message, attempt } = pair;
+      const adapter = this.registry.get(attempt.channel);
+      if (attempt.status === 'submitting' && !adapter.traits.idempotentSend) {
+        await this.recorder.attempt(m, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
+        await this.wake(m, message.id);
+        return null;
+      }
+      if (attempt.status !== 'pending' && attempt.status !== 'submitting') return null;
+      if (isTerminalMessage(message.status as never) || message.cancelRequested) {
+        await this.recorder.attempt(m, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
+        return null;
+      }
+      if (attempt.status === 'pending') await this.recorder.attempt(m, message, attempt, 'submitting', { source: 'engine' });
+      return { message, attempt };
+    });
+    if (!claim) return 'skipped';
+
+    const adapter = this.registry.get(claim.attempt.channel);
+    let result: SendResult;
+    try {
+      result = await adapter.send(await this.views.outbound(claim.attempt, claim.message));
+    } catch (err) {
+      return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
+    }
+    await this.db.transaction(async (m) => {
+      const pair = await lockPair(m, attemptId);
+      if (!pair) return;
+      const { message, attempt } = pair;
+      const awaitsDelivery = result.awaitsDelivery ?? adapter.traits.reportsDelivery;
+      const deadline = new Date(Date.now() + attempt.timeoutSeconds * 1000);
+      const extra = {
+        provider_message_id: result.providerMessageId,
+        route: result.route ?? attempt.route,
+        bind: result.bind ?? null,
+        awaits_delivery: awaitsDelivery,
+        deadline_at: deadline,
+      };
+      if (attempt.status === 'submitting') {
+        await this.recorder.attempt(m, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
+        await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1 AND status = 'dispatching'`, [message.id, deadline]);
+      } else {
+        // Withdrawn while the provider call was in flight: record what the provider said.
+        await m.query(`UPDATE attempts SET provider_message_id = $2, route = COALESCE($3, route), bind = $4 WHERE id = $1`, [
+          attempt.id,
+          result.providerMessageId,
+          extra.route,
+          extra.bind,
+        ]);
+        await this.recorder.event(m, { tenantId: message.tenantId, messageId: message.id, attemptId: attempt.id, source: 'engine', type: 'attempt.sent_after_withdraw', anomaly: true });
+        await this.recorder.possibleDuplicate(m, message, 'sent_after_withdraw');
+      }
+      const parts = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
+      if (parts.length > 1) {
+        const values = parts.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
+        await m.query(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
+      }
+      await writeOutbox(m, [
+        { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
+        { queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } },
+      ]);
+    });
+    // Receipts that raced ahead of the submit response were parked; apply them now.
+    await this.parked.release(claim.attempt.channel, result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []));
+    return 'sent';
+  }
+
+  private classify(err: unknown, idempotent: boolean): ChannelError {
+    if (isChannelError(err)) return err;
+    // An adapter bug or a socket error we did not classify: safe to retry only when the provider dedupes.
+    this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'adapter threw an unclassified error');
+    return idempotent ? ChannelError.retryable('adapter_error') : ChannelError.unknownOutcome('adapter_error');
+  }
+
+  private async failed(attemptId: string, err: ChannelError, finalTry: boolean): Promise<SendOutcome> {
+    const retry = err.kind === 'retryable' && !finalTry;
+    await this.db.transaction(async (m) => {
+      const pair = await lockPair(m, attemptId);
+      if (!pair || pair.attempt.status !== 'submitting') return;
+      const { message, attempt } = pair;
+      if (retry) {
+        await this.recorder.attempt(m, message, attempt, 'pending', { source: attempt.channel, reason: err.code }, { retries: attempt.retries + 1 });
+        return;
+      }
+      if (err.kind === 'unknown_outcome') {
+        // Never resent: the policy waits out the timeout, then moves on.
+        await this.recorder.attempt(m, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind } });
+        return;
+      }
+      const code = err.kind === 'retryable' ? `${err.code}_retries_exhausted` : err.code;
+      await this.recorder.attempt(m, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
+      await this.wake(m, message.id);
+    });
+    if (retry) throw new RetryLater(err.code, err.retryAfterMs);
+    return err.kind === 'unknown_outcome' ? 'unknown' : 'failed';
+  }
+
+  private async wake(m: EntityManager, messageId: string): Promise<void> {
+    await writeOutbox(m, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(messageId, newId()), payload: { messageId } }]);
+  }
+}

@@ -1,0 +1,51 @@
+import { Global, Module } from '@nestjs/common';
+import { CHANNEL_EVENT_SINK } from '@tsunagu/channels';
+import { AcceptMessageService } from './accept/accept-message.service';
+import { ValidateMessageService } from './accept/validate-message.service';
+import { CallbackSenderService } from './callbacks/callback-sender.service';
+import { CallbackWriter } from './callbacks/callback.writer';
+import { ContactService } from './contacts/contact.service';
+import { AdvanceService } from './dispatch/advance.service';
+import { AttemptViews } from './dispatch/attempt-views';
+import { SendAttemptService } from './dispatch/send-attempt.service';
+import { InboundService } from './events/inbound.service';
+import { IngestEventsService } from './events/ingest-events.service';
+import { ParkedEvents } from './events/parked-events';
+import { StateRecorder } from './events/state-recorder';
+import { cryptoProvider } from './infra/crypto.provider';
+import { JobQueues } from './infra/job-queues.service';
+import { ConversationService } from './queries/conversation.service';
+import { MessageViewService } from './queries/message-view.service';
+import { OutboxRelayService } from './relay/outbox-relay.service';
+import { ReconcilerService } from './relay/reconciler.service';
+import { TenantSettingsService } from './tenants/tenant-settings.service';
+
+const services = [
+  AcceptMessageService,
+  ValidateMessageService,
+  CallbackSenderService,
+  CallbackWriter,
+  ContactService,
+  AdvanceService,
+  AttemptViews,
+  SendAttemptService,
+  InboundService,
+  IngestEventsService,
+  ParkedEvents,
+  StateRecorder,
+  cryptoProvider,
+  JobQueues,
+  ConversationService,
+  MessageViewService,
+  OutboxRelayService,
+  ReconcilerService,
+  TenantSettingsService,
+];
+
+/** The use cases shared by api and worker. Global so channel modules can reach the event sink. */
+@Global()
+@Module({
+  providers: [...services, { provide: CHANNEL_EVENT_SINK, useExisting: IngestEventsService }],
+  exports: [...services, CHANNEL_EVENT_SINK],
+})
+export class EngineModule {}

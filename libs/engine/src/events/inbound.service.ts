@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ChannelEvent, newId } from '@tsunagu/core';
+import { ContactEntity, MessageEntity } from '@tsunagu/database';
+import { parsePhone } from '@tsunagu/security';
+import { CallbackWriter } from '../callbacks/callback.writer';
+import { ContactService } from '../contacts/contact.service';
+import { StateRecorder } from './state-recorder';
+
+/**
+ * What people send us: replies become inbound messages in their conversation, and stop words,
+ * unfollows and follows change what the policy may use.
+ */
+@Injectable()
+export class InboundService {
+  private readonly log = new Logger(InboundService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly contacts: ContactService,
+    private readonly recorder: StateRecorder,
+    private readonly callbacks: CallbackWriter,
+  ) {}
+
+  async handle(event: ChannelEvent): Promise<void> {
+    const tenantId = event.tenantId ?? (await this.tenantOfRecipient(event.recipient));
+    if (!tenantId) {
+      await this.unmatched(event, 'unknown_recipient');
+      return;
+    }
+    await this.db.transaction(async (m) => {
+      const contact = await this.findContact(m, tenantId, event);
+      if (!contact) {
+        await this.unmatched(event, 'unknown_sender', m);
+        return;
+      }
+      const fresh = await this.recorder.event(m, {
+        tenantId,
+        messageId: null,
+        attemptId: null,
+        source: event.channel,
+        type: `inbound.${event.type}`,
+        providerEventId: event.providerEventId,
+        occurredAt: event.occurredAt,
+        detail: { contactId: contact.id, contentType: event.contentType ?? null },
+      });
+      if (!fresh) return;
+      if (event.type === 'opt_out') await this.optOut(m, contact, event.channel);
+      else if (event.type === 'opt_in') await this.optIn(m, contact, event);
+      else await this.message(m, contact, event);
+    });
+  }
+
+  private async findContact(m: EntityManager, tenantId: string, event: ChannelEvent): Promise<ContactEntity | null> {
+    if (event.from?.phoneE164) {
+      let e164: string;
+      try {
+        e164 = parsePhone(event.from.phoneE164).e164;
+      } catch {
+        return null;
+      }
+      const ref = await this.contacts.upsert(m, tenantId, e164);
+      return m.getRepository(ContactEntity).findOneBy({ id: ref.contactId });
+    }
+    if (event.from?.lineUserId) return m.getRepository(ContactEntity).findOneBy({ tenantId, lineUserId: event.from.lineUserId });
+    return null;
+  }
+
+  private async message(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<void> {
+    const conversation: { id: string }[] = await m.query(
+      `UPDATE conversations SET last_activity_at = now() WHERE contact_id = $1 RETURNING id`,
+      [contact.id],
+    );
+    const id = newId();
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, provider_event_id, metadata, created_at)
+       VALUES ($1, $2, $3, $4, 'inbound', $5, 'received', $6, $7, $8, $9)
+       ON CONFLICT (channel, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING RETURNING 1`,
+      [id, contact.tenantId, contact.id, conversation[0].id, event.channel, event.text ?? null, event.providerEventId,
+        JSON.stringify({ contentType: event.contentType ?? 'text' }), event.occurredAt],
+    );
+    if (inserted.length === 0) return;
+    const message = await m.getRepository(MessageEntity).findOneByOrFail({ id });
+    await this.callbacks.write(m, message, { type: 'message.inbound', status: 'received', channel: event.channel, contactId: contact.id, text: event.text ?? null });
+  }
+
+  private async optOut(m: EntityManager, contact: ContactEntity, channel: string): Promise<void> {
+    await m.query(
+      `UPDATE contacts SET opt_outs = CASE WHEN $2 = ANY(opt_outs) THEN opt_outs ELSE array_append(opt_outs, $2) END,
+         line_following = CASE WHEN $2 = 'line' THEN false ELSE line_following END, updated_at = now() WHERE id = $1`,
+      [contact.id, channel],
+    );
+  }
+
+  private async optIn(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<void> {
+    await m.query(
+      `UPDATE contacts SET opt_outs = array_remove(opt_outs, $2),
+         line_following = CASE WHEN $2 = 'line' THEN true ELSE line_following END,
+         line_user_id = CASE WHEN $2 = 'line' THEN COALESCE($3, line_user_id) ELSE line_user_id END, updated_at = now()
+       WHERE id = $1`,
+      [contact.id, event.channel, event.from?.lineUserId ?? null],
+    );
+  }
+
+  private async tenantOfRecipient(recipient: string | undefined): Promise<string | null> {
+    if (!recipient) return null;
+    const rows: { tenant_id: string }[] = await this.db.query(
+      `SELECT tenant_id FROM senders WHERE address = $1 AND state <> 'requested' ORDER BY updated_at DESC LIMIT 1`,
+      [recipient],
+    );
+    return rows[0]?.tenant_id ?? null;
+  }
+
+  /** Kept for operators (no body, no number), so an unroutable reply is visible, not lost silently. */
+  private async unmatched(event: ChannelEvent, reason: string, m?: EntityManager): Promise<void> {
+    this.log.warn({ channel: event.channel, type: event.type, reason }, 'inbound event matched no tenant or contact');
+    await (m ?? this.db).query(`INSERT INTO unparsed_inbound (id, channel, reason, detail) VALUES ($1, $2, $3, $4)`, [
+      newId(),
+      event.channel,
+      reason,
+      JSON.stringify({ type: event.type, providerEventId: event.providerEventId, account: event.account ?? null }),
+    ]);
+  }
+}

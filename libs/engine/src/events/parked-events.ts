@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ChannelEvent, newId } from '@tsunagu/core';
+
+/** How long a receipt waits for its submit response before it is dropped as an orphan. */
+export const PARK_TTL_MS = 10 * 60_000;
+
+type Replay = (events: ChannelEvent[]) => Promise<void>;
+
+/**
+ * A receipt can beat its submit_sm_resp (the SMSC answers on another connection, or the resp is
+ * slow): it is parked in PostgreSQL, not dropped, and applied when the provider id becomes known.
+ */
+@Injectable()
+export class ParkedEvents {
+  private replay: Replay | null = null;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Set by the ingestion service (it depends on this class, so it registers itself). */
+  bind(replay: Replay): void {
+    this.replay = replay;
+  }
+
+  async park(event: ChannelEvent): Promise<void> {
+    await this.db.query(
+      `INSERT INTO parked_events (id, channel, provider_message_id, event, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [newId(), event.channel, event.providerMessageId, JSON.stringify(event), new Date(Date.now() + PARK_TTL_MS)],
+    );
+  }
+
+  async release(channel: string, providerMessageIds: string[]): Promise<number> {
+    if (providerMessageIds.length === 0 || !this.replay) return 0;
+    const rows: { event: ChannelEvent & { occurredAt: string } }[] = await this.db.query(
+      `DELETE FROM parked_events WHERE channel = $1 AND provider_message_id = ANY($2) RETURNING event`,
+      [channel, providerMessageIds],
+    );
+    if (rows.length === 0) return 0;
+    await this.replay(rows.map((r) => ({ ...r.event, occurredAt: new Date(r.event.occurredAt) })));
+    return rows.length;
+  }
+
+  /** Orphans past their TTL: counted for operators, then removed. */
+  async expire(): Promise<number> {
+    const rows: unknown[] = await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING 1`);
+    return rows.length;
+  }
+}

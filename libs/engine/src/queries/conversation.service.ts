@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { DomainError } from '@tsunagu/core';
+import { AttemptEntity, ContactEntity, EventEntity, MessageEntity } from '@tsunagu/database';
+import { maskPhone } from '@tsunagu/security';
+import { ContactService } from '../contacts/contact.service';
+import { assertId, attemptView } from './message-view.service';
+
+export interface Page {
+  limit: number;
+  /** Opaque cursor: the last item of the previous page. */
+  before?: string;
+}
+
+function encodeCursor(m: MessageEntity): string {
+  return Buffer.from(`${m.createdAt.toISOString()}|${m.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at);
+  if (!id || Number.isNaN(date.getTime())) throw new DomainError('INVALID_REQUEST', 'The page cursor is not valid.');
+  return { at: date, id };
+}
+
+/** One timeline per contact across every channel, both directions, newest first. */
+@Injectable()
+export class ConversationService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly contacts: ContactService,
+  ) {}
+
+  async timeline(tenantId: string, contactId: string, page: Page) {
+    assertId(contactId);
+    const contact = await this.db.getRepository(ContactEntity).findOneBy({ id: contactId, tenantId });
+    if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
+    const limit = Math.min(Math.max(page.limit, 1), 100);
+    const qb = this.db
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.tenant_id = :tenantId AND m.contact_id = :contactId', { tenantId, contactId })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(limit + 1);
+    if (page.before) {
+      const c = decodeCursor(page.before);
+      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.at, id: c.id });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, limit);
+    const ids = items.map((m) => m.id);
+    const [attempts, events] = ids.length
+      ? await Promise.all([
+          this.db.getRepository(AttemptEntity).find({ where: { messageId: In(ids) }, order: { seq: 'ASC' } }),
+          this.db.getRepository(EventEntity).find({ where: { messageId: In(ids) }, order: { createdAt: 'ASC' } }),
+        ])
+      : [[], []];
+    return {
+      contact: {
+        id: contact.id,
+        phone: maskPhone(this.contacts.phoneOf(contact)),
+        lineLinked: contact.lineUserId !== null,
+        lineFollowing: contact.lineFollowing,
+        optOuts: contact.optOuts,
+      },
+      items: items.map((m) => ({
+        id: m.id,
+        direction: m.direction,
+        channel: m.channel,
+        category: m.category,
+        status: m.status,
+        reason: m.reason,
+        possibleDuplicate: m.possibleDuplicate,
+        text: m.textRedacted ? null : m.text,
+        textRedacted: m.textRedacted,
+        createdAt: m.createdAt.toISOString(),
+        attempts: attempts.filter((a) => a.messageId === m.id).map(attemptView),
+        events: events
+          .filter((e) => e.messageId === m.id)
+          .map((e) => ({ type: e.type, source: e.source, status: e.status, reason: e.reason, occurredAt: e.occurredAt.toISOString() })),
+      })),
+      nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null,
+    };
+  }
+}

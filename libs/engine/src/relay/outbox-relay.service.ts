@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { JobsOptions } from 'bullmq';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { SEND_JOB_OPTIONS } from '@tsunagu/jobs';
+import { JobQueues } from '../infra/job-queues.service';
+
+const BATCH = 500;
+const POLL_MS = 1000;
+
+interface OutboxRow {
+  id: string;
+  queue: string;
+  name: string;
+  job_id: string;
+  payload: Record<string, unknown>;
+  available_at: Date;
+}
+
+/**
+ * Moves committed outbox rows to BullMQ. Rows are deleted in the same transaction that
+ * published them, so a crash between the two republishes (deduped by job id) rather than loses.
+ * LISTEN/NOTIFY wakes it immediately; the poll is the fallback when a notification is missed.
+ */
+@Injectable()
+export class OutboxRelayService implements OnModuleDestroy {
+  private readonly log = new Logger(OutboxRelayService.name);
+  private listener: Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queues: JobQueues,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listen();
+    this.timer = setInterval(() => void this.kick(), POLL_MS);
+    void this.kick();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      this.listener = null;
+      // Reconnect after PostgreSQL restarts; the poll keeps work moving meanwhile.
+      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    });
+    try {
+      await client.connect();
+      client.on('notification', () => void this.kick());
+      await client.query('LISTEN tsunagu_outbox');
+      this.listener = client;
+    } catch {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+    }
+  }
+
+  /** Coalesces wake-ups: one drain at a time, and one more if woken during it. */
+  async kick(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        while ((await this.drainOnce()) === BATCH) {
+          /* keep going while full batches come back */
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'outbox relay could not publish; will retry');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  async drainOnce(): Promise<number> {
+    return this.db.transaction(async (m) => {
+      const rows: OutboxRow[] = await m.query(
+        `SELECT id, queue, name, job_id, payload, available_at FROM outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      );
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<string, OutboxRow[]>();
+      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      const now = Date.now();
+      await Promise.all(
+        [...byQueue].map(([queue, list]) =>
+          this.queues.get(queue).addBulk(
+            list.map((row) => ({
+              name: row.name,
+              data: row.payload,
+              opts: {
+                ...(queue.startsWith('send-') ? SEND_JOB_OPTIONS : {}),
+                jobId: row.job_id,
+                delay: Math.max(0, new Date(row.available_at).getTime() - now),
+              } as JobsOptions,
+            })),
+          ),
+        ),
+      );
+      await m.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    const listener = this.listener;
+    this.listener = null;
+    if (listener) {
+      listener.removeAllListeners('end');
+      await listener.end().catch(() => undefined);
+    }
+  }
+}

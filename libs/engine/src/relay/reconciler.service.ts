@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { QUEUES, SEND_JOB_OPTIONS, jobIds } from '@tsunagu/jobs';
+import { ParkedEvents } from '../events/parked-events';
+import { JobQueues } from '../infra/job-queues.service';
+
+/** Work that should have run this long ago is re-created (deduped by job id if it still exists). */
+const GRACE = `interval '3 seconds'`;
+const LIMIT = 1000;
+
+/**
+ * PostgreSQL is the truth; Redis only holds work in motion. This puts back any job or timer Redis
+ * lost (a restart without persistence, FLUSHALL, an eviction): due messages, pending sends,
+ * pending callbacks. Every processor re-reads its row, so a re-created job that was not lost
+ * after all does nothing twice.
+ */
+@Injectable()
+export class ReconcilerService implements OnModuleDestroy {
+  private readonly log = new Logger(ReconcilerService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly queues: JobQueues,
+    private readonly parked: ParkedEvents,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce().catch((err) => this.log.warn({ err: (err as Error).message }, 'reconcile failed')), this.config.worker.reconcileIntervalMs);
+  }
+
+  async runOnce(): Promise<{ advance: number; send: number; callback: number }> {
+    if (this.running) return { advance: 0, send: 0, callback: 0 };
+    this.running = true;
+    try {
+      const due: { id: string; due_at: Date }[] = await this.db.query(
+        `SELECT id, due_at FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at < now() - ${GRACE} ORDER BY due_at LIMIT ${LIMIT}`,
+      );
+      if (due.length) {
+        await this.queues.get(QUEUES.advance).addBulk(
+          due.map((r) => ({ name: 'advance', data: { messageId: r.id }, opts: { jobId: jobIds.advance(r.id, new Date(r.due_at)) } })),
+        );
+      }
+      const sends: { id: string; channel: string }[] = await this.db.query(
+        `SELECT id, channel FROM attempts WHERE status IN ('pending', 'submitting') AND updated_at < now() - interval '30 seconds' LIMIT ${LIMIT}`,
+      );
+      for (const s of sends) {
+        await this.queues.add(QUEUES.send(s.channel), 'send', { attemptId: s.id }, { ...SEND_JOB_OPTIONS, jobId: jobIds.send(s.id) });
+      }
+      const callbacks: { id: string; tries: number }[] = await this.db.query(
+        `SELECT id, tries FROM callbacks WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds' LIMIT ${LIMIT}`,
+      );
+      if (callbacks.length) {
+        await this.queues.get(QUEUES.callback).addBulk(
+          callbacks.map((c) => ({ name: 'callback', data: { callbackId: c.id }, opts: { jobId: jobIds.callback(c.id, c.tries) } })),
+        );
+      }
+      await this.parked.expire();
+      return { advance: due.length, send: sends.length, callback: callbacks.length };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
