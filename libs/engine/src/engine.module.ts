@@ -19,6 +19,7 @@ import { MessageViewService } from './queries/message-view.service';
 import { OutboxRelayService } from './relay/outbox-relay.service';
 import { ReconcilerService } from './relay/reconciler.service';
 import { TenantSettingsService } from './tenants/tenant-settings.service';
+import { TenantAdminService } from './tenants/tenant-admin.service';
 
 const services = [
   AcceptMessageService,
@@ -40,6 +41,7 @@ const services = [
   OutboxRelayService,
   ReconcilerService,
   TenantSettingsService,
+  TenantAdminService,
 ];
 
 /** The use cases shared by api and worker. Global so channel modules can reach the event sink. */

@@ -14,3 +14,5 @@ export * from './queries/message-view.service';
 export * from './relay/outbox-relay.service';
 export * from './relay/reconciler.service';
 export * from './tenants/tenant-settings.service';
+export * from './tenants/tenant-admin.service';
+export * from './events/parked-events';

@@ -2,3 +2,4 @@ export * from './test-database';
 export * from './global-setup';
 export * from './expect-eventually';
 export * from './test-redis';
+export * from './scripted-channel';

@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ChannelsModule } from '@tsunagu/channels';
+import { ConfigModule, TsunaguConfig } from '@tsunagu/config';
+import { DatabaseModule } from '@tsunagu/database';
+import { EngineModule } from '@tsunagu/engine';
+import { channelModules } from '@tsunagu/platform';
+import { ContactsController } from './contacts/contacts.controller';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
+import { ApiKeyGuard } from './http/api-key.guard';
+import { MessagesController } from './messages/messages.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
+
+/** HTTP only: controllers validate and call one engine service each. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: TsunaguConfig, extra: DynamicModule[] = []): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ChannelsModule,
+        EngineModule,
+        TerminusModule.forRoot({ logger: false }),
+        ...channelModules(config, extra),
+      ],
+      controllers: [MessagesController, ContactsController, WebhooksController, HealthController, MetricsController],
+      providers: [ApiKeyGuard],
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { TsunaguConfig } from '@tsunagu/config';
+import { PinoNestLogger, createLogger } from '@tsunagu/platform';
+import { ApiModule } from './api.module';
+import { correlationId } from './http/correlation-id.middleware';
+import { ErrorFilter } from './http/error.filter';
+import { jsonBody } from './http/json-body.middleware';
+
+/** Webhooks may batch many events; still bounded, and refused before any signature work. */
+const WEBHOOK_LIMIT_BYTES = 1024 * 1024;
+
+export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[] = []): Promise<INestApplication> {
+  const logger = createLogger(config.logLevel, 'api');
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, extra), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+  });
+  app.disable('x-powered-by');
+  app.use(correlationId);
+  // Raw bytes first: signatures are verified over exactly what was received, and the size limit
+  // answers 413 before anything is parsed.
+  app.use('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_LIMIT_BYTES }));
+  app.use('/v1', express.raw({ type: () => true, limit: config.http.bodyLimitBytes }), jsonBody);
+  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false, stopAtFirstError: false }));
+  app.enableShutdownHooks();
+
+  const doc = new DocumentBuilder()
+    .setTitle('Tsunagu')
+    .setDescription('Channel-fallback messaging: RCS, then SMS over domestic direct routes, then LINE.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}

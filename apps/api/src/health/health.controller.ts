@@ -1,0 +1,64 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ChannelRegistry } from '@tsunagu/channels';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { JobQueues } from '@tsunagu/engine';
+import { QUEUES } from '@tsunagu/jobs';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly registry: ChannelRegistry,
+    private readonly queues: JobQueues,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  private async redis() {
+    const indicator = this.indicators.check('redis');
+    try {
+      const client = (await this.queues.get(QUEUES.advance).client) as unknown as { ping(): Promise<string> };
+      const pong = await Promise.race([client.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000))]);
+      return indicator.up({ pong });
+    } catch (err) {
+      return indicator.down({ error: (err as Error).message });
+    }
+  }
+
+  private async channels() {
+    const detail: Record<string, unknown> = {};
+    let up = true;
+    for (const name of this.registry.names()) {
+      const h = await this.registry.get(name).health().catch((err: Error) => ({ up: false, detail: { error: err.message } }));
+      detail[name] = h;
+      up &&= h.up;
+    }
+    const indicator = this.indicators.check('channels');
+    // A channel being down degrades delivery (the policy falls back) but the API still accepts work.
+    return up ? indicator.up(detail) : indicator.up({ ...detail, degraded: true });
+  }
+
+  /** Everything: PostgreSQL, Redis and each channel's own health (SMPP binds, RBM, LINE). */
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.db.pingCheck('postgres', { timeout: 1000 }), () => this.redis(), () => this.channels()]);
+  }
+
+  /** Ready to take traffic: its dependencies answer. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.db.pingCheck('postgres', { timeout: 1000 }), () => this.redis()]);
+  }
+
+  /** The process is alive, whatever its dependencies do. */
+  @Get('live')
+  live() {
+    return { status: 'ok', port: this.config.port };
+  }
+}

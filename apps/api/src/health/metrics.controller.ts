@@ -1,0 +1,65 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { JobQueues } from '@tsunagu/engine';
+import { QUEUES } from '@tsunagu/jobs';
+
+/** Prometheus metrics: process defaults, queue depths, and message and attempt states from PostgreSQL. */
+@Controller('metrics')
+export class MetricsController {
+  private readonly registry = new Registry();
+
+  constructor(
+    queues: JobQueues,
+    @InjectDataSource() db: DataSource,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tsunagu_' });
+    new Gauge({
+      name: 'tsunagu_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const name of [QUEUES.advance, QUEUES.callback, ...queues.all().map((q) => q.name).filter((n) => n.startsWith('send-'))]) {
+          const counts = await queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}) as Record<string, number>);
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_messages_open',
+      help: 'Outbound messages not yet final, by status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const rows: { status: string; n: string }[] = await db
+          .query(`SELECT status, count(*) AS n FROM messages WHERE status IN ('accepted', 'dispatching') GROUP BY status`)
+          .catch(() => []);
+        this.reset();
+        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_attempts_last_24h',
+      help: 'Attempts created in the last 24 hours, by channel and status',
+      labelNames: ['channel', 'status'],
+      registers: [this.registry],
+      async collect() {
+        const rows: { channel: string; status: string; n: string }[] = await db
+          .query(`SELECT channel, status, count(*) AS n FROM attempts WHERE created_at > now() - interval '24 hours' GROUP BY channel, status`)
+          .catch(() => []);
+        this.reset();
+        for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
+      },
+    });
+  }
+
+  @Get()
+  @ApiExcludeEndpoint()
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,59 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Request } from 'express';
+import { DataSource } from 'typeorm';
+import { DomainError } from '@tsunagu/core';
+import { ApiKeyEntity } from '@tsunagu/database';
+import { parseApiKey, safeEqual } from '@tsunagu/security';
+
+export const SCOPES_KEY = 'tsunagu:scopes';
+export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
+
+export interface AuthedRequest extends Request {
+  tenantId: string;
+  apiKeyId: string;
+}
+
+const QUERY_KEY_NAMES = ['api_key', 'apikey', 'key', 'token', 'access_token', 'authorization'];
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Bearer API keys: looked up by their public id, compared by hash in constant time, refused
+ * when revoked or lacking the route's scope. Keys in a URL end up in proxy logs: refused outright.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    if (Object.keys(req.query ?? {}).some((k) => QUERY_KEY_NAMES.includes(k.toLowerCase()))) {
+      throw new DomainError('UNAUTHENTICATED', 'API keys are not accepted in the query string; send Authorization: Bearer <key>.');
+    }
+    const header = req.headers.authorization;
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    const parsed = token ? parseApiKey(token) : null;
+    if (!parsed) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as Authorization: Bearer <key>.');
+    const key = await this.db.getRepository(ApiKeyEntity).findOneBy({ id: parsed.id });
+    if (!key || key.revokedAt || !safeEqual(key.secretHash, parsed.hash)) {
+      throw new DomainError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
+    }
+    const needed = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+    const missing = needed.filter((s) => !key.scopes.includes(s));
+    if (missing.length) throw new DomainError('INSUFFICIENT_SCOPE', `This API key lacks the scope: ${missing.join(', ')}.`, { missing });
+    req.tenantId = key.tenantId;
+    req.apiKeyId = key.id;
+    const last = this.touched.get(key.id) ?? 0;
+    if (Date.now() - last > TOUCH_EVERY_MS) {
+      this.touched.set(key.id, Date.now());
+      void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [key.id]).catch(() => undefined);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,13 @@
+import { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TsunaguConfig } from '@tsunagu/config';
+import { PinoNestLogger, createLogger } from '@tsunagu/platform';
+import { WorkerModule } from './worker.module';
+
+export async function createWorkerApp(config: TsunaguConfig, extra: DynamicModule[] = []): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, extra), {
+    logger: new PinoNestLogger(createLogger(config.logLevel, 'worker')),
+  });
+  app.enableShutdownHooks();
+  return app;
+}

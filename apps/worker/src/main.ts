@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { loadConfig } from '@tsunagu/config';
+import { registerBuiltinChannels } from '@tsunagu/platform';
+import { createWorkerApp } from './create-worker-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  registerBuiltinChannels();
+  await createWorkerApp(config);
+}
+
+main().catch((err: Error) => {
+  console.error(`tsunagu worker failed to start: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job } from 'bullmq';
+import { AdvanceService } from '@tsunagu/engine';
+import { AdvanceJob, QUEUES } from '@tsunagu/jobs';
+
+@Processor(QUEUES.advance)
+export class AdvanceProcessor extends WorkerHost {
+  constructor(private readonly advance: AdvanceService) {
+    super();
+  }
+
+  async process(job: Job<AdvanceJob>): Promise<void> {
+    await this.advance.advance(job.data.messageId);
+  }
+}

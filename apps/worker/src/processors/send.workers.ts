@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { ChannelRegistry } from '@tsunagu/channels';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { SendAttemptService, redisOptions } from '@tsunagu/engine';
+import { QUEUES, SendJob, providerBackoff } from '@tsunagu/jobs';
+
+/**
+ * One BullMQ worker per channel's send queue. Channels come from the registry at boot, so these
+ * are created here rather than declared with @Processor (whose queue names are fixed at compile time).
+ */
+@Injectable()
+export class SendWorkers implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger(SendWorkers.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly send: SendAttemptService,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const channel of this.registry.names()) {
+      const worker = new Worker<SendJob>(
+        QUEUES.send(channel),
+        (job: Job<SendJob>) => this.send.send(job.data.attemptId, { finalTry: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
+        {
+          connection: redisOptions(this.config.redisUrl),
+          prefix: this.config.redisPrefix,
+          concurrency: this.config.worker.concurrency,
+          settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => providerBackoff(attemptsMade, err) },
+        },
+      );
+      worker.on('error', (err) => this.log.warn({ channel, err: err.message }, 'send worker error'));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Graceful: stop taking jobs, let the ones in hand finish, then close. */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+  }
+}

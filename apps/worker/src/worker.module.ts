@@ -1,0 +1,46 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ChannelsModule } from '@tsunagu/channels';
+import { ConfigModule, TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { DatabaseModule } from '@tsunagu/database';
+import { EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
+import { QUEUES } from '@tsunagu/jobs';
+import { channelModules } from '@tsunagu/platform';
+import { AdvanceProcessor } from './processors/advance.processor';
+import { CallbackProcessor } from './processors/callback.processor';
+import { SendWorkers } from './processors/send.workers';
+
+/** BullMQ processors only; each a thin shell over an engine service. */
+@Module({})
+export class WorkerModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly relay: OutboxRelayService,
+    private readonly reconciler: ReconcilerService,
+    private readonly advance: AdvanceProcessor,
+    private readonly callbacks: CallbackProcessor,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+  ) {}
+
+  static forRoot(config: TsunaguConfig, extra: DynamicModule[] = []): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ChannelsModule,
+        EngineModule,
+        BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.redisPrefix }),
+        BullModule.registerQueue({ name: QUEUES.advance }, { name: QUEUES.callback }),
+        ...channelModules(config, extra),
+      ],
+      providers: [AdvanceProcessor, CallbackProcessor, SendWorkers],
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.advance.worker.concurrency = this.config.worker.concurrency;
+    this.callbacks.worker.concurrency = this.config.worker.concurrency;
+    await this.relay.start();
+    this.reconciler.start();
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError, newId } from '@tsunagu/core';
+import { PhoneCipher, generateApiKey, generateWebhookSecret } from '@tsunagu/security';
+
+export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
+
+/** Tenants and their API keys: used by the CLI and by tests; keys are shown once and stored hashed. */
+@Injectable()
+export class TenantAdminService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly cipher: PhoneCipher,
+  ) {}
+
+  async createTenant(name: string, callbackUrl: string | null = null): Promise<{ id: string; callbackSecret: string }> {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new DomainError('INVALID_REQUEST', 'A tenant name is 1–64 letters, digits, dots, dashes or underscores.');
+    const id = newId();
+    const callbackSecret = generateWebhookSecret();
+    await this.db.query(`INSERT INTO tenants (id, name, callback_url, callback_secret_enc) VALUES ($1, $2, $3, $4)`, [
+      id,
+      name,
+      callbackUrl,
+      this.cipher.encryptSecret(callbackSecret),
+    ]);
+    return { id, callbackSecret };
+  }
+
+  async setCallbackUrl(tenantId: string, url: string | null): Promise<void> {
+    await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
+  }
+
+  async createApiKey(tenantId: string, scopes: string[], name = ''): Promise<{ id: string; token: string }> {
+    const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+    if (bad.length || scopes.length === 0) throw new DomainError('INVALID_REQUEST', `Scopes are ${API_SCOPES.join(', ')}; got ${scopes.join(', ') || 'none'}.`);
+    const exists: unknown[] = await this.db.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
+    if (exists.length === 0) throw new DomainError('NOT_FOUND', 'No tenant with this id.');
+    const key = generateApiKey();
+    await this.db.query(`INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)`, [key.id, tenantId, name, key.hash, scopes]);
+    return { id: key.id, token: key.token };
+  }
+
+  async revokeApiKey(keyId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1`, [keyId]);
+    return rows.length > 0;
+  }
+}

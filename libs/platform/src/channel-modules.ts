@@ -1,0 +1,34 @@
+import { DynamicModule } from '@nestjs/common';
+import { TsunaguConfig } from '@tsunagu/config';
+
+/** A channel module factory: given the channel's block from the config, the Nest module. */
+export type ChannelModuleFactory = (settings: unknown, config: TsunaguConfig) => DynamicModule;
+
+const factories = new Map<string, ChannelModuleFactory>();
+
+/** Adding a channel: register its module factory here, under the key its config block uses. */
+export function registerChannelModule(name: string, factory: ChannelModuleFactory): void {
+  factories.set(name, factory);
+}
+
+/** The modules of the channels the configuration enables (a block with `enabled: false` is off). */
+export function channelModules(config: TsunaguConfig, extra: DynamicModule[] = []): DynamicModule[] {
+  const modules: DynamicModule[] = [];
+  for (const [name, settings] of Object.entries(config.channels)) {
+    if ((settings as { enabled?: boolean } | null)?.enabled === false) continue;
+    const factory = factories.get(name);
+    if (!factory) {
+      throw new Error(`The configuration enables channel "${name}", but no module is registered for it. Known: ${[...factories.keys()].join(', ') || '(none)'}.`);
+    }
+    modules.push(factory(settings, config));
+  }
+  return [...modules, ...extra];
+}
+
+/**
+ * The channels that ship with Tsunagu. Each channel library registers itself when its module
+ * file is loaded; this just loads them. A new channel adds one line here.
+ */
+export function registerBuiltinChannels(): void {
+  // Filled in as the channel libraries land (SMS, RCS, LINE).
+}

@@ -1,0 +1,24 @@
+import pino, { Logger } from 'pino';
+import { redactPii } from '@tsunagu/security';
+
+/**
+ * Structured JSON logs. Phone numbers are masked in every message string, and the fields that
+ * could carry a body or a secret are removed before a line is written.
+ */
+export function createLogger(level: string, name: string): Logger {
+  return pino({
+    name,
+    level,
+    base: { pid: process.pid },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-line-signature"]', 'req.headers["x-goog-signature"]', '*.text', '*.body', '*.phone', '*.password', '*.secret', '*.token'],
+      remove: true,
+    },
+    hooks: {
+      logMethod(args, method) {
+        const masked = args.map((a) => (typeof a === 'string' ? redactPii(a) : a)) as typeof args;
+        method.apply(this, masked);
+      },
+    },
+  });
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { DynamicModule, INestApplication, INestApplicationContext } from '@nestjs/common';
+import { ChannelTraits } from '@tsunagu/channels';
+import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
+import { IngestEventsService, TenantAdminService } from '@tsunagu/engine';
+import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, scriptedChannelModule } from '@tsunagu/testing';
+import { createApiApp } from '../../apps/api/src/create-api-app';
+import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
+
+export const TRAITS: Record<string, ChannelTraits> = {
+  rcs: { simBound: false, supportsCancel: true, supportsReadReceipts: true, idempotentSend: true, reportsDelivery: true, needsMobileNumber: true },
+  sms: { simBound: true, supportsCancel: true, supportsReadReceipts: false, idempotentSend: false, reportsDelivery: true, needsMobileNumber: true },
+  line: { simBound: false, supportsCancel: false, supportsReadReceipts: false, idempotentSend: true, reportsDelivery: true, needsMobileNumber: false },
+};
+
+export function testConfig(overrides: Partial<TsunaguConfig> & Pick<TsunaguConfig, 'databaseUrl' | 'redisPrefix'>): TsunaguConfig {
+  return {
+    port: 0,
+    redisUrl: process.env.TSUNAGU_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    dataKey: randomBytes(32).toString('base64'),
+    publicUrl: undefined,
+    logLevel: 'silent',
+    http: { bodyLimitBytes: 64 * 1024 },
+    callbacks: { allowPrivateUrls: true, timeoutMs: 2000, retryHours: 24 },
+    worker: { concurrency: 10, reconcileIntervalMs: 500 },
+    policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
+    tenantPolicies: {},
+    channels: {},
+    ...overrides,
+  };
+}
+
+export interface EngineHarness {
+  config: TsunaguConfig;
+  db: TestDatabase;
+  api: INestApplication;
+  worker: INestApplicationContext | null;
+  baseUrl: string;
+  providers: Record<string, ScriptedProvider>;
+  tenantId: string;
+  apiKey: string;
+  admin: TenantAdminService;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The api and the worker as two Nest apps on a database and a Redis prefix of their own, with
+ * scripted channel adapters standing in for providers. Real PostgreSQL, real Redis, real HTTP.
+ */
+export async function startEngine(opts: {
+  label: string;
+  channels?: string[];
+  config?: Partial<TsunaguConfig>;
+  modules?: DynamicModule[];
+  startWorker?: boolean;
+}): Promise<EngineHarness> {
+  const db = await createTestDatabase(opts.label);
+  const redis = createTestRedisPrefix(opts.label);
+  const config = testConfig({ databaseUrl: db.url, redisPrefix: redis.prefix, ...opts.config });
+  const providers: Record<string, ScriptedProvider> = {};
+  const modules = (opts.channels ?? ['rcs', 'sms', 'line']).map((name) => {
+    providers[name] = new ScriptedProvider(name);
+    return scriptedChannelModule(name, TRAITS[name], providers[name]);
+  });
+  const all = [...modules, ...(opts.modules ?? [])];
+  const api = await createApiApp(config, all);
+  await api.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
+  const admin = api.get(TenantAdminService);
+  const tenant = await admin.createTenant(`tenant-${randomBytes(3).toString('hex')}`);
+  const key = await admin.createApiKey(tenant.id, ['messages:send', 'messages:read', 'admin']);
+
+  const harness: EngineHarness = {
+    config,
+    db,
+    api,
+    worker: null,
+    baseUrl,
+    providers,
+    tenantId: tenant.id,
+    apiKey: key.token,
+    admin,
+    async startWorker() {
+      if (harness.worker) return;
+      harness.worker = await createWorkerApp(config, all);
+      const ingest = harness.worker.get(IngestEventsService);
+      for (const p of Object.values(providers)) p.sink = (events) => ingest.ingest(events);
+    },
+    async stopWorker() {
+      await harness.worker?.close();
+      harness.worker = null;
+    },
+    async close() {
+      await harness.stopWorker();
+      await api.close();
+      await redis.cleanup();
+      await db.drop();
+    },
+  };
+  if (opts.startWorker !== false) await harness.startWorker();
+  return harness;
+}
+
+/** POST JSON with the harness key; returns status, body and headers. */
+export async function post(h: EngineHarness, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${h.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.apiKey}`, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+export async function get(h: EngineHarness, path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${h.baseUrl}${path}`, { headers: { authorization: `Bearer ${h.apiKey}`, ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+let counter = 0;
+/** A fresh Japanese mobile number per call, so scripts per number never collide. */
+export function mobile(): string {
+  counter += 1;
+  return `+8190${String(10_000_000 + ((process.pid * 1000 + counter) % 89_999_999)).padStart(8, '0')}`;
+}
