@@ -14,7 +14,6 @@ describe('engine: fallback end to end (api + worker, scripted channels, real Pos
   let receiver: Server;
   const callbacks: Received[] = [];
   let callbackUrl: string;
-  let secret: string;
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {

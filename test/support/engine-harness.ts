@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { DynamicModule, INestApplication, INestApplicationContext } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ChannelTraits } from '@tsunagu/channels';
 import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
 import { IngestEventsService, TenantAdminService } from '@tsunagu/engine';
@@ -41,6 +43,8 @@ export interface EngineHarness {
   tenantId: string;
   apiKey: string;
   admin: TenantAdminService;
+  /** Read the database the way an auditor would, to check what was (not) stored. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +87,7 @@ export async function startEngine(opts: {
     tenantId: tenant.id,
     apiKey: key.token,
     admin,
+    query: (sql, params) => api.get<DataSource>(getDataSourceToken()).query(sql, params),
     async startWorker() {
       if (harness.worker) return;
       harness.worker = await createWorkerApp(config, all);

@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Module } from '@nestjs/common';
+import { ChannelsModule } from '@tsunagu/channels';
+import { ConfigModule, loadConfig } from '@tsunagu/config';
+import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
+import { EngineModule, TenantAdminService } from '@tsunagu/engine';
+
+const USAGE = `usage: npm run cli -- <command>
+  migrate                                   create the database if needed and run migrations
+  tenant:create NAME [--callback-url URL]   create a tenant; prints its callback secret, then its id on the last line
+  apikey:create TENANT --scopes a,b         issue an API key (scopes: messages:send, messages:read, admin); prints it once, on the last line
+  apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function withEngine<T>(fn: (admin: TenantAdminService) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, ChannelsModule, EngineModule] })
+  class CliModule {}
+  const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
+  try {
+    return await fn(app.get(TenantAdminService));
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  switch (command) {
+    case 'migrate': {
+      const config = loadConfig();
+      await ensureDatabase(config.databaseUrl);
+      const ran = await runMigrations(config.databaseUrl);
+      console.log(ran.length ? `applied: ${ran.join(', ')}` : 'database is up to date');
+      return;
+    }
+    case 'tenant:create': {
+      const name = rest[0];
+      if (!name) throw new Error(USAGE);
+      const tenant = await withEngine((a) => a.createTenant(name, flag(rest, '--callback-url') ?? null));
+      console.log(`callback signing secret (shown once): ${tenant.callbackSecret}`);
+      console.log(tenant.id);
+      return;
+    }
+    case 'apikey:create': {
+      const tenantId = rest[0];
+      const scopes = (flag(rest, '--scopes') ?? '').split(',').filter(Boolean);
+      if (!tenantId || scopes.length === 0) throw new Error(USAGE);
+      const key = await withEngine((a) => a.createApiKey(tenantId, scopes));
+      console.log(`key id: ${key.id} (the key is shown once; store it now)`);
+      console.log(key.token);
+      return;
+    }
+    case 'apikey:revoke': {
+      const id = rest[0];
+      if (!id) throw new Error(USAGE);
+      const revoked = await withEngine((a) => a.revokeApiKey(id));
+      console.log(revoked ? `revoked ${id}` : `no active key ${id}`);
+      return;
+    }
+    default:
+      console.log(USAGE);
+      if (command) process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+/** One official account the stand-in serves. */
+export interface SandboxLineChannel {
+  channelAccessToken: string;
+  channelSecret: string;
+  /** `U` + 32 hex: the `destination` of its webhooks. */
+  botUserId: string;
+}
+
+export interface SandboxLineOptions {
+  channels: SandboxLineChannel[];
+  /** Where signed webhooks are POSTed; none = events are only recorded. */
+  webhookUrl?: string;
+  /** Delay before a PNP delivery event (LINE sends it when the phone got the message). Default 200 ms. */
+  pnpDeliveryDelayMs?: number;
+  /** How long a `slow_accept` send waits before answering. Default 3000 ms. */
+  slowResponseMs?: number;
+  /** Messages each channel may send before every send answers the monthly-limit 429. Default unlimited. */
+  monthlyQuota?: number;
+  /** Listen address for startSandboxLine; loopback only. Default 127.0.0.1:0. */
+  host?: string;
+  port?: number;
+}
+
+/**
+ * What the next send to a recipient does. `retryable`, `permanent` and `unknown_outcome` are the
+ * shared contract suite's names (aliases of server_error, bad_request and accept_then_error).
+ */
+export const SANDBOX_LINE_OUTCOMES = [
+  'accept',
+  'rate_limited', // 429 Too Many Requests
+  'monthly_quota', // 429 "You have reached your monthly limit."
+  'server_error', // 500
+  'bad_request', // 400
+  'forbidden', // 403
+  'pnp_unreachable', // 422 (PNP: the number cannot receive notification messages)
+  'accept_then_error', // applied, then answered 500: the retry with the same key must get 409
+  'never_delivered', // PNP accepted but no delivery event ever follows
+  'slow_accept', // applied, answered only after slowResponseMs: the caller's timeout fires first
+  'retryable',
+  'permanent',
+  'unknown_outcome',
+] as const;
+export type SandboxLineOutcome = (typeof SANDBOX_LINE_OUTCOMES)[number];
+
+/** Every API request the stand-in received, as received (the authorization header is not kept). */
+export interface SandboxLineRequestRecord {
+  seq: number;
+  at: string;
+  method: string;
+  path: string;
+  /** Which channel's token it carried; null when the token was unknown. */
+  botUserId: string | null;
+  retryKey: string | null;
+  deliveryTag: string | null;
+  /** Parsed JSON body, or null when it was not JSON. */
+  body: unknown;
+  rawBody: string;
+  status: number;
+  outcome: string;
+}
+
+/** A message the stand-in "delivered" to a LINE user (one per accepted request). */
+export interface SandboxLineMessageRecord {
+  kind: 'push' | 'pnp';
+  botUserId: string;
+  to: string;
+  retryKey: string | null;
+  deliveryTag: string | null;
+  requestId: string;
+  sentMessageIds: string[];
+  messages: unknown[];
+  at: string;
+}
+
+/** A webhook the stand-in sent (or tried to send). */
+export interface SandboxLineWebhookRecord {
+  webhookEventId: string;
+  type: string;
+  botUserId: string;
+  isRedelivery: boolean;
+  /** HTTP status from the receiver, 0 when it could not be reached, null when no webhookUrl. */
+  status: number | null;
+  error?: string;
+  at: string;
+}
+
+export interface SandboxLineRecords {
+  requests: SandboxLineRequestRecord[];
+  messages: SandboxLineMessageRecord[];
+  webhooks: SandboxLineWebhookRecord[];
+  /** Messages produced per X-Line-Retry-Key: any value above 1 is a duplicate send. */
+  messagesByRetryKey: Record<string, number>;
+}

@@ -1,0 +1,67 @@
+import { classifyLineFailure, LineFailure, retryAfterMs } from './line-error.parser';
+
+const http = (status: number, body: unknown, extra: Partial<Extract<LineFailure, { kind: 'http' }>> = {}): LineFailure => ({
+  kind: 'http',
+  status,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  ...extra,
+});
+
+describe('classifyLineFailure', () => {
+  it.each([
+    [http(429, { message: 'You have reached your monthly limit.' }), 'permanent', 'line_monthly_quota'],
+    [http(429, { message: 'Too Many Requests' }), 'retryable', 'line_rate_limited'],
+    [http(429, ''), 'retryable', 'line_rate_limited'],
+    [http(500, { message: 'Internal server error' }), 'retryable', 'line_server_error'],
+    [http(502, '<html>bad gateway</html>'), 'retryable', 'line_server_error'],
+    [http(503, {}), 'retryable', 'line_server_error'],
+    [http(400, { message: 'The request body has 1 error(s)', details: [{ message: 'Length must be between 0 and 5000', property: 'messages[0].text' }] }), 'permanent', 'line_bad_request'],
+    [http(401, { message: 'Authentication failed.' }), 'permanent', 'line_unauthorized'],
+    [http(403, { message: 'Access to this API is not available for your account' }), 'permanent', 'line_forbidden'],
+    [http(422, { message: 'Failed to send messages' }), 'permanent', 'line_pnp_unreachable'],
+    [http(404, { message: 'Not found' }), 'permanent', 'line_client_error'],
+    [http(302, ''), 'retryable', 'line_unexpected_status'],
+    [{ kind: 'network', detail: 'ECONNREFUSED' } as LineFailure, 'retryable', 'line_network_error'],
+    [{ kind: 'timeout', timeoutMs: 10 } as LineFailure, 'retryable', 'line_timeout'],
+  ])('%j → %s %s', (failure, kind, code) => {
+    const outcome = classifyLineFailure(failure);
+    expect(outcome.outcome).toBe('error');
+    if (outcome.outcome !== 'error') return;
+    expect(outcome.error.kind).toBe(kind);
+    expect(outcome.error.code).toBe(code);
+  });
+
+  it("keeps LINE's message and detail paths for a 400", () => {
+    const outcome = classifyLineFailure(
+      http(400, { message: 'The request body has 1 error(s)', details: [{ message: 'Must be specified', property: 'messages[0].text' }] }),
+    );
+    expect(outcome.outcome === 'error' && outcome.error.message).toBe(
+      'LINE 400: The request body has 1 error(s) (messages[0].text: Must be specified)',
+    );
+  });
+
+  it('treats 409 as accepted before, with the message ids and the accepted request id', () => {
+    const outcome = classifyLineFailure(
+      http(409, { message: 'The retry key is already accepted', sentMessages: [{ id: '111' }, { id: '222' }] }, { acceptedRequestId: 'req-1' }),
+    );
+    expect(outcome).toEqual({ outcome: 'accepted_before', sentMessageIds: ['111', '222'], acceptedRequestId: 'req-1' });
+  });
+
+  it('treats a 409 without a body (PNP) as accepted before', () => {
+    expect(classifyLineFailure(http(409, ''))).toEqual({ outcome: 'accepted_before', sentMessageIds: [], acceptedRequestId: null });
+  });
+
+  it('passes Retry-After on as retryAfterMs', () => {
+    const outcome = classifyLineFailure(http(429, { message: 'Too Many Requests' }, { retryAfter: '3' }));
+    expect(outcome.outcome === 'error' && outcome.error.retryAfterMs).toBe(3000);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds and HTTP dates, and ignores junk', () => {
+    expect(retryAfterMs('120')).toBe(120_000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,113 @@
+import { ChannelError } from '@tsunagu/channels';
+
+/** What a failed Messaging API call looked like, reduced to what the classification needs. */
+export type LineFailure =
+  | {
+      kind: 'http';
+      status: number;
+      /** The response body as received (LINE's `{message, details, sentMessages}` JSON, or anything). */
+      body: string;
+      /** `Retry-After` header, when present. */
+      retryAfter?: string | null;
+      /** `x-line-accepted-request-id`: on a 409, the request that was accepted with this retry key. */
+      acceptedRequestId?: string | null;
+    }
+  | { kind: 'network'; detail: string }
+  | { kind: 'timeout'; timeoutMs: number };
+
+/** The outcome of classifying a failure: either an error to throw, or "it was accepted before". */
+export type LineFailureOutcome =
+  | { outcome: 'accepted_before'; sentMessageIds: string[]; acceptedRequestId: string | null }
+  | { outcome: 'error'; error: ChannelError };
+
+/** LINE's answer when the channel's monthly message quota is used up (its exact wording). */
+const MONTHLY_LIMIT_RE = /monthly limit/i;
+
+interface LineErrorBody {
+  message?: string;
+  details?: { message?: string; property?: string }[];
+  sentMessages?: { id?: string }[];
+}
+
+/**
+ * The one place LINE errors are classified (STYLE.md §4). Pure: a table test covers every row.
+ *
+ * | status | meaning | kind / code |
+ * |---|---|---|
+ * | 409 | the retry key was accepted before | success (accepted_before) |
+ * | 429 "You have reached your monthly limit." | quota used up | permanent `line_monthly_quota` |
+ * | 429 | rate limited | retryable `line_rate_limited` |
+ * | 5xx | LINE is failing | retryable `line_server_error` |
+ * | 400 | bad request | permanent `line_bad_request` (LINE's message) |
+ * | 401 | bad channel access token | permanent `line_unauthorized` |
+ * | 403 | no permission (plan, PNP not contracted) | permanent `line_forbidden` |
+ * | 422 (PNP) | the number cannot receive a notification message | permanent `line_pnp_unreachable` |
+ * | other 4xx | | permanent `line_client_error` |
+ * | network / timeout | nothing known | retryable (the retry key makes the resend safe) |
+ */
+export function classifyLineFailure(failure: LineFailure): LineFailureOutcome {
+  if (failure.kind === 'network') {
+    return error(ChannelError.retryable('line_network_error', `LINE API unreachable: ${failure.detail}`));
+  }
+  if (failure.kind === 'timeout') {
+    return error(ChannelError.retryable('line_timeout', `LINE API gave no answer within ${failure.timeoutMs} ms`));
+  }
+  const { status } = failure;
+  const body = parseBody(failure.body);
+  const lineMessage = describeBody(body, status);
+
+  if (status === 409) {
+    const ids = (body.sentMessages ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+    return { outcome: 'accepted_before', sentMessageIds: ids, acceptedRequestId: failure.acceptedRequestId ?? null };
+  }
+  if (status === 429) {
+    if (MONTHLY_LIMIT_RE.test(body.message ?? '')) {
+      // Waiting does not help before the month ends: the policy must move to the next channel.
+      return error(ChannelError.permanent('line_monthly_quota', lineMessage));
+    }
+    return error(ChannelError.retryable('line_rate_limited', lineMessage, retryAfterMs(failure.retryAfter)));
+  }
+  if (status >= 500) return error(ChannelError.retryable('line_server_error', lineMessage, retryAfterMs(failure.retryAfter)));
+  if (status === 400) return error(ChannelError.permanent('line_bad_request', lineMessage));
+  if (status === 401) return error(ChannelError.permanent('line_unauthorized', lineMessage));
+  if (status === 403) return error(ChannelError.permanent('line_forbidden', lineMessage));
+  if (status === 422) return error(ChannelError.permanent('line_pnp_unreachable', lineMessage));
+  if (status >= 400) return error(ChannelError.permanent('line_client_error', lineMessage));
+  // 1xx/3xx never come from the Messaging API; if a proxy produces one, nothing was sent yet.
+  return error(ChannelError.retryable('line_unexpected_status', lineMessage));
+}
+
+function error(err: ChannelError): LineFailureOutcome {
+  return { outcome: 'error', error: err };
+}
+
+function parseBody(text: string): LineErrorBody {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as LineErrorBody) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * LINE's message and the details' property paths. Detail messages are rule texts ("Length must
+ * be between 0 and 5000"), never the value sent, so they carry no personal data.
+ */
+function describeBody(body: LineErrorBody, status: number): string {
+  const base = typeof body.message === 'string' && body.message !== '' ? body.message : `HTTP ${status}`;
+  const details = (body.details ?? [])
+    .filter((d) => d && (typeof d.message === 'string' || typeof d.property === 'string'))
+    .slice(0, 10)
+    .map((d) => `${d.property ?? '?'}: ${d.message ?? '?'}`);
+  return details.length > 0 ? `LINE ${status}: ${base} (${details.join('; ')})` : `LINE ${status}: ${base}`;
+}
+
+/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

@@ -1,0 +1,114 @@
+import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { LineFailure } from './line-error.parser';
+import { LineMessage } from './line-message.validator';
+
+/** A call that reached LINE and was answered 2xx, or the failure to classify. */
+export type LineCallResult<T> =
+  | { ok: true; status: number; requestId: string | null; value: T }
+  | { ok: false; failure: LineFailure };
+
+export interface LineClientConfig {
+  baseUrl: string;
+  channelAccessToken: string;
+  timeoutMs: number;
+}
+
+/**
+ * The Messaging API for one LINE channel, through @line/bot-sdk v10's fetch-based
+ * `MessagingApiClient` (its `baseURL` points it at the sandbox in tests). Turns every failure into
+ * a `LineFailure` for the one error parser; never throws for HTTP or network trouble.
+ */
+export class LineApiClient {
+  private readonly client: messagingApi.MessagingApiClient;
+
+  constructor(private readonly config: LineClientConfig) {
+    this.client = new messagingApi.MessagingApiClient({
+      baseURL: config.baseUrl,
+      channelAccessToken: config.channelAccessToken,
+    });
+  }
+
+  /** `POST /v2/bot/message/push` with `X-Line-Retry-Key`. */
+  async push(to: string, messages: readonly LineMessage[], retryKey: string): Promise<LineCallResult<{ sentMessageIds: string[] }>> {
+    return this.call(async () => {
+      const res = await this.client.pushMessageWithHttpInfo({ to, messages: asSdkMessages(messages) }, retryKey);
+      return {
+        status: res.httpResponse.status,
+        requestId: res.httpResponse.headers.get('x-line-request-id'),
+        value: { sentMessageIds: (res.body?.sentMessages ?? []).map((m) => m.id) },
+      };
+    });
+  }
+
+  /**
+   * `POST /bot/pnp/push` (LINE notification message) with `X-Line-Delivery-Tag` and
+   * `X-Line-Retry-Key`. The SDK's `pushMessagesByPhone` takes only the delivery tag, so the retry
+   * key rides in `defaultHeaders` of a client made for this one call (cheap: no connection state).
+   */
+  async pnpPush(
+    toHash: string,
+    messages: readonly LineMessage[],
+    retryKey: string,
+    deliveryTag: string,
+  ): Promise<LineCallResult<Record<string, never>>> {
+    const client = new messagingApi.MessagingApiClient({
+      baseURL: this.config.baseUrl,
+      channelAccessToken: this.config.channelAccessToken,
+      defaultHeaders: { 'X-Line-Retry-Key': retryKey },
+    });
+    return this.call(async () => {
+      const res = await client.pushMessagesByPhoneWithHttpInfo({ to: toHash, messages: asSdkMessages(messages) }, deliveryTag);
+      return { status: res.httpResponse.status, requestId: res.httpResponse.headers.get('x-line-request-id'), value: {} };
+    });
+  }
+
+  private async call<T>(fn: () => Promise<{ status: number; requestId: string | null; value: T }>): Promise<LineCallResult<T>> {
+    const work = fn();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.config.timeoutMs);
+      timer.unref();
+    });
+    try {
+      const settled = await Promise.race([work, timeout]);
+      if (settled === 'timeout') {
+        // The request may still land; the retry key makes the resend that follows safe.
+        work.catch(() => undefined);
+        return { ok: false, failure: { kind: 'timeout', timeoutMs: this.config.timeoutMs } };
+      }
+      return { ok: true, ...settled };
+    } catch (err) {
+      return { ok: false, failure: toFailure(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Our validated message objects are plain JSON; the SDK's generated union types are not needed. */
+function asSdkMessages(messages: readonly LineMessage[]): messagingApi.Message[] {
+  return messages as unknown as messagingApi.Message[];
+}
+
+function toFailure(err: unknown): LineFailure {
+  if (err instanceof HTTPFetchError) {
+    return {
+      kind: 'http',
+      status: err.status,
+      body: err.body,
+      retryAfter: err.headers.get('retry-after'),
+      acceptedRequestId: err.headers.get('x-line-accepted-request-id'),
+    };
+  }
+  if (err instanceof SyntaxError) {
+    // A 2xx whose body the SDK could not parse (it throws HTTPFetchError for non-2xx before
+    // parsing). Retryable: the resend with the same retry key answers 409 with the message ids.
+    return { kind: 'network', detail: 'unreadable response body' };
+  }
+  if (err instanceof Error) {
+    // fetch() rejects with TypeError('fetch failed') and the socket error as its cause.
+    const cause = (err as Error & { cause?: { code?: string } }).cause;
+    return { kind: 'network', detail: cause?.code ?? err.message };
+  }
+  return { kind: 'network', detail: 'unknown failure' };
+}
