@@ -145,7 +145,7 @@ describe('bad inputs at the HTTP API (BAD-INPUTS.md)', () => {
     }).catch(() => null);
     // Node's fetch refuses non-Latin-1 header values itself; a raw client would reach us and get 400.
     if (res === null) return expect(k).toBe('キー');
-    const body = await res.json();
+    const body = (await res.json()) as { code: string };
     expect([res.status, body.code]).toEqual([400, code]);
   });
 
@@ -204,7 +204,7 @@ describe('bad inputs at the HTTP API (BAD-INPUTS.md)', () => {
 
   it('row 31: missing, revoked, wrong-scope and query-string keys', async () => {
     const none = await fetch(`${h.baseUrl}/v1/messages/0190a000-0000-7000-8000-000000000000`);
-    expect([none.status, (await none.json()).code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect([none.status, ((await none.json()) as { code: string }).code]).toEqual([401, 'UNAUTHENTICATED']);
     const readOnly = await h.admin.createApiKey(h.tenantId, ['messages:read']);
     const scoped = await post({ ...h, apiKey: readOnly.token }, '/v1/messages', base, { 'idempotency-key': key() });
     expect([scoped.status, scoped.body.code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
