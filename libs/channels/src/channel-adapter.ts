@@ -80,6 +80,25 @@ export interface InboundRequest {
   rawBody: Buffer;
 }
 
+/** How a text measures on a channel (SMS: encoding and segments); used by validation and preview. */
+export interface LengthCheck {
+  fits: boolean;
+  /** Largest number of characters (units) the channel takes for this text's encoding. */
+  limit: number;
+  units: number;
+  encoding?: string;
+  segments?: number;
+  remainingInLast?: number;
+}
+
+export interface RoutePlanRequest {
+  tenantId: string;
+  destinationE164: string;
+  domestic: boolean;
+  category: Category;
+  allowInternational: boolean;
+}
+
 export interface ChannelHealth {
   up: boolean;
   detail: Record<string, unknown>;
@@ -107,4 +126,13 @@ export interface ChannelAdapterInstance {
    */
   directReply?(request: InboundRequest): Promise<DirectReply | null>;
   health(): Promise<ChannelHealth>;
+  /** Accept-time length rule; absent means any sendable text fits. */
+  checkLength?(text: string): LengthCheck;
+  /**
+   * Accept-time route choice (SMS: domestic direct vs international). Throws a DomainError
+   * (DESTINATION_NOT_ALLOWED) when no route may carry it; the route is what senders are approved for.
+   */
+  planRoute?(request: RoutePlanRequest): { route: string | null };
+  /** Validates the channel's own content object from the request (`rcs`, `line`); returns problems. */
+  validateContent?(content: unknown): string[];
 }

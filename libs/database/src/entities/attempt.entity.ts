@@ -17,6 +17,8 @@ export class AttemptEntity {
   @Column('text', { nullable: true }) reason!: string | null;
   @Column('boolean', { nullable: true }) permanent!: boolean | null;
   @Column('integer') retries!: number;
+  /** False when the channel reports nothing after acceptance (LINE push): `sent` is success. */
+  @Column('boolean', { name: 'awaits_delivery' }) awaitsDelivery!: boolean;
   @Column('integer', { name: 'timeout_seconds' }) timeoutSeconds!: number;
   /** When the policy stops waiting for this attempt and falls back. */
   @Column('timestamptz', { name: 'deadline_at', nullable: true }) deadlineAt!: Date | null;

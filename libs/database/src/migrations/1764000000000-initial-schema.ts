@@ -111,6 +111,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         reason text,
         permanent boolean,
         retries integer NOT NULL DEFAULT 0,
+        awaits_delivery boolean NOT NULL DEFAULT true,
         timeout_seconds integer NOT NULL,
         deadline_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),

@@ -1,0 +1,67 @@
+import { handleDeliver } from './deliver.handler';
+import type { SmsRouteConfig } from './route.selector';
+import { newPdu, smpp, SmppPdu } from './smpp/smpp.types';
+
+const route = { name: 'jp', messageIdMatch: 'as_is' } as SmsRouteConfig;
+const STOP = ['STOP', '停止', '配信停止'];
+
+/** Encodes with the smpp package and decodes the bytes again, as a PDU arrives off the wire. */
+function wire(options: Record<string, unknown>): SmppPdu {
+  const bytes = newPdu('deliver_sm', { sequence_number: 7, ...options }).toBuffer();
+  return new smpp.PDU(bytes);
+}
+
+describe('handleDeliver', () => {
+  const now = new Date('2024-06-01T00:00:00Z');
+
+  it('turns a receipt into an event keyed by normalised id and stat', () => {
+    const pdu = wire({ esm_class: 4, short_message: Buffer.from('id:00AB12 sub:001 dlvrd:000 stat:UNDELIV err:011 text:') });
+    const out = handleDeliver(pdu, route, STOP, now);
+    expect(out).toMatchObject({
+      kind: 'events',
+      events: [{ channel: 'sms', type: 'failed', reason: 'undeliverable', permanent: true, providerMessageId: 'ab12', providerEventId: 'ab12-undeliv', account: 'jp', occurredAt: now }],
+    });
+  });
+
+  it('reports a flagged receipt it cannot read as unparsed, with the body quote redacted', () => {
+    const pdu = wire({ esm_class: 4, short_message: Buffer.from('id: sub:001 stat: text:secret 09012345678') });
+    const out = handleDeliver(pdu, route, STOP, now);
+    expect(out).toMatchObject({ kind: 'unparsed', reason: 'missing_id' });
+    expect(JSON.stringify(out)).not.toContain('secret');
+  });
+
+  it.each([
+    [0, 'Hello @ £ {ok}', 'Hello @ £ {ok}'],
+    [8, 'こんにちは🙂', 'こんにちは🙂'],
+    [3, 'Café', 'Café'],
+  ])('decodes MO text with data_coding %s', (dataCoding, text, expected) => {
+    const pdu = wire({ source_addr_ton: 1, source_addr: '819012345678', destination_addr: '0005123456', data_coding: dataCoding, short_message: { message: text } });
+    const out = handleDeliver(pdu, route, STOP, now);
+    expect(out).toMatchObject({ kind: 'events', events: [{ type: 'inbound_message', text: expected, recipient: '0005123456', from: { phoneE164: '+819012345678' } }] });
+  });
+
+  it('reads IA5 (data_coding 1) as ASCII, not GSM', () => {
+    const pdu = wire({ source_addr_ton: 1, source_addr: '819012345678', data_coding: 1, short_message: Buffer.from('a_b@c$') });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ events: [{ text: 'a_b@c$' }] });
+  });
+
+  it('reads a national source number as Japanese', () => {
+    const pdu = wire({ source_addr_ton: 2, source_addr: '09012345678', data_coding: 0, short_message: { message: 'hi' } });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ events: [{ from: { phoneE164: '+819012345678' } }] });
+  });
+
+  it('adds opt_out for stop words (NFKC, trimmed, any case) and not for other texts', () => {
+    for (const text of ['STOP', ' ｓｔｏｐ ', '停止', '配信停止']) {
+      const out = handleDeliver(wire({ source_addr_ton: 1, source_addr: '819012345678', data_coding: 8, short_message: { message: text } }), route, STOP, now);
+      expect(out.kind === 'events' && out.events.map((e) => e.type)).toEqual(['inbound_message', 'opt_out']);
+    }
+    const out = handleDeliver(wire({ source_addr_ton: 1, source_addr: '819012345678', data_coding: 8, short_message: { message: 'STOP please' } }), route, STOP, now);
+    expect(out.kind === 'events' && out.events.map((e) => e.type)).toEqual(['inbound_message']);
+  });
+
+  it('gives two MOs with the same text different event ids', () => {
+    const a = handleDeliver(wire({ source_addr: '819012345678', short_message: { message: 'yes' } }), route, STOP, now);
+    const b = handleDeliver(wire({ source_addr: '819012345678', short_message: { message: 'yes' } }), route, STOP, new Date(now.getTime() + 1));
+    expect(a.kind === 'events' && b.kind === 'events' && a.events[0].providerEventId !== b.events[0].providerEventId).toBe(true);
+  });
+});

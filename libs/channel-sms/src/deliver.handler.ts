@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { ChannelEvent } from '@tsunagu/core';
+import { decodeGsm7 } from './encoding/gsm7.alphabet';
+import { MessageIdMode, normalizeMessageId, parseReceipt, ParsedReceipt, ReceiptStat } from './dlr.parser';
+import type { SmsRouteConfig } from './route.selector';
+import { ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE, ESM_CLASS_RECEIPT_MASK, num, shortMessageOf, smpp, SmppPdu, str } from './smpp/smpp.types';
+
+export type DeliverOutcome =
+  | { kind: 'events'; events: ChannelEvent[]; receipt?: ParsedReceipt }
+  | { kind: 'unparsed'; reason: string; redactedText: string };
+
+const STAT_EVENT: Readonly<Record<ReceiptStat, Pick<ChannelEvent, 'type' | 'reason' | 'permanent'>>> = {
+  DELIVRD: { type: 'delivered' },
+  UNDELIV: { type: 'failed', reason: 'undeliverable', permanent: true },
+  REJECTD: { type: 'failed', reason: 'rejected', permanent: true },
+  DELETED: { type: 'failed', reason: 'deleted', permanent: true },
+  // The SMSC lost track of it: nothing says another try would fail.
+  UNKNOWN: { type: 'failed', reason: 'smsc_unknown', permanent: false },
+  EXPIRED: { type: 'expired', reason: 'expired', permanent: false },
+  ACCEPTD: { type: 'accepted' },
+  ENROUTE: { type: 'accepted' },
+};
+
+export function receiptIdMode(route: SmsRouteConfig): MessageIdMode {
+  return route.messageIdMatch === 'hex_decimal' ? 'decimal_to_hex' : 'as_is';
+}
+
+function textOfMessage(pdu: SmppPdu): string | null {
+  const { message } = shortMessageOf(pdu);
+  const coding = num(pdu.data_coding) & 0x0f;
+  if (typeof message === 'string') {
+    // The package decodes IA5 (1) as GSM-7; undo that and read the bytes as ASCII.
+    return coding === 1 ? smpp.encodings.ASCII.encode(message).toString('latin1') : message;
+  }
+  if (!Buffer.isBuffer(message)) return null;
+  if (coding === 8) return Buffer.from(message.subarray(0, message.length & ~1)).swap16().toString('utf16le');
+  if (coding === 0) return decodeGsm7(message);
+  if (coding === 1 || coding === 3) return message.toString('latin1');
+  return null; // binary and other codings carry no text
+}
+
+/** The receipt text without its `text:` field, which quotes the start of the body. */
+function redact(text: string): string {
+  return text.replace(/text\s*:.*$/is, 'text:[redacted]').replace(/\d{7,}/g, (d) => `${d.slice(0, 2)}***`).slice(0, 300);
+}
+
+function phoneFrom(pdu: SmppPdu): string | undefined {
+  const digits = str(pdu.source_addr).replace(/^\+/, '');
+  if (!/^\d{6,15}$/.test(digits)) return undefined;
+  const ton = num(pdu.source_addr_ton);
+  if (ton === 1) return `+${digits}`;
+  if (digits.startsWith('0')) return `+81${digits.slice(1)}`; // national format from a Japanese SMSC
+  if (digits.length >= 11) return `+${digits}`;
+  return undefined;
+}
+
+function isStopWord(text: string, stopWords: readonly string[]): boolean {
+  const folded = text.normalize('NFKC').trim().toUpperCase();
+  return stopWords.some((w) => w.normalize('NFKC').trim().toUpperCase() === folded);
+}
+
+/**
+ * Turns a deliver_sm into channel events: a delivery receipt (esm_class 0x04/0x20, or any text that
+ * parses as one) becomes accepted/delivered/failed/expired on the part's message id; anything else
+ * is a mobile-originated message, plus an opt_out when it is a stop word. Pure apart from the clock.
+ */
+export function handleDeliver(pdu: SmppPdu, route: SmsRouteConfig, stopWords: readonly string[], now = new Date()): DeliverOutcome {
+  const esmClass = num(pdu.esm_class);
+  const flagged = [ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE].includes(esmClass & ESM_CLASS_RECEIPT_MASK);
+  const text = textOfMessage(pdu);
+  const receipt = parseReceipt(
+    { short_message: text ?? undefined, receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state },
+    { utcOffsetMinutes: route.receiptUtcOffsetMinutes },
+  );
+  if (receipt.kind === 'receipt' && (flagged || /\bstat\s*:/i.test(text ?? '') || pdu.receipted_message_id !== undefined)) {
+    const id = normalizeMessageId(receipt.messageId, receiptIdMode(route));
+    const event: ChannelEvent = {
+      channel: 'sms',
+      ...STAT_EVENT[receipt.stat],
+      providerEventId: `${id}-${receipt.stat.toLowerCase()}`,
+      providerMessageId: id,
+      account: route.name,
+      occurredAt: receipt.doneAt ?? now,
+      raw: { stat: receipt.stat, ...(receipt.err ? { err: receipt.err } : {}), esmClass },
+    };
+    return { kind: 'events', events: [event], receipt };
+  }
+  if (flagged) return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(text ?? '') };
+
+  const body = text ?? '';
+  const recipient = str(pdu.destination_addr);
+  const from = phoneFrom(pdu);
+  const hash = createHash('sha256')
+    .update([route.name, str(pdu.source_addr), recipient, body, String(pdu.sequence_number), String(now.getTime())].join('\u0000'))
+    .digest('hex')
+    .slice(0, 32);
+  const base = { channel: 'sms', account: route.name, recipient, occurredAt: now, ...(from ? { from: { phoneE164: from } } : {}) };
+  const events: ChannelEvent[] = [
+    {
+      ...base,
+      type: 'inbound_message',
+      providerEventId: `mo-${hash}`,
+      text: body,
+      contentType: text === null ? 'other' : 'text',
+      raw: { dataCoding: num(pdu.data_coding), esmClass },
+    },
+  ];
+  if (text !== null && isStopWord(body, stopWords)) events.push({ ...base, type: 'opt_out', providerEventId: `mo-${hash}-opt_out` });
+  return { kind: 'events', events };
+}

@@ -1,0 +1,32 @@
+/**
+ * SMPP addressing for our senders. Japanese domestic direct routes use short codes (0005…),
+ * national numbers, or approved alphanumeric names.
+ */
+export interface SmppSourceAddress {
+  source_addr_ton: number;
+  source_addr_npi: number;
+  source_addr: string;
+}
+
+export function addressOf(sender: string): SmppSourceAddress {
+  const s = sender.trim();
+  if (!s) return { source_addr_ton: 0, source_addr_npi: 0, source_addr: '' }; // the SMSC fills in the account default
+  if (/^\+\d{6,15}$/.test(s)) return { source_addr_ton: 1, source_addr_npi: 1, source_addr: s.slice(1) }; // international
+  // Short codes, and Japan's 0005… sender numbers, mean something only inside the carrier network.
+  if (/^\d{3,8}$/.test(s) || /^0005\d{1,11}$/.test(s)) return { source_addr_ton: 3, source_addr_npi: 0, source_addr: s };
+  if (/^0\d{5,15}$/.test(s)) return { source_addr_ton: 2, source_addr_npi: 1, source_addr: s }; // national (0005…, 090…)
+  if (/^\d{9,15}$/.test(s)) return { source_addr_ton: 1, source_addr_npi: 1, source_addr: s };
+  return { source_addr_ton: 5, source_addr_npi: 0, source_addr: s.slice(0, 11) }; // alphanumeric
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** SMPP relative time `YYMMDDhhmmss000R` for a validity of `seconds` (at least 1 minute, at most 99 days). */
+export function relativeValidity(seconds: number): string {
+  const total = Math.min(99 * 86400 + 86399, Math.max(60, Math.floor(Number.isFinite(seconds) ? seconds : 86400)));
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  return `0000${pad(days)}${pad(hours)}${pad(minutes)}${pad(secs)}000R`;
+}

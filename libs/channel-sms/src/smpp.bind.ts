@@ -1,0 +1,282 @@
+import { Logger } from '@nestjs/common';
+import { ChannelError } from '@tsunagu/channels';
+import type { SmsRouteConfig } from './route.selector';
+import { ESME, newPdu, smpp, SmppPdu, SmppSession } from './smpp/smpp.types';
+
+export type BindState = 'connecting' | 'bound' | 'down';
+
+export interface BindTimings {
+  /** Connect + bind_transceiver must finish within this. */
+  bindTimeoutMs: number;
+  /** A submit_sm with no resp by then is lost with an unknown outcome, and the session is rebuilt. */
+  submitTimeoutMs: number;
+  /** No enquire_link_resp within this: the session is wedged or dead. */
+  enquireLinkTimeoutMs: number;
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+}
+
+export interface BindHooks {
+  /** A deliver_sm (receipt or MO). Resolve when it is handed on: the resp is sent after. */
+  onDeliver(pdu: SmppPdu, bind: SmppBind): Promise<void>;
+  /** State or free window slots changed: the pool wakes its waiters. */
+  onChange(bind: SmppBind): void;
+}
+
+interface Pending {
+  resolve(pdu: SmppPdu): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface SubmitResponse {
+  status: number;
+  messageId: string;
+}
+
+/**
+ * One SMPP transceiver session with its own bookkeeping. The `smpp` package stalls silently on some
+ * malformed PDUs and never calls back for requests outstanding when the socket drops, so every
+ * request is tracked here by sequence number with its own timer, and a lost socket rejects them.
+ */
+export class SmppBind {
+  state: BindState = 'down';
+  /** submit_sm PDUs sent and not answered: the window in use. */
+  outstanding = 0;
+  lastError?: string;
+  private session?: SmppSession;
+  private readonly pending = new Map<number, Pending>();
+  private failures = 0;
+  private closing = false;
+  private reconnectTimer?: NodeJS.Timeout;
+  private enquireTimer?: NodeJS.Timeout;
+  private bindTimer?: NodeJS.Timeout;
+  private readonly logger = new Logger('SmppBind');
+
+  constructor(
+    readonly id: string,
+    private readonly route: SmsRouteConfig,
+    private readonly timings: BindTimings,
+    private readonly hooks: BindHooks,
+  ) {}
+
+  get freeSlots(): number {
+    return this.state === 'bound' ? Math.max(0, this.route.window - this.outstanding) : 0;
+  }
+
+  start(): void {
+    this.closing = false;
+    this.connect();
+  }
+
+  /** Unbinds politely, then drops the socket; outstanding requests end as unknown outcomes. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    const session = this.session;
+    if (!session) return;
+    if (this.state === 'bound') await this.request('unbind', {}, 1000).catch(() => undefined);
+    await new Promise<void>((resolve) => {
+      if (session.socket.destroyed) return resolve();
+      session.socket.once('close', () => resolve());
+      session.destroy();
+    });
+  }
+
+  /** Sends one submit_sm on this bind; the caller holds a window slot (takeSlot). */
+  async submit(options: Record<string, unknown>): Promise<SubmitResponse> {
+    try {
+      const resp = await this.request('submit_sm', options, this.timings.submitTimeoutMs, true);
+      return { status: resp.command_status, messageId: typeof resp.message_id === 'string' ? resp.message_id : '' };
+    } finally {
+      this.outstanding--;
+      this.hooks.onChange(this);
+    }
+  }
+
+  takeSlot(): boolean {
+    if (this.freeSlots <= 0) return false;
+    this.outstanding++;
+    return true;
+  }
+
+  /** Any other request (cancel_sm, query_sm): resolves with the response PDU. */
+  request(command: string, options: Record<string, unknown>, timeoutMs: number, isSubmit = false): Promise<SmppPdu> {
+    const session = this.session;
+    if (!session || (this.state !== 'bound' && command !== 'bind_transceiver')) {
+      return Promise.reject(ChannelError.retryable('bind_not_ready', `bind ${this.id} is ${this.state}`));
+    }
+    const pdu = newPdu(command, options);
+    return new Promise<SmppPdu>((resolve, reject) => {
+      if (!session.send(pdu)) {
+        // Nothing was written: safe to retry elsewhere.
+        reject(ChannelError.retryable('bind_not_ready', `bind ${this.id} socket is not writable`));
+        return;
+      }
+      const seq = pdu.sequence_number;
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(seq)) return;
+        if (isSubmit) {
+          reject(ChannelError.unknownOutcome('submit_timeout', `no submit_sm_resp on ${this.id}`));
+          // A missing resp means the session is wedged (or the SMSC is): rebuild it.
+          this.kill('submit_timeout');
+        } else {
+          reject(ChannelError.retryable(`${command}_timeout`, `no ${command}_resp on ${this.id}`));
+          if (command === 'enquire_link') this.kill('enquire_link_timeout');
+        }
+      }, timeoutMs);
+      this.pending.set(seq, { resolve, reject, timer });
+    });
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    this.setState('connecting');
+    const { host, port, tls } = this.route;
+    let session: SmppSession;
+    try {
+      session = smpp.connect({ host, port, tls: tls ?? false });
+    } catch {
+      this.lastError = 'connect_failed';
+      this.scheduleReconnect();
+      return;
+    }
+    this.session = session;
+    this.bindTimer = setTimeout(() => this.kill('bind_timeout'), this.timings.bindTimeoutMs);
+    session.on(tls ? 'secureConnect' : 'connect', () => this.bind(session));
+    session.on('pdu', (pdu: SmppPdu) => this.safely(session, () => this.onPdu(session, pdu)));
+    session.on('error', (err: NodeJS.ErrnoException) => {
+      // Socket errors and PDUs the package cannot parse land here; either way the stream is unusable.
+      this.lastError = err.code ? err.code.toLowerCase() : 'protocol_error';
+      session.destroy();
+    });
+    session.on('close', () => this.onClose(session));
+  }
+
+  private bind(session: SmppSession): void {
+    const { systemId, password, systemType } = this.route;
+    this.request('bind_transceiver', { system_id: systemId, password, system_type: systemType ?? '', interface_version: 0x34 }, this.timings.bindTimeoutMs)
+      .then((resp) => {
+        if (session !== this.session) return;
+        clearTimeout(this.bindTimer);
+        if (resp.command_status !== ESME.ROK) {
+          this.lastError = `bind_refused_0x${resp.command_status.toString(16).padStart(4, '0')}`;
+          this.logger.warn(`bind ${this.id} refused (${this.lastError})`);
+          session.destroy();
+          return;
+        }
+        this.failures = 0;
+        this.lastError = undefined;
+        this.setState('bound');
+        this.logger.log(`bind ${this.id} bound`);
+        this.startEnquireLink(session);
+      })
+      .catch(() => session.destroy());
+  }
+
+  private startEnquireLink(session: SmppSession): void {
+    clearInterval(this.enquireTimer);
+    const every = Math.max(1, this.route.enquireLinkSeconds) * 1000;
+    this.enquireTimer = setInterval(() => {
+      if (session !== this.session || this.state !== 'bound') return;
+      this.request('enquire_link', {}, this.timings.enquireLinkTimeoutMs).catch(() => undefined);
+    }, every);
+    this.enquireTimer.unref();
+  }
+
+  private onPdu(session: SmppSession, pdu: SmppPdu): void {
+    if (pdu.isResponse()) {
+      const pending = this.pending.get(pdu.sequence_number);
+      if (!pending) return; // a resp for a request we already gave up on
+      this.pending.delete(pdu.sequence_number);
+      clearTimeout(pending.timer);
+      pending.resolve(pdu);
+      return;
+    }
+    switch (pdu.command) {
+      case 'deliver_sm':
+        void this.hooks
+          .onDeliver(pdu, this)
+          .catch(() => undefined)
+          // Always ESME_ROK, even for garbage: a refused receipt is redelivered forever.
+          .then(() => this.reply(session, newPdu('deliver_sm_resp', { sequence_number: pdu.sequence_number, message_id: '' })));
+        return;
+      case 'enquire_link':
+        this.reply(session, pdu.response());
+        return;
+      case 'unbind':
+        this.reply(session, pdu.response());
+        this.lastError = 'unbound_by_smsc';
+        session.close();
+        return;
+      default:
+        this.reply(session, this.refusal(pdu));
+    }
+  }
+
+  /** generic_nack ESME_RINVCMDID for unknown commands; the command's resp with the same status otherwise. */
+  private refusal(pdu: SmppPdu): SmppPdu {
+    if (pdu.command !== 'unknown') {
+      try {
+        return newPdu(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID });
+      } catch {
+        // a command without a resp type: fall through to generic_nack
+      }
+    }
+    return newPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID });
+  }
+
+  private reply(session: SmppSession, pdu: SmppPdu): void {
+    if (session === this.session && !session.socket.destroyed) session.send(pdu);
+  }
+
+  /** Our handlers run inside the package's read loop: a throw there would kill the process. */
+  private safely(session: SmppSession, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.lastError = 'handler_error';
+      this.logger.error(`bind ${this.id}: ${(err as Error).message}`);
+      session.destroy();
+    }
+  }
+
+  private kill(reason: string): void {
+    this.lastError = reason;
+    this.logger.warn(`bind ${this.id} dropped (${reason})`);
+    this.session?.destroy();
+  }
+
+  private onClose(session: SmppSession): void {
+    if (session !== this.session) return;
+    this.session = undefined;
+    clearTimeout(this.bindTimer);
+    clearInterval(this.enquireTimer);
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of lost) {
+      clearTimeout(p.timer);
+      // The SMSC may have accepted these: never resubmit, report them as unknown.
+      p.reject(ChannelError.unknownOutcome('bind_lost', `bind ${this.id} closed with requests outstanding`));
+    }
+    this.setState('down');
+    if (!this.closing) {
+      this.lastError ??= 'connection_closed';
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing) return;
+    this.failures++;
+    const { reconnectInitialMs, reconnectMaxMs } = this.timings;
+    const ceiling = Math.min(reconnectMaxMs, reconnectInitialMs * 2 ** Math.min(this.failures - 1, 20));
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: binds of many workers do not stampede
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private setState(state: BindState): void {
+    this.state = state;
+    this.hooks.onChange(this);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Typed view of the parts of the `smpp` package (0.5.1, plain JS, no types) that we use, for both
+ * the adapter and the sandbox SMSC. The protocol edge is loosely typed on purpose: a PDU's fields
+ * depend on its command, and a malformed PDU may lack any of them.
+ */
+import type { EventEmitter } from 'node:events';
+import type { Server as NetServer, Socket } from 'node:net';
+
+/** A decoded PDU: header fields plus whatever the command's body and TLVs held. */
+export interface SmppPdu {
+  command: string;
+  command_id: number;
+  command_status: number;
+  sequence_number: number;
+  isResponse(): boolean;
+  response(options?: Record<string, unknown>): SmppPdu;
+  toBuffer(): Buffer;
+  [field: string]: unknown;
+}
+
+export interface SmppSession extends EventEmitter {
+  socket: Socket;
+  send(pdu: SmppPdu, responseCallback?: (pdu: SmppPdu) => void, sendCallback?: (pdu: SmppPdu) => void): boolean;
+  close(callback?: () => void): void;
+  destroy(callback?: () => void): void;
+  pause(): void;
+  resume(): void;
+}
+
+export interface SmppServer extends NetServer {
+  sessions: SmppSession[];
+}
+
+export interface SmppConnectOptions {
+  host: string;
+  port: number;
+  tls?: boolean;
+  /** Passed through to net/tls.connect. */
+  [option: string]: unknown;
+}
+
+interface SmppModule {
+  connect(options: SmppConnectOptions): SmppSession;
+  createServer(options: Record<string, unknown>, listener?: (session: SmppSession) => void): SmppServer;
+  /** A command name and fields, or a whole PDU's bytes to decode. */
+  PDU: new (command: string | Buffer, options?: Record<string, unknown>) => SmppPdu;
+  encodings: Record<string, { encode(value: string): Buffer; decode(value: Buffer): string }>;
+  errors: Record<string, number>;
+}
+
+export const smpp = require('smpp') as SmppModule;
+
+export function newPdu(command: string, options: Record<string, unknown> = {}): SmppPdu {
+  return new smpp.PDU(command, options);
+}
+
+export const ESME = {
+  ROK: 0x00,
+  RINVCMDID: 0x03,
+  RINVBNDSTS: 0x04,
+  RSYSERR: 0x08,
+  RINVMSGID: 0x0c,
+  RBINDFAIL: 0x0d,
+  RINVPASWD: 0x0e,
+  RCANCELFAIL: 0x11,
+  RTHROTTLED: 0x58,
+} as const;
+
+export const ESM_CLASS_RECEIPT_MASK = 0x3c;
+export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
+export const ESM_CLASS_INTERMEDIATE = 0x20;
+export const ESM_CLASS_UDHI = 0x40;
+
+/** short_message as the package decoded it ({ udh, message }), or the raw buffer. */
+export interface DecodedShortMessage {
+  udh?: Buffer[];
+  message?: string | Buffer;
+}
+
+export function shortMessageOf(pdu: SmppPdu): DecodedShortMessage {
+  const value = pdu.short_message ?? pdu.message_payload;
+  if (Buffer.isBuffer(value)) return { message: value };
+  if (typeof value === 'string') return { message: value };
+  if (value && typeof value === 'object') return value as DecodedShortMessage;
+  return {};
+}
+
+export function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+export function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}

@@ -1,0 +1,297 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  CancelResult,
+  CapabilityResult,
+  CHANNEL_EVENT_SINK,
+  ChannelAdapter,
+  ChannelAdapterInstance,
+  ChannelError,
+  ChannelEventSink,
+  ChannelHealth,
+  ChannelTraits,
+  ContactView,
+  InvalidInboundError,
+  LengthCheck,
+  OutboundAttempt,
+  RoutePlanRequest,
+  SendResult,
+} from '@tsunagu/channels';
+import { ChannelEvent, isDomainError } from '@tsunagu/core';
+import { BindPool, PoolTimings } from './bind.pool';
+import { handleDeliver } from './deliver.handler';
+import { normalizeMessageId } from './dlr.parser';
+import { planSms, SmsTooLongError, splitSms } from './encoding/sms-encoding.planner';
+import { isJapaneseNumber, selectSmsRoute, SmsRouteConfig } from './route.selector';
+import { DEFAULT_STOP_WORDS, SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sms-channel.options';
+import { addressOf, relativeValidity, SmppSourceAddress } from './smpp-address';
+import type { SmppBind } from './smpp.bind';
+import { ESM_CLASS_UDHI, SmppPdu } from './smpp/smpp.types';
+import { classifySubmitStatus, THROTTLED_STATUS } from './submit-status';
+import { RecentIds } from './recent-ids';
+
+const MAX_MESSAGE_ID = 64;
+
+@ChannelAdapter('sms')
+@Injectable()
+export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnModuleDestroy {
+  readonly channel = 'sms';
+  readonly traits: ChannelTraits = {
+    simBound: true,
+    supportsCancel: true,
+    supportsReadReceipts: false,
+    idempotentSend: false,
+    reportsDelivery: true,
+    needsMobileNumber: true,
+  };
+
+  private readonly logger = new Logger('SmsAdapter');
+  private readonly pools = new Map<string, BindPool>();
+  private readonly stopWords: readonly string[];
+  private readonly instanceId: string;
+  /** Receipt ids seen DELIVRD: cancel answers too_late without asking the SMSC. */
+  private readonly delivered: RecentIds<true>;
+  /** Our normalised id → the SMSC's exact id and addresses, for cancel_sm. */
+  private readonly submitted: RecentIds<{ raw: string; source: SmppSourceAddress; destination: string }>;
+  private unparsedReceipts = 0;
+  private sinkFailures = 0;
+  private started = false;
+
+  constructor(
+    @Inject(SMS_CHANNEL_OPTIONS) private readonly options: SmsChannelOptions,
+    @Inject(CHANNEL_EVENT_SINK) private readonly sink: ChannelEventSink,
+  ) {
+    const t = options.timing ?? {};
+    const timings: PoolTimings = {
+      windowWaitMs: t.windowWaitMs ?? 5000,
+      submitTimeoutMs: t.submitTimeoutMs ?? 30000,
+      bindTimeoutMs: t.bindTimeoutMs ?? 10000,
+      enquireLinkTimeoutMs: t.enquireLinkTimeoutMs ?? 10000,
+      reconnectInitialMs: t.reconnectInitialMs ?? 500,
+      reconnectMaxMs: t.reconnectMaxMs ?? 30000,
+      throttleBackoffMs: t.throttleBackoffMs ?? 1000,
+      throttleBackoffMaxMs: t.throttleBackoffMaxMs ?? 10000,
+    };
+    for (const route of options.routes) {
+      if (this.pools.has(route.name)) throw new Error(`SMS route "${route.name}" is configured twice; route names must be unique.`);
+      this.pools.set(route.name, new BindPool(route, timings, (pdu, bind) => this.onDeliver(route, pdu, bind)));
+    }
+    this.stopWords = options.stopWords ?? DEFAULT_STOP_WORDS;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
+    const ttlMs = (options.dlrWindowSeconds ?? 72 * 3600) * 1000;
+    this.delivered = new RecentIds(ttlMs, 100_000);
+    this.submitted = new RecentIds(ttlMs, 100_000);
+  }
+
+  onModuleInit(): void {
+    if (this.options.autoStart !== false) this.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  /** Opens every route's binds (they connect and rebind in the background). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const pool of this.pools.values()) pool.start();
+  }
+
+  /** Unbinds every bind; outstanding submits end as unknown outcomes. */
+  async close(): Promise<void> {
+    this.started = false;
+    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  }
+
+  /** Resolves once every route has a bound bind (or the timeout passes: returns false). */
+  async ready(timeoutMs = 10000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ([...this.pools.values()].every((p) => p.up)) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
+  async capability(contact: ContactView): Promise<CapabilityResult> {
+    const checkedAt = new Date();
+    const answer = (reachable: boolean, reason: string): CapabilityResult => ({ reachable, reason, checkedAt, ttlSeconds: 3600 });
+    if (contact.optOuts.includes('sms')) return answer(false, 'opted_out');
+    if (!/^\+[1-9]\d{6,14}$/.test(contact.phoneE164)) return answer(false, 'invalid_number');
+    const kind = isJapaneseNumber(contact.phoneE164) ? 'domestic_direct' : 'international';
+    if (!this.options.routes.some((r) => r.kind === kind)) return answer(false, 'no_route');
+    return answer(true, 'sms_route_available');
+  }
+
+  async send(attempt: OutboundAttempt): Promise<SendResult> {
+    const route = this.routeFor(attempt);
+    const pool = this.pools.get(route.name) as BindPool;
+    let split;
+    try {
+      split = splitSms(attempt.text, { maxSegments: route.maxSegments || 10, udh16: route.udh16 });
+    } catch (err) {
+      if (err instanceof SmsTooLongError) throw ChannelError.permanent('body_too_long', err.message);
+      throw err;
+    }
+    const source = addressOf(attempt.sender ?? route.defaultSender ?? '');
+    const destination = attempt.to.phoneE164.replace(/^\+/, '');
+    const multipart = split.parts.length > 1;
+    const common = {
+      service_type: '',
+      ...source,
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: destination,
+      esm_class: multipart ? ESM_CLASS_UDHI : 0,
+      registered_delivery: 1,
+      data_coding: split.dataCoding,
+      validity_period: relativeValidity(Math.min(attempt.timeoutSeconds, route.validityPeriodSeconds ?? Infinity)),
+    };
+
+    const submittedAt = new Date();
+    const ids: (string | null)[] = [];
+    let firstBind = '';
+    const deadline = Date.now() + (this.options.timing?.windowWaitMs ?? 5000);
+    // Parts go one after another: a refusal of part k leaves at most k-1 parts with the person.
+    for (let i = 0; i < split.parts.length; i++) {
+      let resp;
+      try {
+        const bind = await pool.acquire(deadline);
+        firstBind ||= bind.id;
+        resp = await bind.submit({ ...common, short_message: split.parts[i] });
+      } catch (err) {
+        if (i > 0) throw ChannelError.unknownOutcome('partial_submit', `part ${i + 1}/${split.parts.length} not confirmed`);
+        throw err;
+      }
+      if (resp.status !== 0) {
+        const retryAfter = resp.status === THROTTLED_STATUS ? pool.noteThrottled() : undefined;
+        const error = classifySubmitStatus(resp.status, retryAfter) as ChannelError;
+        if (i > 0) throw ChannelError.unknownOutcome('partial_submit', `part ${i + 1}/${split.parts.length}: ${error.code}`);
+        throw error;
+      }
+      pool.noteAccepted();
+      const raw = resp.messageId.trim();
+      if (!raw || raw.length > MAX_MESSAGE_ID) {
+        // Sent, but its receipts cannot be matched: the engine ends it `unknown` after the DLR window.
+        ids.push(null);
+        continue;
+      }
+      const id = normalizeMessageId(raw);
+      ids.push(id);
+      this.submitted.set(id, { raw, source, destination });
+    }
+
+    const result: SendResult = {
+      providerMessageId: ids[0] ?? null,
+      partIds: ids.filter((id): id is string => id !== null),
+      route: route.name,
+      bind: firstBind,
+      submittedAt,
+    };
+    if (ids.includes(null)) result.note = 'smsc_id_missing';
+    return result;
+  }
+
+  async cancel(attempt: OutboundAttempt): Promise<CancelResult> {
+    const id = attempt.providerMessageId ? normalizeMessageId(attempt.providerMessageId) : null;
+    if (!id) return 'unsupported';
+    if (this.delivered.get(id)) return 'too_late';
+    const route = attempt.route ? this.options.routes.find((r) => r.name === attempt.route) : this.routeFor(attempt);
+    const bind = route ? this.pools.get(route.name)?.anyBound() : null;
+    if (!route || !bind) return 'unsupported';
+    const known = this.submitted.get(id);
+    const source = known?.source ?? addressOf(attempt.sender ?? route.defaultSender ?? '');
+    const resp = await bind.request(
+      'cancel_sm',
+      {
+        service_type: '',
+        message_id: known?.raw ?? attempt.providerMessageId,
+        ...source,
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        destination_addr: known?.destination ?? attempt.to.phoneE164.replace(/^\+/, ''),
+      },
+      this.options.timing?.cancelTimeoutMs ?? 10000,
+    );
+    if (resp.command_status === 0) return 'revoked';
+    return this.delivered.get(id) ? 'too_late' : 'unsupported';
+  }
+
+  /** Accept-time length rule, measured for the first domestic route (the one Japanese numbers use). */
+  checkLength(text: string): LengthCheck {
+    const route = this.options.routes.find((r) => r.kind === 'domestic_direct') ?? this.options.routes[0];
+    const plan = planSms(text, { maxSegments: route?.maxSegments || 10, udh16: route?.udh16 });
+    return { fits: plan.fits, limit: plan.limit, units: plan.units, encoding: plan.encoding, segments: plan.segments, remainingInLast: plan.remainingInLast };
+  }
+
+  /** Accept-time route choice; throws DomainError('DESTINATION_NOT_ALLOWED') when no route may carry it. */
+  planRoute(request: RoutePlanRequest): { route: string | null } {
+    const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
+    return { route: selectSmsRoute(this.options.routes, { ...request, unhealthy }).name };
+  }
+
+  async parseInbound(): Promise<ChannelEvent[]> {
+    throw new InvalidInboundError('INVALID_PAYLOAD', 'SMS arrives over SMPP binds, not webhooks');
+  }
+
+  async health(): Promise<ChannelHealth> {
+    const routes = Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.health()]));
+    return {
+      up: [...this.pools.values()].some((p) => p.up),
+      detail: { instanceId: this.instanceId, routes, unparsedReceipts: this.unparsedReceipts, sinkFailures: this.sinkFailures },
+    };
+  }
+
+  private routeFor(attempt: OutboundAttempt): SmsRouteConfig {
+    if (attempt.route) {
+      const named = this.options.routes.find((r) => r.name === attempt.route);
+      if (!named) throw ChannelError.permanent('unknown_route', `no SMS route named "${attempt.route}" is configured`);
+      return named;
+    }
+    const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
+    try {
+      return selectSmsRoute(this.options.routes, {
+        destinationE164: attempt.to.phoneE164,
+        domestic: isJapaneseNumber(attempt.to.phoneE164),
+        category: attempt.category,
+        allowInternational: attempt.allowInternational,
+        unhealthy,
+      });
+    } catch (err) {
+      if (isDomainError(err)) throw ChannelError.permanent('destination_not_allowed', err.message);
+      throw err;
+    }
+  }
+
+  private async onDeliver(route: SmsRouteConfig, pdu: SmppPdu, bind: SmppBind): Promise<void> {
+    const outcome = handleDeliver(pdu, route, this.stopWords);
+    if (outcome.kind === 'unparsed') {
+      this.unparsedReceipts++;
+      this.logger.warn(`unparsed receipt on ${bind.id}: ${outcome.reason} (${outcome.redactedText.length} chars)`);
+      try {
+        this.options.onUnparsed?.({
+          route: route.name,
+          bind: bind.id,
+          reason: outcome.reason,
+          receivedAt: new Date(),
+          esmClass: Number(pdu.esm_class) || 0,
+          dataCoding: Number(pdu.data_coding) || 0,
+          redactedText: outcome.redactedText,
+          ...(typeof pdu.receipted_message_id === 'string' ? { receiptedMessageId: pdu.receipted_message_id } : {}),
+          ...(typeof pdu.message_state === 'number' ? { messageState: pdu.message_state } : {}),
+        });
+      } catch (err) {
+        this.logger.error(`onUnparsed callback failed: ${(err as Error).message}`);
+      }
+      return;
+    }
+    if (outcome.receipt?.stat === 'DELIVRD') this.delivered.set(outcome.events[0].providerMessageId as string, true);
+    try {
+      await this.sink.ingest(outcome.events);
+    } catch (err) {
+      this.sinkFailures++;
+      this.logger.error(`event sink refused ${outcome.events.length} sms event(s) from ${bind.id}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { ChannelError, SendResult } from '@tsunagu/channels';
+import { expectEventually } from '@tsunagu/testing';
+import { MalformedPduKind } from '../../../apps/sandbox/src/smsc';
+import { SmsHarness, startSmsHarness } from './testing/sms-test.harness';
+
+interface BindDetail {
+  routes: Record<string, { binds: { id: string; state: string; outstanding: number; lastError?: string }[]; throttledUntil?: string }>;
+  unparsedReceipts: number;
+}
+
+async function detail(h: SmsHarness): Promise<BindDetail> {
+  return (await h.adapter.health()).detail as unknown as BindDetail;
+}
+
+async function allBound(h: SmsHarness): Promise<void> {
+  const d = await detail(h);
+  expect(d.routes['jp-direct'].binds.map((b) => b.state)).toEqual(['bound', 'bound']);
+}
+
+/** What the engine does with a retryable error: wait as told and send the same attempt again. */
+async function sendWithRetries(h: SmsHarness, phone: string, seen: ChannelError[]): Promise<SendResult> {
+  const attempt = h.attempt(phone);
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      return await h.adapter.send(attempt);
+    } catch (err) {
+      if (!(err instanceof ChannelError) || err.kind !== 'retryable' || Date.now() > deadline) throw err;
+      seen.push(err);
+      await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 100));
+    }
+  }
+}
+
+describe('SmsAdapter under SMSC failures', () => {
+  let h: SmsHarness;
+  beforeAll(async () => {
+    h = await startSmsHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  beforeEach(async () => {
+    h.smsc.control.reset();
+    await expectEventually(() => allBound(h));
+  });
+
+  it('rides out a throttling storm: retryable throttled, then every send succeeds once', async () => {
+    h.smsc.control.fail({ mode: 'throttle', durationMs: 1000 });
+    const phones = Array.from({ length: 30 }, () => h.nextPhone());
+    const seen: ChannelError[] = [];
+    const started = Date.now();
+    const results = await Promise.all(phones.map((p) => sendWithRetries(h, p, seen)));
+    expect(results.every((r) => r.providerMessageId)).toBe(true);
+    expect(seen.some((e) => e.code === 'throttled' && (e.retryAfterMs ?? 0) > 0)).toBe(true);
+    expect(seen.every((e) => e.code === 'throttled')).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // nothing got through the storm early
+    for (const p of phones) {
+      // Each destination got exactly one accepted submit; refused ones were refused, not lost.
+      expect(h.smsc.control.submitsTo(p).filter((r) => r.status === 0)).toHaveLength(1);
+    }
+    // The route backed off instead of hammering the SMSC with all 30 on every retry.
+    expect(h.smsc.control.submitCount()).toBeLessThan(30 * 8);
+  });
+
+  it('rejects submits lost with the connection as unknown_outcome, never resends them, and rebinds', async () => {
+    h.smsc.control.fail({ mode: 'drop', dropAfterMs: 150 });
+    const phones = Array.from({ length: 6 }, () => h.nextPhone());
+    const opened = h.smsc.control.connectionsOpened();
+    const settled = await Promise.allSettled(phones.map((p) => h.adapter.send(h.attempt(p))));
+    for (const s of settled) {
+      expect(s.status).toBe('rejected');
+      expect((s as PromiseRejectedResult).reason).toMatchObject({ kind: 'unknown_outcome', code: 'bind_lost' });
+    }
+    await expectEventually(() => expect(h.smsc.control.connectionsOpened()).toBeGreaterThanOrEqual(opened + 2));
+    await expectEventually(() => allBound(h));
+    for (const p of phones) expect(h.smsc.control.submitsTo(p)).toHaveLength(1);
+    const next = await h.adapter.send(h.attempt(h.nextPhone()));
+    expect(next.providerMessageId).toBeTruthy();
+    for (const p of phones) expect(h.smsc.control.submitsTo(p)).toHaveLength(1); // still once: no resubmit
+  });
+
+  it('answers an unknown command_id with generic_nack 0x03 and keeps the bind', async () => {
+    const opened = h.smsc.control.connectionsOpened();
+    h.smsc.control.fail({ mode: 'malformed_pdu', kind: 'unknown_cmd' });
+    await expectEventually(() => expect(h.smsc.control.responses().genericNack).toBe(2));
+    expect(h.smsc.control.connectionsOpened()).toBe(opened);
+    expect((await h.adapter.send(h.attempt(h.nextPhone()))).providerMessageId).toBeTruthy();
+  });
+
+  it.each<MalformedPduKind>(['too_long', 'len8', 'len2', 'truncated'])(
+    'survives a malformed PDU (%s): drops the session, rebinds, sends again',
+    async (kind) => {
+      const opened = h.smsc.control.connectionsOpened();
+      h.smsc.control.fail({ mode: 'malformed_pdu', kind });
+      // len2 and truncated wedge the package silently: the enquire_link watchdog finds them.
+      await expectEventually(() => expect(h.smsc.control.connectionsOpened()).toBeGreaterThanOrEqual(opened + 2), { timeoutMs: 8000 });
+      await expectEventually(() => allBound(h), { timeoutMs: 8000 });
+      expect((await h.adapter.send(h.attempt(h.nextPhone()))).providerMessageId).toBeTruthy();
+      expect((await h.adapter.health()).up).toBe(true);
+    },
+  );
+
+  it('backs off while binds are refused, then binds again', async () => {
+    const opened = h.smsc.control.connectionsOpened();
+    h.smsc.control.fail({ mode: 'refuse_binds', durationMs: 600 });
+    h.smsc.control.fail({ mode: 'malformed_pdu', kind: 'too_long' }); // knock both binds off
+    await expectEventually(async () => {
+      const binds = (await detail(h)).routes['jp-direct'].binds;
+      expect(binds.some((b) => b.lastError === 'bind_refused_0x000d')).toBe(true);
+    });
+    await expectEventually(() => allBound(h), { timeoutMs: 8000 });
+    // Refused, then backoff: more than one try per bind, but far from a tight loop.
+    const tries = h.smsc.control.connectionsOpened() - opened;
+    expect(tries).toBeGreaterThan(2);
+    expect(tries).toBeLessThan(40);
+  });
+});
+
+describe('SmsAdapter with wrong credentials', () => {
+  it('stays down with the refusal in health and answers sends with retryable no_bind', async () => {
+    const h = await startSmsHarness({ route: { password: 'wrong' }, adapter: { timing: { windowWaitMs: 300, reconnectInitialMs: 50, reconnectMaxMs: 200 } }, waitForBind: false });
+    try {
+      await expectEventually(async () => {
+        const binds = (await detail(h)).routes['jp-direct'].binds;
+        expect(binds.every((b) => b.lastError === 'bind_refused_0x000e')).toBe(true);
+      });
+      expect((await h.adapter.health()).up).toBe(false);
+      await expect(h.adapter.send(h.attempt(h.nextPhone()))).rejects.toMatchObject({ kind: 'retryable', code: 'no_bind' });
+      expect(h.smsc.control.submitCount()).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
