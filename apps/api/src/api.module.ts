@@ -11,6 +11,7 @@ import { MetricsController } from './health/metrics.controller';
 import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { SendersController } from './senders/senders.controller';
 
 /** HTTP only: controllers validate and call one engine service each. */
 @Module({})
@@ -24,9 +25,9 @@ export class ApiModule {
         ChannelsModule,
         EngineModule,
         TerminusModule.forRoot({ logger: false }),
-        ...channelModules(config, extra),
+        ...channelModules(config, 'api', extra),
       ],
-      controllers: [MessagesController, ContactsController, WebhooksController, HealthController, MetricsController],
+      controllers: [MessagesController, ContactsController, SendersController, WebhooksController, HealthController, MetricsController],
       providers: [ApiKeyGuard],
     };
   }

@@ -20,6 +20,7 @@ import { OutboxRelayService } from './relay/outbox-relay.service';
 import { ReconcilerService } from './relay/reconciler.service';
 import { TenantSettingsService } from './tenants/tenant-settings.service';
 import { TenantAdminService } from './tenants/tenant-admin.service';
+import { SenderAdminService } from './senders/sender-admin.service';
 
 const services = [
   AcceptMessageService,
@@ -42,6 +43,7 @@ const services = [
   ReconcilerService,
   TenantSettingsService,
   TenantAdminService,
+  SenderAdminService,
 ];
 
 /** The use cases shared by api and worker. Global so channel modules can reach the event sink. */

@@ -16,3 +16,5 @@ export * from './relay/reconciler.service';
 export * from './tenants/tenant-settings.service';
 export * from './tenants/tenant-admin.service';
 export * from './events/parked-events';
+export * from './senders/sender-admin.service';
+export * from './senders/sender-address';

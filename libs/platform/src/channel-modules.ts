@@ -1,8 +1,11 @@
 import { DynamicModule } from '@nestjs/common';
 import { TsunaguConfig } from '@tsunagu/config';
 
+/** Which process builds the module: only workers hold provider connections (SMPP binds). */
+export type ProcessRole = 'api' | 'worker';
+
 /** A channel module factory: given the channel's block from the config, the Nest module. */
-export type ChannelModuleFactory = (settings: unknown, config: TsunaguConfig) => DynamicModule;
+export type ChannelModuleFactory = (settings: unknown, config: TsunaguConfig, role: ProcessRole) => DynamicModule;
 
 const factories = new Map<string, ChannelModuleFactory>();
 
@@ -12,7 +15,7 @@ export function registerChannelModule(name: string, factory: ChannelModuleFactor
 }
 
 /** The modules of the channels the configuration enables (a block with `enabled: false` is off). */
-export function channelModules(config: TsunaguConfig, extra: DynamicModule[] = []): DynamicModule[] {
+export function channelModules(config: TsunaguConfig, role: ProcessRole, extra: DynamicModule[] = []): DynamicModule[] {
   const modules: DynamicModule[] = [];
   for (const [name, settings] of Object.entries(config.channels)) {
     if ((settings as { enabled?: boolean } | null)?.enabled === false) continue;
@@ -20,15 +23,8 @@ export function channelModules(config: TsunaguConfig, extra: DynamicModule[] = [
     if (!factory) {
       throw new Error(`The configuration enables channel "${name}", but no module is registered for it. Known: ${[...factories.keys()].join(', ') || '(none)'}.`);
     }
-    modules.push(factory(settings, config));
+    modules.push(factory(settings, config, role));
   }
   return [...modules, ...extra];
 }
 
-/**
- * The channels that ship with Tsunagu. Each channel library registers itself when its module
- * file is loaded; this just loads them. A new channel adds one line here.
- */
-export function registerBuiltinChannels(): void {
-  // Filled in as the channel libraries land (SMS, RCS, LINE).
-}

@@ -1,0 +1,67 @@
+import { createSign, generateKeyPairSync } from 'node:crypto';
+import { GOOGLE_TOKEN_AUDIENCE, JWT_BEARER_GRANT, RBM_SCOPE, RbmTokenIssuer, TokenRefusal } from './rbm-token.issuer';
+
+const EMAIL = 'sa@test.iam.gserviceaccount.com';
+const keyPair = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+const account = keyPair();
+const stranger = keyPair();
+const AUD = 'http://127.0.0.1:1/token';
+const NOW = Date.UTC(2025, 0, 1);
+
+function jwt(claims: Record<string, unknown>, privateKey = account.privateKey, alg = 'RS256'): string {
+  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const iat = Math.floor(NOW / 1000);
+  const signingInput = `${enc({ alg, typ: 'JWT' })}.${enc({ iss: EMAIL, scope: RBM_SCOPE, aud: AUD, iat, exp: iat + 3600, ...claims })}`;
+  const signature = createSign('RSA-SHA256').update(signingInput).sign(privateKey).toString('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof TokenRefusal) return `${err.error}: ${err.message}`;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('RbmTokenIssuer', () => {
+  const issuer = new RbmTokenIssuer({ [EMAIL]: account.publicKey });
+
+  it('issues a bearer token for a correctly signed assertion, and accepts it until it expires', () => {
+    const grant = issuer.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], NOW);
+    expect(grant).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    expect(issuer.check(`Bearer ${grant.access_token}`, NOW)).toBe(EMAIL);
+    expect(issuer.check(`Bearer ${grant.access_token}`, NOW + 3600 * 1000)).toBeNull();
+    expect(issuer.check('Bearer nope', NOW)).toBeNull();
+    expect(issuer.check(undefined, NOW)).toBeNull();
+    expect(issuer.issued[EMAIL]).toBeGreaterThan(0);
+  });
+
+  it("accepts Google's own audience too (the library's default)", () => {
+    expect(issuer.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({ aud: GOOGLE_TOKEN_AUDIENCE }) }, [AUD, GOOGLE_TOKEN_AUDIENCE], NOW)).toBeDefined();
+  });
+
+  it.each([
+    ['a signature by another key', () => jwt({}, stranger.privateKey), /invalid_grant: invalid JWT signature/],
+    ['an unknown service account', () => jwt({ iss: 'other@x' }), /invalid_grant: unknown service account/],
+    ['another algorithm', () => jwt({}, account.privateKey, 'HS256'), /invalid_grant: the assertion must be RS256/],
+    ['an expired assertion', () => jwt({ iat: NOW / 1000 - 7200, exp: NOW / 1000 - 3600 }), /expired or not yet valid/],
+    ['a wrong audience', () => jwt({ aud: 'https://evil.example/token' }), /wrong audience/],
+    ['no RBM scope', () => jwt({ scope: 'https://www.googleapis.com/auth/cloud-platform' }), /invalid_scope/],
+    ['a non-JWT', () => 'not.a.jwt', /not a JWT/],
+  ])('refuses %s', (_what, assertion, expected) => {
+    expect(refusal(() => issuer.grant({ grant_type: JWT_BEARER_GRANT, assertion: assertion() }, [AUD], NOW))).toMatch(expected);
+  });
+
+  it('refuses other grant types and a missing assertion', () => {
+    expect(refusal(() => issuer.grant({ grant_type: 'client_credentials' }, [AUD], NOW))).toMatch(/unsupported_grant_type/);
+    expect(refusal(() => issuer.grant({ grant_type: JWT_BEARER_GRANT }, [AUD], NOW))).toMatch(/invalid_request/);
+  });
+});

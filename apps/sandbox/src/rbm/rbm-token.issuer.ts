@@ -1,0 +1,111 @@
+import { createPublicKey, KeyObject, randomBytes, verify } from 'node:crypto';
+
+/*
+ * Google's OAuth token endpoint for service accounts, as far as RBM needs it: the JWT-bearer
+ * grant (RFC 7523). The assertion is an RS256 JWT signed with the service account's private key;
+ * the sandbox verifies it with the public key it was configured with, then issues an opaque
+ * bearer token the /v1 routes accept until it expires.
+ */
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const RBM_SCOPE = 'https://www.googleapis.com/auth/rcsbusinessmessaging';
+export const GOOGLE_TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
+const CLOCK_SKEW_S = 60;
+
+export interface TokenGrant {
+  access_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+export class TokenRefusal extends Error {
+  constructor(
+    readonly error: 'invalid_grant' | 'unsupported_grant_type' | 'invalid_request' | 'invalid_scope',
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+export class RbmTokenIssuer {
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly tokens = new Map<string, { clientEmail: string; expiresAt: number }>();
+  readonly issued: Record<string, number> = {};
+  refusals = 0;
+
+  constructor(
+    publicKeys: Record<string, string>,
+    private readonly ttlSeconds = 3600,
+  ) {
+    for (const [email, pem] of Object.entries(publicKeys)) this.keys.set(email, createPublicKey(pem));
+  }
+
+  /** Handles one token request body; `audiences` are the `aud` values this endpoint answers to. */
+  grant(form: Record<string, unknown>, audiences: readonly string[], now = Date.now()): TokenGrant {
+    try {
+      if (form.grant_type !== JWT_BEARER_GRANT) {
+        throw new TokenRefusal('unsupported_grant_type', 'only the jwt-bearer grant is supported');
+      }
+      if (typeof form.assertion !== 'string') throw new TokenRefusal('invalid_request', 'assertion is missing');
+      const clientEmail = this.verifyAssertion(form.assertion, audiences, now);
+      const token = randomBytes(32).toString('base64url');
+      this.tokens.set(token, { clientEmail, expiresAt: now + this.ttlSeconds * 1000 });
+      this.issued[clientEmail] = (this.issued[clientEmail] ?? 0) + 1;
+      return { access_token: token, expires_in: this.ttlSeconds, token_type: 'Bearer' };
+    } catch (err) {
+      this.refusals++;
+      throw err;
+    }
+  }
+
+  /** The service account a bearer token was issued to, or null when unknown or expired. */
+  check(authorization: string | undefined, now = Date.now()): string | null {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const entry = match ? this.tokens.get(match[1]) : undefined;
+    if (!entry || entry.expiresAt <= now) return null;
+    return entry.clientEmail;
+  }
+
+  /** Forgets issued tokens (clients must fetch new ones) and counters. */
+  reset(): void {
+    this.tokens.clear();
+    for (const key of Object.keys(this.issued)) delete this.issued[key];
+    this.refusals = 0;
+  }
+
+  private verifyAssertion(assertion: string, audiences: readonly string[], now: number): string {
+    const parts = assertion.split('.');
+    if (parts.length !== 3) throw new TokenRefusal('invalid_grant', 'the assertion is not a JWT');
+    const [headerPart, payloadPart, signaturePart] = parts;
+    const header = decodeJson(headerPart);
+    const claims = decodeJson(payloadPart);
+    if (header.alg !== 'RS256') throw new TokenRefusal('invalid_grant', 'the assertion must be RS256');
+    const iss = claims.iss;
+    const key = typeof iss === 'string' ? this.keys.get(iss) : undefined;
+    if (!key || typeof iss !== 'string') throw new TokenRefusal('invalid_grant', 'unknown service account');
+    const signed = Buffer.from(`${headerPart}.${payloadPart}`, 'ascii');
+    const signature = Buffer.from(signaturePart, 'base64url');
+    if (!verify('sha256', signed, key, signature)) throw new TokenRefusal('invalid_grant', 'invalid JWT signature');
+
+    const nowS = Math.floor(now / 1000);
+    const { iat, exp, aud, scope } = claims;
+    if (typeof iat !== 'number' || typeof exp !== 'number') throw new TokenRefusal('invalid_grant', 'iat and exp are required');
+    if (iat > nowS + CLOCK_SKEW_S || exp < nowS - CLOCK_SKEW_S || exp - iat > 3600) {
+      throw new TokenRefusal('invalid_grant', 'the assertion is expired or not yet valid');
+    }
+    if (typeof aud !== 'string' || !audiences.includes(aud)) throw new TokenRefusal('invalid_grant', 'wrong audience');
+    const scopes = typeof scope === 'string' ? scope.split(' ') : [];
+    if (!scopes.includes(RBM_SCOPE)) throw new TokenRefusal('invalid_scope', 'the RBM scope is required');
+    return iss;
+  }
+}
+
+function decodeJson(part: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new TokenRefusal('invalid_grant', 'the assertion is not a JWT');
+}

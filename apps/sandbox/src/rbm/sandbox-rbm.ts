@@ -1,0 +1,109 @@
+import { AddressInfo } from 'node:net';
+import express, { Router } from 'express';
+import { rbmRouter } from './rbm.routes';
+import { RbmSandboxState } from './rbm-sandbox.state';
+import { RbmScript, SandboxRbmRecords, SandboxReply } from './rbm-sandbox.types';
+import { RbmTokenIssuer } from './rbm-token.issuer';
+import { RbmWebhookPusher, SandboxTimers } from './rbm-webhook.pusher';
+
+export interface SandboxRbmOptions {
+  /** Service accounts allowed to get tokens: client email → public key (PEM). */
+  serviceAccountPublicKeys: Record<string, string>;
+  /** Signs pushed webhooks (X-Goog-Signature). */
+  clientToken: string;
+  /** Where to push events: the engine's `/webhooks/rbm`. Settable later through the control. */
+  webhookUrl?: string;
+  /** DELIVERED delay for `capable` numbers; 200 ms unless set. */
+  defaultDeliveryMs?: number;
+  /** agentId named in user replies to a number no message was sent to. */
+  defaultAgentId?: string;
+  /** Extra JWT audiences the token endpoint accepts (e.g. its public URL behind a proxy). */
+  tokenAudiences?: string[];
+  /** Lifetime of the access tokens it issues; 3600 s unless set. */
+  tokenTtlSeconds?: number;
+}
+
+export interface SandboxRbmControl {
+  /** Scripts every later capability check, send and revoke for this number. */
+  script(phone: string, script: RbmScript | RbmScript['outcome']): void;
+  /** Pushes a user message; returns its RBM messageId. */
+  reply(reply: SandboxReply): string;
+  records(): SandboxRbmRecords;
+  reset(): void;
+  setWebhookUrl(url: string | undefined): void;
+  /** Resolves when every push queued so far has been tried. */
+  idle(): Promise<void>;
+}
+
+export interface SandboxRbm {
+  router: Router;
+  control: SandboxRbmControl;
+  close(): Promise<void>;
+}
+
+export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
+  const timers = new SandboxTimers();
+  const pusher = new RbmWebhookPusher(opts.clientToken, timers, opts.webhookUrl);
+  const issuer = new RbmTokenIssuer(opts.serviceAccountPublicKeys, opts.tokenTtlSeconds);
+  const state = new RbmSandboxState(pusher, timers, opts.defaultDeliveryMs ?? 200, opts.defaultAgentId ?? 'sandbox-agent');
+
+  const control: SandboxRbmControl = {
+    script: (phone, script) => state.script(phone, typeof script === 'string' ? { outcome: script } : script),
+    reply: (reply) => state.reply(reply),
+    records: () => ({ ...state.records(), tokensIssued: { ...issuer.issued }, tokenRefusals: issuer.refusals }),
+    reset: () => {
+      state.reset();
+      issuer.reset();
+    },
+    setWebhookUrl: (url) => {
+      pusher.webhookUrl = url;
+    },
+    idle: () => pusher.idle(),
+  };
+  const router = rbmRouter({
+    state,
+    issuer,
+    records: control.records,
+    reset: control.reset,
+    tokenAudiences: opts.tokenAudiences ?? [],
+  });
+  return {
+    router,
+    control,
+    close: async () => {
+      timers.close();
+    },
+  };
+}
+
+export interface StartedSandboxRbm {
+  baseUrl: string;
+  tokenUrl: string;
+  control: SandboxRbmControl;
+  close(): Promise<void>;
+}
+
+/** The sandbox on its own HTTP server on 127.0.0.1 and an ephemeral port, for tests. */
+export async function startSandboxRbm(opts: SandboxRbmOptions): Promise<StartedSandboxRbm> {
+  const sandbox = createSandboxRbm(opts);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(sandbox.router);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    tokenUrl: `${baseUrl}/token`,
+    control: sandbox.control,
+    close: async () => {
+      await sandbox.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

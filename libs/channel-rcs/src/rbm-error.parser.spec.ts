@@ -1,0 +1,61 @@
+import { DEFAULT_RETRY_AFTER_MS, parseRbmError, parseRetryAfter, rbmNetworkError } from './rbm-error.parser';
+
+const google = (code: number, status: string, message = 'provider says no') => ({ error: { code, status, message } });
+
+describe('parseRbmError', () => {
+  it.each([
+    // status, body, Retry-After, kind, code, retryAfterMs
+    [404, google(404, 'NOT_FOUND'), null, 'permanent', 'not_rcs_capable', undefined],
+    [404, null, null, 'permanent', 'not_rcs_capable', undefined],
+    [429, google(429, 'RESOURCE_EXHAUSTED'), '7', 'retryable', 'rbm_rate_limited', 7000],
+    [429, google(429, 'RESOURCE_EXHAUSTED'), null, 'retryable', 'rbm_rate_limited', DEFAULT_RETRY_AFTER_MS],
+    [500, google(500, 'INTERNAL'), null, 'retryable', 'rbm_internal', undefined],
+    [503, google(503, 'UNAVAILABLE'), '2', 'retryable', 'rbm_unavailable', 2000],
+    [502, '<html>bad gateway</html>', null, 'retryable', 'rbm_server_error', undefined],
+    [400, google(400, 'INVALID_ARGUMENT'), null, 'permanent', 'rbm_invalid_argument', undefined],
+    [400, google(400, 'FAILED_PRECONDITION'), null, 'permanent', 'rbm_failed_precondition', undefined],
+    [400, null, null, 'permanent', 'rbm_invalid_argument', undefined],
+    [403, google(403, 'PERMISSION_DENIED'), null, 'permanent', 'rbm_permission_denied', undefined],
+    [403, {}, null, 'permanent', 'rbm_permission_denied', undefined],
+    [401, google(401, 'UNAUTHENTICATED'), null, 'retryable', 'rbm_unauthenticated', undefined],
+    [408, null, null, 'retryable', 'rbm_unreachable', undefined],
+    [413, null, null, 'permanent', 'rbm_http_413', undefined],
+  ] as const)('HTTP %i %j (Retry-After %s) → %s %s', (status, body, retryAfter, kind, code, retryAfterMs) => {
+    const err = parseRbmError({ status, body, retryAfter });
+    expect(err.kind).toBe(kind);
+    expect(err.code).toBe(code);
+    expect(err.code).toMatch(/^[a-z0-9_]+$/);
+    expect(err.retryAfterMs).toBe(retryAfterMs);
+  });
+
+  it('keeps the provider message for operators, with phone numbers masked', () => {
+    const err = parseRbmError({ status: 400, body: google(400, 'INVALID_ARGUMENT', 'Phone +81 90-1234-5678 is not valid') });
+    expect(err.message).toBe('Phone [redacted] is not valid');
+  });
+
+  it('says which HTTP status it was when the body has no message', () => {
+    expect(parseRbmError({ status: 403, body: null }).message).toBe('RBM answered HTTP 403');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = new Date('2025-01-01T00:00:00Z');
+  it.each([
+    ['5', 5000],
+    [' 0 ', 0],
+    ['Wed, 01 Jan 2025 00:00:30 GMT', 30000],
+    ['Tue, 31 Dec 2024 23:59:00 GMT', 0],
+    ['soon', undefined],
+    [null, undefined],
+  ])('%j → %s ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+});
+
+describe('rbmNetworkError', () => {
+  it('is retryable rbm_unreachable, for timeouts and refused connections alike', () => {
+    const timeout = Object.assign(new Error('t'), { name: 'TimeoutError' });
+    expect(rbmNetworkError(timeout)).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable', message: 'RBM request timed out' });
+    expect(rbmNetworkError(new TypeError('fetch failed'))).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable' });
+  });
+});

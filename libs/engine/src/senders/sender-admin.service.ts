@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, isUuid, newId } from '@tsunagu/core';
+import { SenderEntity, SenderState } from '@tsunagu/database';
+import { classifySender } from './sender-address';
+
+const NEXT: Record<'approve' | 'suspend', { from: SenderState[]; to: SenderState }> = {
+  approve: { from: ['requested', 'suspended'], to: 'approved' },
+  suspend: { from: ['requested', 'approved'], to: 'suspended' },
+};
+
+export function senderView(s: SenderEntity) {
+  return {
+    id: s.id,
+    address: s.address,
+    kind: s.kind,
+    ton: s.ton,
+    npi: s.npi,
+    state: s.state,
+    routes: s.routes,
+    updatedBy: s.updatedBy,
+    updatedAt: s.updatedAt.toISOString(),
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+/**
+ * The registry of sender addresses (anti-spoofing): requested → approved → suspended, the routes
+ * each is approved for, and an audit row for every change naming who made it.
+ */
+@Injectable()
+export class SenderAdminService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async list(tenantId: string) {
+    const rows = await this.db.getRepository(SenderEntity).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+    return rows.map(senderView);
+  }
+
+  async request(tenantId: string, input: { address: string; routes: string[] }, actor: string) {
+    const a = classifySender(input.address);
+    const id = newId();
+    return this.db.transaction(async (m) => {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO senders (id, tenant_id, address, kind, ton, npi, state, routes, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8) ON CONFLICT (tenant_id, address) DO NOTHING RETURNING 1`,
+        [id, tenantId, a.address, a.kind, a.ton, a.npi, input.routes, actor],
+      );
+      if (inserted.length === 0) throw new DomainError('CONFLICT', 'This sender is already registered.', { address: a.address });
+      await this.audit(m, tenantId, actor, 'sender.requested', id, null, { address: a.address, routes: input.routes });
+      return senderView(await m.getRepository(SenderEntity).findOneByOrFail({ id }));
+    });
+  }
+
+  async transition(tenantId: string, id: string, action: 'approve' | 'suspend', actor: string, input: { routes?: string[]; reason?: string }) {
+    if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The id is not a valid UUID.');
+    return this.db.transaction(async (m) => {
+      const sender = await m.getRepository(SenderEntity).findOne({ where: { id, tenantId }, lock: { mode: 'pessimistic_write' } });
+      if (!sender) throw new DomainError('NOT_FOUND', 'No sender with this id.');
+      const rule = NEXT[action];
+      if (!rule.from.includes(sender.state)) {
+        throw new DomainError('CONFLICT', `A ${sender.state} sender cannot be ${action === 'approve' ? 'approved' : 'suspended'}.`, { state: sender.state });
+      }
+      const routes = input.routes ?? sender.routes;
+      await m.query(`UPDATE senders SET state = $2, routes = $3, updated_by = $4, updated_at = now() WHERE id = $1`, [id, rule.to, routes, actor]);
+      await this.audit(m, tenantId, actor, `sender.${rule.to}`, id, input.reason ?? null, { from: sender.state, routes });
+      return senderView(await m.getRepository(SenderEntity).findOneByOrFail({ id }));
+    });
+  }
+
+  private async audit(m: EntityManager, tenantId: string, actor: string, action: string, subjectId: string, reason: string | null, detail: object): Promise<void> {
+    await m.query(`INSERT INTO audit_log (id, tenant_id, actor, action, subject_type, subject_id, reason, detail) VALUES ($1, $2, $3, $4, 'sender', $5, $6, $7)`, [
+      newId(), tenantId, actor, action, subjectId, reason, JSON.stringify(detail),
+    ]);
+  }
+}
