@@ -13,5 +13,5 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  { files: ['scripts/**', 'bench/**', 'apps/cli/**', '*.js', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', 'bench/**', 'apps/cli/**', 'apps/demo/**', 'apps/sandbox/src/main.ts', '*.js', 'test/**'], rules: { 'no-console': 'off' } },
 );

@@ -5,7 +5,9 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelTraits } from '@tsunagu/channels';
 import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
+import { newId } from '@tsunagu/core';
 import { IngestEventsService, TenantAdminService } from '@tsunagu/engine';
+import { registerBuiltinChannels } from '@tsunagu/platform';
 import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, scriptedChannelModule } from '@tsunagu/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
@@ -60,12 +62,21 @@ export async function startEngine(opts: {
   config?: Partial<TsunaguConfig>;
   modules?: DynamicModule[];
   startWorker?: boolean;
+  /** The real channel modules, configured for this tenant id (e.g. against the sandboxes). */
+  realChannels?: (tenantId: string) => Record<string, unknown>;
 }): Promise<EngineHarness> {
   const db = await createTestDatabase(opts.label);
   const redis = createTestRedisPrefix(opts.label);
-  const config = testConfig({ databaseUrl: db.url, redisPrefix: redis.prefix, ...opts.config });
+  const tenantId = newId();
+  if (opts.realChannels) registerBuiltinChannels();
+  const config = testConfig({
+    databaseUrl: db.url,
+    redisPrefix: redis.prefix,
+    ...opts.config,
+    ...(opts.realChannels ? { channels: opts.realChannels(tenantId) } : {}),
+  });
   const providers: Record<string, ScriptedProvider> = {};
-  const modules = (opts.channels ?? ['rcs', 'sms', 'line']).map((name) => {
+  const modules = (opts.channels ?? (opts.realChannels ? [] : ['rcs', 'sms', 'line'])).map((name) => {
     providers[name] = new ScriptedProvider(name);
     return scriptedChannelModule(name, TRAITS[name], providers[name]);
   });
@@ -74,7 +85,7 @@ export async function startEngine(opts: {
   await api.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
   const admin = api.get(TenantAdminService);
-  const tenant = await admin.createTenant(`tenant-${randomBytes(3).toString('hex')}`);
+  const tenant = await admin.createTenant(`tenant-${randomBytes(3).toString('hex')}`, null, tenantId);
   const key = await admin.createApiKey(tenant.id, ['messages:send', 'messages:read', 'admin']);
 
   const harness: EngineHarness = {

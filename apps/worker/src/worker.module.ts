@@ -31,7 +31,7 @@ export class WorkerModule implements OnApplicationBootstrap {
         EngineModule,
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.redisPrefix }),
         BullModule.registerQueue({ name: QUEUES.advance }, { name: QUEUES.callback }),
-        ...channelModules(config, extra),
+        ...channelModules(config, 'worker', extra),
       ],
       providers: [AdvanceProcessor, CallbackProcessor, SendWorkers],
     };

@@ -99,7 +99,7 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
         ],
       },
       messageTrafficType: 'TRANSACTION',
-      ttl: '60s',
+      ttl: '72s', // the 60 s fallback timeout plus the backstop margin
     });
     expect(record.phone).toBe(phone);
   });
@@ -108,13 +108,13 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
     ['otp', 'AUTHENTICATION'],
     ['transactional', 'TRANSACTION'],
     ['marketing', 'PROMOTION'],
-  ] as const)('maps category %s to messageTrafficType %s, with the fallback timeout as ttl', async (category, traffic) => {
+  ] as const)('maps category %s to messageTrafficType %s, with the fallback timeout plus a margin as ttl', async (category, traffic) => {
     const attempt = attemptTo(nextPhone(), { category, timeoutSeconds: 45 });
     const result = await env.adapter.send(attempt);
     expect(result.providerMessageId).toBe(attempt.attemptId);
     const record = env.sandbox.control.records().messages[attempt.attemptId];
     expect(record.messageTrafficType).toBe(traffic);
-    expect(record.ttl).toBe('45s');
+    expect(record.ttl).toBe('54s');
     expect(record.body.contentMessage).toEqual({ text: 'ご予約は明日10時です' });
   });
 

@@ -18,11 +18,11 @@ describe('buildAgentMessage', () => {
     expect(buildAgentMessage(input)).toEqual({
       contentMessage: { text: 'ご予約は明日10時です' },
       messageTrafficType: 'TRANSACTION',
-      ttl: '90s',
+      ttl: '108s',
     });
     expect(buildAgentMessage({ ...input, category: 'otp' }).messageTrafficType).toBe('AUTHENTICATION');
     expect(buildAgentMessage({ ...input, category: 'marketing' }).messageTrafficType).toBe('PROMOTION');
-    expect(buildAgentMessage({ ...input, timeoutSeconds: 0.2 }).ttl).toBe('1s');
+    expect(buildAgentMessage({ ...input, timeoutSeconds: 0.2 }).ttl).toBe('6s');
   });
 
   it('text with suggestion chips', () => {

@@ -60,9 +60,18 @@ export function buildAgentMessage(input: AgentMessageInput): RbmAgentMessage {
   return {
     contentMessage,
     messageTrafficType: TRAFFIC_TYPE_BY_CATEGORY[input.category],
-    // Matches the fallback timeout, so RBM withdraws the message when the engine moves on anyway.
-    ttl: `${Math.max(1, Math.floor(input.timeoutSeconds))}s`,
+    ttl: `${rbmTtlSeconds(input.timeoutSeconds)}s`,
   };
+}
+
+/**
+ * The engine revokes at the fallback timeout itself (it knows a fallback follows); RBM's own
+ * expiry is the backstop for when no worker can. A TTL equal to the timeout would race that
+ * revoke, so it runs a little longer: 20% more, at least 5 s.
+ */
+export function rbmTtlSeconds(timeoutSeconds: number): number {
+  const t = Math.max(1, Math.floor(timeoutSeconds));
+  return t + Math.max(5, Math.ceil(t * 0.2));
 }
 
 export function parseContent(rcs: Record<string, unknown> | null | undefined): RcsContent {

@@ -7,6 +7,7 @@ import { parsePhone } from '@tsunagu/security';
 import { CallbackWriter } from '../callbacks/callback.writer';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from './state-recorder';
+import { rowsOf } from '../infra/rows-of';
 
 /**
  * What people send us: replies become inbound messages in their conversation, and stop words,
@@ -68,9 +69,8 @@ export class InboundService {
   }
 
   private async message(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<void> {
-    const conversation: { id: string }[] = await m.query(
-      `UPDATE conversations SET last_activity_at = now() WHERE contact_id = $1 RETURNING id`,
-      [contact.id],
+    const conversation = rowsOf<{ id: string }>(
+      await m.query(`UPDATE conversations SET last_activity_at = now() WHERE contact_id = $1 RETURNING id`, [contact.id]),
     );
     const id = newId();
     const inserted: unknown[] = await m.query(

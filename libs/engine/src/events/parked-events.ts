@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelEvent, newId } from '@tsunagu/core';
+import { rowsOf } from '../infra/rows-of';
 
 /** How long a receipt waits for its submit response before it is dropped as an orphan. */
 export const PARK_TTL_MS = 10 * 60_000;
@@ -32,9 +33,8 @@ export class ParkedEvents {
 
   async release(channel: string, providerMessageIds: string[]): Promise<number> {
     if (providerMessageIds.length === 0 || !this.replay) return 0;
-    const rows: { event: ChannelEvent & { occurredAt: string } }[] = await this.db.query(
-      `DELETE FROM parked_events WHERE channel = $1 AND provider_message_id = ANY($2) RETURNING event`,
-      [channel, providerMessageIds],
+    const rows = rowsOf<{ event: ChannelEvent & { occurredAt: string } }>(
+      await this.db.query(`DELETE FROM parked_events WHERE channel = $1 AND provider_message_id = ANY($2) RETURNING event`, [channel, providerMessageIds]),
     );
     if (rows.length === 0) return 0;
     await this.replay(rows.map((r) => ({ ...r.event, occurredAt: new Date(r.event.occurredAt) })));
@@ -43,7 +43,7 @@ export class ParkedEvents {
 
   /** Orphans past their TTL: counted for operators, then removed. */
   async expire(): Promise<number> {
-    const rows: unknown[] = await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING 1`);
+    const rows = rowsOf(await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING 1`));
     return rows.length;
   }
 }

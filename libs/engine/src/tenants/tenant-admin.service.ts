@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { PhoneCipher, generateApiKey, generateWebhookSecret } from '@tsunagu/security';
+import { rowsOf } from '../infra/rows-of';
 
 export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
 
@@ -14,9 +15,8 @@ export class TenantAdminService {
     private readonly cipher: PhoneCipher,
   ) {}
 
-  async createTenant(name: string, callbackUrl: string | null = null): Promise<{ id: string; callbackSecret: string }> {
+  async createTenant(name: string, callbackUrl: string | null = null, id: string = newId()): Promise<{ id: string; callbackSecret: string }> {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new DomainError('INVALID_REQUEST', 'A tenant name is 1–64 letters, digits, dots, dashes or underscores.');
-    const id = newId();
     const callbackSecret = generateWebhookSecret();
     await this.db.query(`INSERT INTO tenants (id, name, callback_url, callback_secret_enc) VALUES ($1, $2, $3, $4)`, [
       id,
@@ -42,7 +42,7 @@ export class TenantAdminService {
   }
 
   async revokeApiKey(keyId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1`, [keyId]);
+    const rows = rowsOf(await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1`, [keyId]));
     return rows.length > 0;
   }
 }
