@@ -14,6 +14,7 @@ import {
   InvalidInboundError,
   LengthCheck,
   OutboundAttempt,
+  ThroughputCost,
   RoutePlanRequest,
   SendResult,
 } from '@tsunagu/channels';
@@ -223,6 +224,14 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnModul
     const route = this.options.routes.find((r) => r.kind === 'domestic_direct') ?? this.options.routes[0];
     const plan = planSms(text, { maxSegments: route?.maxSegments || 10, udh16: route?.udh16 });
     return { fits: plan.fits, limit: plan.limit, units: plan.units, encoding: plan.encoding, segments: plan.segments, remainingInLast: plan.remainingInLast };
+  }
+
+  /** Segments against the route's submits-per-second: carriers throttle per PDU, not per message. */
+  throughputCost(attempt: OutboundAttempt): ThroughputCost | null {
+    const route = this.options.routes.find((r) => r.name === attempt.route) ?? this.options.routes.find((r) => r.kind === 'domestic_direct');
+    if (!route || !route.throughputPerSecond) return null;
+    const plan = planSms(attempt.text, { maxSegments: route.maxSegments || 10, udh16: route.udh16 });
+    return { key: route.name, units: Math.max(1, plan.segments), perSecond: route.throughputPerSecond };
   }
 
   /** Accept-time route choice; throws DomainError('DESTINATION_NOT_ALLOWED') when no route may carry it. */

@@ -91,6 +91,13 @@ export interface LengthCheck {
   remainingInLast?: number;
 }
 
+export interface ThroughputCost {
+  /** The limited account, e.g. the SMPP route name. */
+  key: string;
+  units: number;
+  perSecond: number;
+}
+
 export interface RoutePlanRequest {
   tenantId: string;
   destinationE164: string;
@@ -133,6 +140,11 @@ export interface ChannelAdapterInstance {
    * (DESTINATION_NOT_ALLOWED) when no route may carry it; the route is what senders are approved for.
    */
   planRoute?(request: RoutePlanRequest): { route: string | null };
+  /**
+   * What this send costs against a provider throughput limit shared by every worker (SMPP
+   * accounts are throttled per PDU, so SMS counts segments); null when unlimited.
+   */
+  throughputCost?(attempt: OutboundAttempt): ThroughputCost | null;
   /** Validates the channel's own content object from the request (`rcs`, `line`); returns problems. */
   validateContent?(content: unknown): string[];
 }

@@ -8,6 +8,7 @@ import { ContactService } from './contacts/contact.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { SendAttemptService } from './dispatch/send-attempt.service';
+import { ThroughputLimiter } from './dispatch/throughput-limiter';
 import { InboundService } from './events/inbound.service';
 import { IngestEventsService } from './events/ingest-events.service';
 import { ParkedEvents } from './events/parked-events';
@@ -31,6 +32,7 @@ const services = [
   AdvanceService,
   AttemptViews,
   SendAttemptService,
+  ThroughputLimiter,
   InboundService,
   IngestEventsService,
   ParkedEvents,

@@ -205,14 +205,24 @@ describe('nextStep', () => {
   });
 
   describe('waiting on the current attempt', () => {
-    it('waits until its deadline', () => {
-      const f = dispatching([attempt(1, 'rcs', 'pending')]);
+    it('waits until its deadline once the provider accepted it', () => {
+      const f = dispatching([attempt(1, 'rcs', 'sent')]);
       expect(nextStep(f, NOW)).toEqual<Step>({ kind: 'wait', until: at(NOW, 60), because: 'waiting_for_rcs' });
     });
 
-    it('waits with no end when there is neither deadline nor expiry', () => {
-      const f = dispatching([attempt(1, 'rcs', 'submitting', { deadlineAt: null })]);
+    it.each<AttemptStatus>(['pending', 'submitting'])('lets a %s attempt finish its send, even past its deadline (no withdraw mid-flight)', (status) => {
+      const f = dispatching([attempt(1, 'rcs', status)]);
+      expect(nextStep(f, at(NOW, 600))).toEqual<Step>({ kind: 'wait', until: null, because: 'sending_on_rcs' });
+    });
+
+    it('waits with no end when a sent attempt has neither deadline nor expiry', () => {
+      const f = dispatching([attempt(1, 'rcs', 'sent', { deadlineAt: null })]);
       expect(nextStep(f, NOW)).toEqual<Step>({ kind: 'wait', until: null, because: 'waiting_for_rcs' });
+    });
+
+    it('waits for a send in flight no longer than the expiry', () => {
+      const f = dispatching([attempt(1, 'rcs', 'submitting', { deadlineAt: null })], { expiresAt: at(NOW, 3600) });
+      expect(nextStep(f, NOW)).toEqual<Step>({ kind: 'wait', until: at(NOW, 3600), because: 'sending_on_rcs' });
     });
 
     it('waits until expiry when there is no deadline', () => {
@@ -220,7 +230,7 @@ describe('nextStep', () => {
       expect(nextStep(f, NOW)).toEqual<Step>({ kind: 'wait', until: at(NOW, 3600), because: 'waiting_for_rcs' });
     });
 
-    it.each<AttemptStatus>(['pending', 'submitting', 'sent'])('withdraws a %s attempt from exactly its deadline', (status) => {
+    it.each<AttemptStatus>(['sent'])('withdraws a %s attempt from exactly its deadline', (status) => {
       const f = dispatching([attempt(1, 'rcs', status)]);
       expect(nextStep(f, at(NOW, 60))).toEqual<Step>({ kind: 'withdraw', seq: 1, channel: 'rcs', because: 'fallback_timeout' });
     });

@@ -100,6 +100,11 @@ export function nextStep(facts: MessageFacts, now: Date): Step {
   }
 
   if (current && waitingOn(current, facts)) {
+    // The fallback clock runs from acceptance by the provider: a send still being retried (a
+    // throttled SMSC, a 429) is not withdrawn mid-flight; it ends sent or failed first.
+    if (current.status === 'pending' || current.status === 'submitting') {
+      return { kind: 'wait', until: facts.expiresAt, because: `sending_on_${current.channel}` };
+    }
     if (!current.deadlineAt || now < current.deadlineAt) {
       return { kind: 'wait', until: earliest(current.deadlineAt, facts.expiresAt), because: `waiting_for_${current.channel}` };
     }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { SendAttemptService, redisOptions } from '@tsunagu/engine';
+import { SendAttemptService, ThroughputWait, redisOptions } from '@tsunagu/engine';
 import { QUEUES, SendJob, providerBackoff } from '@tsunagu/jobs';
 
 /**
@@ -24,7 +24,18 @@ export class SendWorkers implements OnApplicationBootstrap, OnModuleDestroy {
     for (const channel of this.registry.names()) {
       const worker = new Worker<SendJob>(
         QUEUES.send(channel),
-        (job: Job<SendJob>) => this.send.send(job.data.attemptId, { finalTry: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }),
+        async (job: Job<SendJob>, token?: string) => {
+          try {
+            return await this.send.send(job.data.attemptId, { finalTry: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+          } catch (err) {
+            // Over the account's shared throughput: park this job only, other routes keep flowing.
+            if (err instanceof ThroughputWait) {
+              await job.moveToDelayed(Date.now() + err.waitMs, token);
+              throw new DelayedError();
+            }
+            throw err;
+          }
+        },
         {
           connection: redisOptions(this.config.redisUrl),
           prefix: this.config.redisPrefix,

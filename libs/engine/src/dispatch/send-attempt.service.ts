@@ -9,8 +9,17 @@ import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents } from '../events/parked-events';
 import { writeOutbox } from '../infra/outbox';
 import { AttemptViews } from './attempt-views';
+import { ThroughputLimiter } from './throughput-limiter';
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
+
+/** The provider account's shared throughput is spent: run this job again after `waitMs`, no retry used. */
+export class ThroughputWait extends Error {
+  constructor(readonly waitMs: number) {
+    super(`throughput limit: wait ${waitMs} ms`);
+    this.name = 'ThroughputWait';
+  }
+}
 
 /** Thrown to the queue so BullMQ retries with backoff; carries the provider's Retry-After. */
 export class RetryLater extends Error {
@@ -47,9 +56,11 @@ export class SendAttemptService {
     private readonly recorder: StateRecorder,
     private readonly views: AttemptViews,
     private readonly parked: ParkedEvents,
+    private readonly limiter: ThroughputLimiter,
   ) {}
 
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
+    await this.throttle(attemptId);
     const claim = await this.db.transaction(async (m) => {
       const pair = await lockPair(m, attemptId);
       if (!pair) return null;
@@ -117,6 +128,18 @@ export class SendAttemptService {
     // Receipts that raced ahead of the submit response were parked; apply them now.
     await this.parked.release(claim.attempt.channel, result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []));
     return 'sent';
+  }
+
+  /** Before the claim, so a job that must wait leaves the attempt exactly as it was. */
+  private async throttle(attemptId: string): Promise<void> {
+    const attempt = await this.db.getRepository(AttemptEntity).findOneBy({ id: attemptId });
+    if (!attempt || attempt.status !== 'pending') return;
+    const adapter = this.registry.get(attempt.channel);
+    if (!adapter.throughputCost) return;
+    const cost = adapter.throughputCost(await this.views.outbound(attempt));
+    if (!cost) return;
+    const wait = await this.limiter.take(attempt.channel, cost);
+    if (wait > 0) throw new ThroughputWait(wait);
   }
 
   private classify(err: unknown, idempotent: boolean): ChannelError {

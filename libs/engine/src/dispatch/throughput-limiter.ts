@@ -1,0 +1,50 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { ThroughputCost } from '@tsunagu/channels';
+import { createRedis } from '../infra/redis-connection';
+
+/**
+ * A token bucket per provider account in Redis, so every worker process shares one limit.
+ * Capacity is one second of throughput; it refills continuously. Answers 0 when the units were
+ * taken, else how many milliseconds until they could be.
+ */
+const TAKE = `
+local key = KEYS[1]
+local rate = tonumber(ARGV[1])
+local units = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', key, 'tokens', 'at')
+local tokens = tonumber(state[1]) or rate
+local at = tonumber(state[2]) or now
+tokens = math.min(rate, tokens + (now - at) * rate / 1000)
+local wait = 0
+if tokens >= units then
+  tokens = tokens - units
+else
+  wait = math.ceil((units - tokens) * 1000 / rate)
+end
+redis.call('HSET', key, 'tokens', tokens, 'at', now)
+redis.call('PEXPIRE', key, 60000)
+return wait
+`;
+
+@Injectable()
+export class ThroughputLimiter implements OnModuleDestroy {
+  private redis: IORedis | null = null;
+
+  constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
+
+  async take(channel: string, cost: ThroughputCost): Promise<number> {
+    this.redis ??= createRedis(this.config.redisUrl);
+    const key = `${this.config.redisPrefix}:throughput:${channel}:${cost.key}`;
+    // A message larger than one second's budget still goes, alone, once the bucket is full.
+    const units = Math.min(cost.units, cost.perSecond);
+    const wait = await this.redis.eval(TAKE, 1, key, cost.perSecond, units, Date.now());
+    return Number(wait);
+  }
+
+  onModuleDestroy(): void {
+    this.redis?.disconnect();
+  }
+}
