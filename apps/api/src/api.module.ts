@@ -12,6 +12,7 @@ import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SendersController } from './senders/senders.controller';
+import { ConsoleModule } from '../../console/src/console.module';
 
 /** HTTP only: controllers validate and call one engine service each. */
 @Module({})
@@ -26,6 +27,7 @@ export class ApiModule {
         EngineModule,
         TerminusModule.forRoot({ logger: false }),
         ...channelModules(config, 'api', extra),
+        ConsoleModule,
       ],
       controllers: [MessagesController, ContactsController, SendersController, WebhooksController, HealthController, MetricsController],
       providers: [ApiKeyGuard],

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { TsunaguConfig } from '@tsunagu/config';
 import { PinoNestLogger, createLogger } from '@tsunagu/platform';
+import { consoleHttp } from '../../console/src/http/console-http';
 import { ApiModule } from './api.module';
 import { correlationId } from './http/correlation-id.middleware';
 import { ErrorFilter } from './http/error.filter';
@@ -25,6 +26,8 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
   // answers 413 before anything is parsed.
   app.use('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_LIMIT_BYTES }));
   app.use('/v1', express.raw({ type: () => true, limit: config.http.bodyLimitBytes }), jsonBody);
+  // The support console: its security headers, small urlencoded forms and static assets, on /console only.
+  app.use('/console', consoleHttp());
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false, stopAtFirstError: false }));
   app.enableShutdownHooks();

@@ -5,12 +5,15 @@ import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, loadConfig } from '@tsunagu/config';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
 import { EngineModule, TenantAdminService } from '@tsunagu/engine';
+import { StaffService } from '../../console/src/staff/staff.service';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if needed and run migrations
   tenant:create NAME [--callback-url URL]   create a tenant; prints its callback secret, then its id on the last line
   apikey:create TENANT --scopes a,b         issue an API key (scopes: messages:send, messages:read, admin); prints it once, on the last line
-  apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)`;
+  apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)
+  staff:create TENANT EMAIL --role ROLE     create a console account (roles: agent, supervisor, admin; TENANT is its id or name);
+                                            the password comes from TSUNAGU_STAFF_PASSWORD, else one is generated and printed once, on the last line`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -24,6 +27,24 @@ async function withEngine<T>(fn: (admin: TenantAdminService) => Promise<T>): Pro
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
   try {
     return await fn(app.get(TenantAdminService));
+  } finally {
+    await app.close();
+  }
+}
+
+/** The console password from the environment, for scripted set-ups; undefined means "generate one". */
+function loadStaffPassword(): string | undefined {
+  const value = process.env.TSUNAGU_STAFF_PASSWORD;
+  return value ? value : undefined;
+}
+
+async function withStaff<T>(fn: (staff: StaffService) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [StaffService] })
+  class StaffCliModule {}
+  const app = await NestFactory.createApplicationContext(StaffCliModule, { logger: ['error'] });
+  try {
+    return await fn(app.get(StaffService));
   } finally {
     await app.close();
   }
@@ -61,6 +82,23 @@ async function main(args: string[]): Promise<void> {
       if (!id) throw new Error(USAGE);
       const revoked = await withEngine((a) => a.revokeApiKey(id));
       console.log(revoked ? `revoked ${id}` : `no active key ${id}`);
+      return;
+    }
+    case 'staff:create': {
+      const [tenant, email] = rest;
+      const role = flag(rest, '--role') ?? 'agent';
+      if (!tenant || !email || email.startsWith('--') || !['agent', 'supervisor', 'admin'].includes(role)) throw new Error(USAGE);
+      const given = loadStaffPassword();
+      const created = await withStaff(async (staff) => {
+        const tenantId = await staff.tenantId(tenant);
+        if (!tenantId) throw new Error(`no tenant ${tenant}`);
+        return staff.create(tenantId, email, role as 'agent' | 'supervisor' | 'admin', given);
+      });
+      console.log(`created ${role} ${email.trim().toLowerCase()} (staff id ${created.id})`);
+      if (!given) {
+        console.log('password (shown once; store it now):');
+        console.log(created.password);
+      }
       return;
     }
     default:

@@ -5,6 +5,7 @@ import { AttemptEntity, AttemptPartEntity } from './attempt.entity';
 import { DecisionEntity, EventEntity, ParkedEventEntity, UnparsedInboundEntity } from './event.entity';
 import { CallbackEntity, IdempotencyKeyEntity, OutboxEntity } from './delivery.entity';
 import { AuditEntity, SenderEntity } from './sender.entity';
+import { StaffEntity, StaffSessionEntity } from './staff.entity';
 
 export * from './tenant.entity';
 export * from './contact.entity';
@@ -13,6 +14,7 @@ export * from './attempt.entity';
 export * from './event.entity';
 export * from './delivery.entity';
 export * from './sender.entity';
+export * from './staff.entity';
 
 export const ENTITIES = [
   TenantEntity,
@@ -31,4 +33,6 @@ export const ENTITIES = [
   CallbackEntity,
   SenderEntity,
   AuditEntity,
+  StaffEntity,
+  StaffSessionEntity,
 ];

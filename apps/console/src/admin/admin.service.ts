@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiKeyEntity } from '@tsunagu/database';
+import { TenantAdminService } from '@tsunagu/engine';
+
+export const CONSOLE_KEY_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
+
+/** API keys as a tenant admin manages them: listed and revoked within the tenant only. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tenants: TenantAdminService,
+  ) {}
+
+  list(tenantId: string): Promise<ApiKeyEntity[]> {
+    return this.db.getRepository(ApiKeyEntity).find({ where: { tenantId }, order: { createdAt: 'DESC' } });
+  }
+
+  create(tenantId: string, scopes: string[], name: string): Promise<{ id: string; token: string }> {
+    return this.tenants.createApiKey(tenantId, scopes, name);
+  }
+
+  async revoke(tenantId: string, keyId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL RETURNING 1`, [keyId, tenantId]);
+    return rows.length > 0;
+  }
+}

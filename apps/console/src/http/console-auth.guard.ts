@@ -1,0 +1,41 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { StaffRole } from '@tsunagu/database';
+import { SessionService } from '../sessions/session.service';
+import { parseCookies } from '../i18n/i18n';
+import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected } from './console-errors';
+import { ConsoleRequest, SESSION_COOKIE, hasRole } from './console-request';
+
+const ROLE_KEY = 'tsunagu:console-role';
+/** The least role a route needs: agent < supervisor < admin. */
+export const RequireRole = (role: StaffRole) => SetMetadata(ROLE_KEY, role);
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Every console route but sign-in: a live session from the cookie, the route's role, and on every
+ * state-changing method the session's synchronizer token in the form (`_csrf`) or `x-csrf-token`.
+ */
+@Injectable()
+export class ConsoleAuthGuard implements CanActivate {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<ConsoleRequest>();
+    const found = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!found) throw new ConsoleSignInRequired();
+    req.staff = found.staff;
+    req.staffSession = found.session;
+    if (!SAFE_METHODS.has(req.method)) {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const submitted = body._csrf ?? req.headers['x-csrf-token'];
+      if (!this.sessions.checkCsrf(found.session, submitted)) throw new CsrfRejected();
+    }
+    const role = this.reflector.getAllAndOverride<StaffRole | undefined>(ROLE_KEY, [context.getHandler(), context.getClass()]) ?? 'agent';
+    if (!hasRole(found.staff, role)) throw new ConsoleForbidden();
+    return true;
+  }
+}

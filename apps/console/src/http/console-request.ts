@@ -1,0 +1,55 @@
+import { Request, Response } from 'express';
+import { StaffEntity, StaffRole, StaffSessionEntity } from '@tsunagu/database';
+import { I18n, resolveLang } from '../i18n/i18n';
+import { safePath } from '../views/html';
+
+export const SESSION_COOKIE = 'tsunagu_session';
+export const LOGIN_CSRF_COOKIE = 'tsunagu_login_csrf';
+
+export interface ConsoleRequest extends Request {
+  staff?: StaffEntity;
+  staffSession?: StaffSessionEntity;
+  i18nCtx?: I18n;
+}
+
+/** What every page needs to render: words, the signed-in staff member and the CSRF token. */
+export interface PageContext {
+  i18n: I18n;
+  staff: StaffEntity | null;
+  csrf: string | null;
+  /** The current path (no query), for the language switch links. */
+  path: string;
+}
+
+export function pageContext(req: ConsoleRequest, res: Response): PageContext {
+  req.i18nCtx ??= new I18n(resolveLang(req, res));
+  const path = (req.originalUrl ?? '/console').split('?')[0].split('#')[0];
+  return { i18n: req.i18nCtx, staff: req.staff ?? null, csrf: req.staffSession?.csrfToken ?? null, path: safePath(path) === '#' ? '/console' : path };
+}
+
+/** `staff:<email>` — the form the audit log and sender changes record as actor. */
+export function actorOf(staff: StaffEntity): string {
+  return `staff:${staff.email}`;
+}
+
+export const ROLE_RANK: Record<StaffRole, number> = { agent: 1, supervisor: 2, admin: 3 };
+
+export function hasRole(staff: StaffEntity | null | undefined, role: StaffRole): boolean {
+  return !!staff && ROLE_RANK[staff.role] >= ROLE_RANK[role];
+}
+
+/** Cookie attributes: always HttpOnly and SameSite=Strict; Secure over https or when the public URL is https. */
+export function cookie(name: string, value: string, opts: { secure: boolean; maxAgeSeconds?: number }): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/console', 'HttpOnly', 'SameSite=Strict'];
+  if (opts.maxAgeSeconds !== undefined) parts.push(`Max-Age=${opts.maxAgeSeconds}`);
+  if (opts.secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+export function isHttps(req: Request, publicUrl: string | undefined): boolean {
+  return req.secure || req.headers['x-forwarded-proto'] === 'https' || (publicUrl ?? '').startsWith('https://');
+}
+
+export function sendHtml(res: Response, status: number, body: { value: string }): void {
+  res.status(status).type('html').send(`<!doctype html>\n${body.value}`);
+}

@@ -1,0 +1,58 @@
+/** State badges and reason codes in words. An unknown code is shown as itself, never hidden. */
+type Words = Record<string, { en: string; ja: string }>;
+
+export const STATE_WORDS: Words = {
+  accepted: { en: 'accepted', ja: '受付済み' },
+  dispatching: { en: 'sending', ja: '送信中' },
+  pending: { en: 'waiting to send', ja: '送信待ち' },
+  submitting: { en: 'submitting', ja: '送信処理中' },
+  sent: { en: 'sent', ja: '送信済み' },
+  delivered: { en: 'delivered', ja: '配信済み' },
+  read: { en: 'read', ja: '既読' },
+  failed: { en: 'failed', ja: '失敗' },
+  expired: { en: 'expired', ja: '期限切れ' },
+  cancelled: { en: 'cancelled', ja: '取消済み' },
+  unknown: { en: 'outcome unknown', ja: '結果不明' },
+  revoked: { en: 'withdrawn', ja: '取り下げ' },
+  received: { en: 'received', ja: '受信' },
+};
+
+export const REASON_WORDS: Words = {
+  fallback_timeout: { en: 'not delivered in time, so the next channel was tried', ja: '時間内に配信されなかったため次のチャネルへ切り替え' },
+  cancel_too_late: { en: 'withdrawal came too late: it had already been delivered', ja: '取り下げが間に合わず配信済み' },
+  cancelled_by_client: { en: 'cancelled by the sending system', ja: '送信元システムにより取消' },
+  all_channels_failed: { en: 'no channel could deliver it', ja: 'すべてのチャネルで配信できず' },
+  expired_before_delivery: { en: 'expired before it was delivered', ja: '配信前に有効期限切れ' },
+  capability_lookup_failed: { en: 'could not check which channels the phone supports', ja: '端末の対応チャネルを確認できず' },
+  not_rcs_capable: { en: 'the phone cannot receive RCS', ja: '端末がRCS非対応' },
+  rcs_not_supported: { en: 'the phone cannot receive RCS', ja: '端末がRCS非対応' },
+  no_line_link: { en: 'no LINE account is linked', ja: 'LINEアカウント未連携' },
+  line_unfollowed: { en: 'the person blocked or unfollowed the LINE account', ja: 'LINE公式アカウントがブロックまたは友だち解除されている' },
+  opted_out: { en: 'the person opted out of this channel', ja: 'このチャネルの配信停止済み' },
+  opt_out: { en: 'opted out', ja: '配信停止' },
+  quiet_hours: { en: 'held for quiet hours', ja: '配信停止時間帯のため保留' },
+  undeliverable: { en: 'the carrier could not deliver it', ja: '通信事業者が配信できず' },
+  unknown_destination: { en: 'unknown number', ja: '存在しない番号' },
+  ttl_expired_revoked: { en: 'expired and withdrawn', ja: '期限切れのため取り下げ' },
+  ttl_revoke_failed: { en: 'expired; withdrawal failed', ja: '期限切れ（取り下げ失敗）' },
+  submit_timeout: { en: 'no answer from the carrier when sending', ja: '送信時に通信事業者から応答なし' },
+  never_delivered: { en: 'never confirmed as delivered', ja: '配信確認なし' },
+  line_monthly_quota: { en: 'LINE monthly message quota reached', ja: 'LINEの月間送信上限に到達' },
+  line_not_allowed_for_otp: { en: 'LINE is never used for one-time codes', ja: 'LINEはワンタイムパスワードに使用しません' },
+  rbm_rate_limited: { en: 'RCS provider throttled the request', ja: 'RCS事業者による流量制限' },
+  line_rate_limited: { en: 'LINE throttled the request', ja: 'LINEによる流量制限' },
+  smsc_queue_full: { en: 'SMS carrier queue full', ja: 'SMS事業者のキューが満杯' },
+};
+
+export function words(table: Words, code: string | null | undefined, lang: 'ja' | 'en'): string {
+  if (!code) return '';
+  return table[code]?.[lang] ?? code.replace(/_/g, ' ');
+}
+
+/** Badge colour class per state: green for success, red for failure, grey in between. */
+export function badgeClass(state: string): string {
+  if (['delivered', 'read', 'received'].includes(state)) return 'badge badge-ok';
+  if (['failed', 'expired', 'unknown'].includes(state)) return 'badge badge-bad';
+  if (['revoked', 'cancelled'].includes(state)) return 'badge badge-muted';
+  return 'badge badge-busy';
+}

@@ -1,0 +1,3 @@
+export * from './console.module';
+export * from './http/console-http';
+export * from './staff/staff.service';

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ChannelRegistry } from '@tsunagu/channels';
+import { JobQueues } from '@tsunagu/engine';
+import { QUEUES } from '@tsunagu/jobs';
+import { redactObject, redactPii } from '@tsunagu/security';
+
+export interface ChannelHealthRow {
+  channel: string;
+  up: boolean;
+  detail: Record<string, unknown>;
+}
+
+export interface QueueRow {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  lastFailed: { id: string; name: string; reason: string; at: Date | null }[];
+}
+
+export interface RateRow {
+  channel: string;
+  total: number;
+  delivered: number;
+  failed: number;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
+  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), PROBE_TIMEOUT_MS).unref())]);
+}
+
+/** What operators need at a glance: each adapter's health, queue depths and recent failures, delivery rates. */
+@Injectable()
+export class OpsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ChannelRegistry,
+    private readonly queues: JobQueues,
+  ) {}
+
+  async health(): Promise<ChannelHealthRow[]> {
+    return Promise.all(
+      this.registry.names().map(async (channel) => {
+        const h = await withTimeout(this.registry.get(channel).health(), { up: false, detail: { error: 'no answer' } });
+        return { channel, up: h.up, detail: (redactObject(h.detail) ?? {}) as Record<string, unknown> };
+      }),
+    );
+  }
+
+  /** Queue counts straight from BullMQ; null when Redis does not answer in time. */
+  async queueCounts(): Promise<QueueRow[] | null> {
+    const names = [QUEUES.advance, ...this.registry.names().map((c) => QUEUES.send(c)), QUEUES.callback];
+    const probe = Promise.all(
+      names.map(async (name) => {
+        const queue = this.queues.get(name);
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        const failed = await queue.getFailed(0, 4);
+        return {
+          name,
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+          lastFailed: failed.map((j) => ({
+            id: String(j.id ?? ''),
+            name: j.name,
+            reason: redactPii(String(j.failedReason ?? '')).slice(0, 300),
+            at: j.finishedOn ? new Date(j.finishedOn) : null,
+          })),
+        };
+      }),
+    );
+    return withTimeout<QueueRow[] | null>(probe, null);
+  }
+
+  /** Attempts of this tenant started in the last 24 h, per channel: how many, delivered (or read), failed. */
+  async deliveryRates(tenantId: string): Promise<RateRow[]> {
+    const rows: { channel: string; total: string; delivered: string; failed: string }[] = await this.db.query(
+      `SELECT channel, count(*) AS total,
+              count(*) FILTER (WHERE status IN ('delivered', 'read')) AS delivered,
+              count(*) FILTER (WHERE status IN ('failed', 'expired', 'unknown')) AS failed
+         FROM attempts WHERE tenant_id = $1 AND created_at > now() - interval '24 hours'
+        GROUP BY channel ORDER BY channel`,
+      [tenantId],
+    );
+    return rows.map((r) => ({ channel: r.channel, total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed) }));
+  }
+}

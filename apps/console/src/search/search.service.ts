@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { isUuid } from '@tsunagu/core';
+import { ContactEntity, MessageEntity } from '@tsunagu/database';
+import { ContactService } from '@tsunagu/engine';
+import { maskPhone, parsePhone } from '@tsunagu/security';
+import { escapeLike } from './like';
+
+export type SearchType = 'phone' | 'message' | 'ref';
+export const SEARCH_PAGE_SIZE = 20;
+
+export interface SearchHit {
+  contactId: string;
+  phoneMasked: string;
+  messageId: string | null;
+  crmRef: string | null;
+  status: string | null;
+  channel: string | null;
+  createdAt: Date | null;
+}
+
+export type SearchOutcome =
+  | { kind: 'hits'; hits: SearchHit[]; page: number; hasNext: boolean }
+  | { kind: 'invalid'; problem: 'phone' | 'id' };
+
+/**
+ * Console search, always within the staff member's tenant. A phone number is found only through
+ * the blind index (never by decrypting numbers); a CRM reference exactly, or by prefix with the
+ * LIKE wildcards in the text escaped. Every value is a bound parameter.
+ */
+@Injectable()
+export class SearchService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly contacts: ContactService,
+  ) {}
+
+  async search(tenantId: string, type: SearchType, query: string, page: number): Promise<SearchOutcome> {
+    const q = query.trim();
+    if (type === 'phone') {
+      let e164: string;
+      try {
+        e164 = parsePhone(q).e164;
+      } catch {
+        return { kind: 'invalid', problem: 'phone' };
+      }
+      const id = await this.contacts.findIdByPhone(tenantId, e164);
+      const contact = id ? await this.contacts.get(tenantId, id) : null;
+      return { kind: 'hits', hits: contact ? [this.hit(contact, null)] : [], page: 0, hasNext: false };
+    }
+    if (type === 'message') {
+      if (!isUuid(q)) return { kind: 'invalid', problem: 'id' };
+      const message = await this.db.getRepository(MessageEntity).findOneBy({ tenantId, id: q });
+      return { kind: 'hits', hits: message ? await this.withContacts(tenantId, [message]) : [], page: 0, hasNext: false };
+    }
+    const p = Math.max(0, Math.min(page, 1000));
+    const qb = this.db.getRepository(MessageEntity).createQueryBuilder('m').where('m.tenant_id = :tenantId', { tenantId });
+    if (q.endsWith('*') && q.length > 1) {
+      qb.andWhere(`m.crm_ref LIKE :prefix ESCAPE '\\'`, { prefix: `${escapeLike(q.slice(0, -1))}%` });
+    } else {
+      qb.andWhere('m.crm_ref = :ref', { ref: q });
+    }
+    const rows = await qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(SEARCH_PAGE_SIZE + 1)
+      .offset(p * SEARCH_PAGE_SIZE)
+      .getMany();
+    const hits = await this.withContacts(tenantId, rows.slice(0, SEARCH_PAGE_SIZE));
+    return { kind: 'hits', hits, page: p, hasNext: rows.length > SEARCH_PAGE_SIZE };
+  }
+
+  private async withContacts(tenantId: string, messages: MessageEntity[]): Promise<SearchHit[]> {
+    const ids = [...new Set(messages.map((m) => m.contactId))];
+    const contacts = ids.length ? await this.db.getRepository(ContactEntity).createQueryBuilder('c').where('c.tenant_id = :tenantId AND c.id IN (:...ids)', { tenantId, ids }).getMany() : [];
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    return messages.filter((m) => byId.has(m.contactId)).map((m) => this.hit(byId.get(m.contactId)!, m));
+  }
+
+  private hit(contact: ContactEntity, m: MessageEntity | null): SearchHit {
+    return {
+      contactId: contact.id,
+      phoneMasked: maskPhone(this.contacts.phoneOf(contact)),
+      messageId: m?.id ?? null,
+      crmRef: m?.crmRef ?? null,
+      status: m?.status ?? null,
+      channel: m?.channel ?? null,
+      createdAt: m?.createdAt ?? null,
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { ApiKeyEntity, StaffEntity } from '@tsunagu/database';
+import { SenderAdminService } from '@tsunagu/engine';
+import { PageContext } from '../http/console-request';
+import { MessageKey } from '../i18n/messages';
+import { CONSOLE_KEY_SCOPES } from '../admin/admin.service';
+import { STAFF_ROLES } from '../staff/staff.service';
+import { SafeHtml, html } from './html';
+import { csrfField, layout } from './layout.view';
+
+type Sender = Awaited<ReturnType<SenderAdminService['list']>>[number];
+
+export interface AdminData {
+  staff: StaffEntity[];
+  senders: Sender[];
+  keys: ApiKeyEntity[];
+  /** Shown once after creating an account or a key. */
+  createdPassword?: { email: string; password: string };
+  createdKey?: string;
+}
+
+function postButton(ctx: PageContext, action: string, label: string, confirm = false): SafeHtml {
+  return html`<form method="post" action="${action}" class="inline"${confirm ? html` data-confirm="${ctx.i18n.t('admin.confirm')}"` : ''}>${csrfField(ctx)}<button type="submit" class="small">${label}</button></form>`;
+}
+
+function staffState(ctx: PageContext, s: StaffEntity): string {
+  if (s.disabledAt) return ctx.i18n.t('admin.disabled');
+  if (s.lockedUntil && s.lockedUntil > new Date()) return ctx.i18n.t('admin.locked');
+  return ctx.i18n.t('admin.active');
+}
+
+function staffSection(ctx: PageContext, d: AdminData): SafeHtml {
+  const { i18n } = ctx;
+  return html`<section aria-labelledby="staff-h" class="card"><h2 id="staff-h">${i18n.t('admin.staff')}</h2>
+  ${d.createdPassword ? html`<p class="notice" role="status">${i18n.t('admin.created')} <strong>${d.createdPassword.email}</strong> <code class="secret">${d.createdPassword.password}</code></p>` : ''}
+  <table class="table"><thead><tr><th scope="col">${i18n.t('admin.email')}</th><th scope="col">${i18n.t('admin.role')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
+  <tbody>${d.staff.map(
+    (s) => html`<tr><td>${s.email}</td><td>${i18n.t(`role.${s.role}` as MessageKey)}</td><td>${staffState(ctx, s)}</td><td>
+      ${s.lockedUntil && s.lockedUntil > new Date() && !s.disabledAt ? postButton(ctx, `/console/admin/staff/${s.id}/unlock`, i18n.t('admin.unlock')) : ''}
+      ${!s.disabledAt && s.id !== ctx.staff?.id ? postButton(ctx, `/console/admin/staff/${s.id}/disable`, i18n.t('admin.disable'), true) : ''}</td></tr>`,
+  )}</tbody></table>
+  <form method="post" action="/console/admin/staff" class="form row">${csrfField(ctx)}
+    <p><label for="new-email">${i18n.t('admin.email')}</label><input id="new-email" name="email" type="email" required maxlength="254" autocomplete="off"></p>
+    <p><label for="new-role">${i18n.t('admin.role')}</label><select id="new-role" name="role">${STAFF_ROLES.map((r) => html`<option value="${r}">${i18n.t(`role.${r}` as MessageKey)}</option>`)}</select></p>
+    <p><button type="submit">${i18n.t('admin.create')}</button></p>
+  </form></section>`;
+}
+
+function sendersSection(ctx: PageContext, d: AdminData): SafeHtml {
+  const { i18n } = ctx;
+  return html`<section aria-labelledby="senders-h" class="card"><h2 id="senders-h">${i18n.t('admin.senders')}</h2>
+  ${d.senders.length === 0
+    ? html`<p>${i18n.t('admin.none')}</p>`
+    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.address')}</th><th scope="col">${i18n.t('admin.routes')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
+    <tbody>${d.senders.map(
+      (s) => html`<tr><td>${s.address} <span class="muted">(${s.kind})</span></td><td>${s.routes.join(', ')}</td><td>${s.state}</td><td>
+        ${s.state !== 'approved' ? postButton(ctx, `/console/admin/senders/${s.id}/approve`, i18n.t('admin.approve')) : ''}
+        ${s.state !== 'suspended' ? postButton(ctx, `/console/admin/senders/${s.id}/suspend`, i18n.t('admin.suspend'), true) : ''}</td></tr>`,
+    )}</tbody></table>`}</section>`;
+}
+
+function keysSection(ctx: PageContext, d: AdminData): SafeHtml {
+  const { i18n } = ctx;
+  return html`<section aria-labelledby="keys-h" class="card"><h2 id="keys-h">${i18n.t('admin.apiKeys')}</h2>
+  ${d.createdKey ? html`<p class="notice" role="status">${i18n.t('admin.keyCreated')} <code class="secret">${d.createdKey}</code></p>` : ''}
+  ${d.keys.length === 0
+    ? html`<p>${i18n.t('admin.none')}</p>`
+    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.keyId')}</th><th scope="col">${i18n.t('admin.name')}</th><th scope="col">${i18n.t('admin.scopes')}</th><th scope="col">${i18n.t('admin.lastUsed')}</th><th scope="col">${i18n.t('admin.state')}</th></tr></thead>
+    <tbody>${d.keys.map(
+      (k) => html`<tr><td><code>${k.id}</code></td><td>${k.name}</td><td>${k.scopes.join(', ')}</td><td>${i18n.date(k.lastUsedAt)}</td>
+        <td>${k.revokedAt ? i18n.t('admin.revoked') : postButton(ctx, `/console/admin/keys/${encodeURIComponent(k.id)}/revoke`, i18n.t('admin.revoke'), true)}</td></tr>`,
+    )}</tbody></table>`}
+  <form method="post" action="/console/admin/keys" class="form row">${csrfField(ctx)}
+    <p><label for="key-name">${i18n.t('admin.name')}</label><input id="key-name" name="name" maxlength="64" autocomplete="off"></p>
+    <fieldset><legend>${i18n.t('admin.scopes')}</legend>${CONSOLE_KEY_SCOPES.map((s) => html`<label class="radio"><input type="checkbox" name="scopes" value="${s}"> ${s}</label>`)}</fieldset>
+    <p><button type="submit">${i18n.t('admin.newKey')}</button></p>
+  </form></section>`;
+}
+
+export function adminPage(ctx: PageContext, d: AdminData) {
+  return layout(ctx, ctx.i18n.t('admin.title'), html`${staffSection(ctx, d)}${sendersSection(ctx, d)}${keysSection(ctx, d)}`);
+}

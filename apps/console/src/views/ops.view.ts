@@ -1,0 +1,64 @@
+import { PageContext, hasRole } from '../http/console-request';
+import { ChannelHealthRow, QueueRow, RateRow } from '../ops/ops.service';
+import { SafeHtml, html } from './html';
+import { layout } from './layout.view';
+
+/** A server-rendered SVG bar chart (presentation attributes only: allowed under the CSP). */
+export function rateChart(ctx: PageContext, rates: RateRow[]): SafeHtml {
+  const { i18n } = ctx;
+  const barH = 28;
+  const gap = 12;
+  const left = 70;
+  const width = 520;
+  const plot = width - left - 140;
+  const height = Math.max(1, rates.length) * (barH + gap) + gap;
+  const bars = rates.map((r, i) => {
+    const pct = r.total ? r.delivered / r.total : 0;
+    const y = gap + i * (barH + gap);
+    const w = Math.round(plot * pct);
+    return html`<g><text x="${left - 8}" y="${y + barH / 2 + 5}" text-anchor="end" font-size="14" fill="#1f2933">${r.channel.toUpperCase()}</text>
+      <rect x="${left}" y="${y}" width="${plot}" height="${barH}" fill="#e4e7eb"></rect>
+      <rect x="${left}" y="${y}" width="${w}" height="${barH}" fill="#1d6f42"></rect>
+      <text x="${left + plot + 8}" y="${y + barH / 2 + 5}" font-size="14" fill="#1f2933">${i18n.num(Math.round(pct * 1000) / 10)}% (${i18n.num(r.delivered)}/${i18n.num(r.total)})</text></g>`;
+  });
+  return html`<svg class="chart" role="img" aria-labelledby="chart-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+    <title id="chart-title">${i18n.t('ops.chartLabel')}</title>${bars}</svg>`;
+}
+
+function detailText(detail: Record<string, unknown>): string {
+  return Object.entries(detail)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' · ');
+}
+
+function queuesSection(ctx: PageContext, queues: QueueRow[] | null): SafeHtml {
+  const { i18n } = ctx;
+  if (!queues) return html`<p class="alert" role="alert">${i18n.t('ops.queuesUnavailable')}</p>`;
+  const failed = queues.flatMap((q) => q.lastFailed.map((f) => ({ queue: q.name, ...f })));
+  return html`<table class="table queues"><thead><tr><th scope="col">${i18n.t('ops.queue')}</th><th scope="col" class="num">${i18n.t('ops.waiting')}</th><th scope="col" class="num">${i18n.t('ops.active')}</th><th scope="col" class="num">${i18n.t('ops.delayed')}</th><th scope="col" class="num">${i18n.t('ops.failedJobs')}</th></tr></thead>
+  <tbody>${queues.map((q) => html`<tr data-queue="${q.name}"><th scope="row">${q.name}</th><td class="num">${i18n.num(q.waiting)}</td><td class="num">${i18n.num(q.active)}</td><td class="num">${i18n.num(q.delayed)}</td><td class="num">${i18n.num(q.failed)}</td></tr>`)}</tbody></table>
+  <h3>${i18n.t('ops.lastFailed')}</h3>
+  ${failed.length === 0
+    ? html`<p>${i18n.t('ops.noFailed')}</p>`
+    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('ops.queue')}</th><th scope="col">Job</th><th scope="col">${i18n.t('ops.failedReason')}</th><th scope="col">${i18n.t('audit.when')}</th></tr></thead>
+      <tbody>${failed.map((f) => html`<tr><td>${f.queue}</td><td>${f.name} <code>${f.id}</code></td><td>${f.reason}</td><td>${i18n.date(f.at)}</td></tr>`)}</tbody></table>`}`;
+}
+
+export function opsPage(ctx: PageContext, data: { health: ChannelHealthRow[]; queues: QueueRow[] | null; rates: RateRow[] }) {
+  const { i18n } = ctx;
+  return layout(
+    ctx,
+    i18n.t('ops.title'),
+    html`<section aria-labelledby="health-h"><h2 id="health-h">${i18n.t('ops.health')}</h2>
+  <ul class="health">${data.health.map(
+    (h) => html`<li data-channel="${h.channel}"><span class="${h.up ? 'badge badge-ok' : 'badge badge-bad'}">${h.channel.toUpperCase()}: ${i18n.t(h.up ? 'ops.up' : 'ops.down')}</span>
+      <span class="muted">${detailText(h.detail)}</span></li>`,
+  )}</ul></section>
+<section aria-labelledby="rates-h"><h2 id="rates-h">${i18n.t('ops.rates')}</h2>
+  ${data.rates.length ? rateChart(ctx, data.rates) : html`<p>${i18n.t('admin.none')}</p>`}
+  <table class="table"><thead><tr><th scope="col">${i18n.t('timeline.channel')}</th><th scope="col" class="num">${i18n.t('ops.attempts')}</th><th scope="col" class="num">${i18n.t('ops.deliveredPct')}</th><th scope="col" class="num">${i18n.t('ops.failedJobs')}</th></tr></thead>
+  <tbody>${data.rates.map((r) => html`<tr><th scope="row">${r.channel.toUpperCase()}</th><td class="num">${i18n.num(r.total)}</td><td class="num">${i18n.num(r.delivered)}</td><td class="num">${i18n.num(r.failed)}</td></tr>`)}</tbody></table>
+</section>
+${hasRole(ctx.staff, 'admin') ? html`<section aria-labelledby="queues-h"><h2 id="queues-h">${i18n.t('ops.queues')}</h2>${queuesSection(ctx, data.queues)}</section>` : ''}`,
+  );
+}

@@ -1,0 +1,114 @@
+import { PageContext, hasRole } from '../http/console-request';
+import { REASON_WORDS, STATE_WORDS, badgeClass, words } from '../i18n/states';
+import { ConsoleTimeline, REVEAL_REASON_MAX, REVEAL_REASON_MIN, TimelineItem } from '../search/history.service';
+import { SafeHtml, html } from './html';
+import { csrfField, layout } from './layout.view';
+
+type Attempt = TimelineItem['attempts'][number];
+type Event = TimelineItem['events'][number];
+
+const EVENT_KIND: Record<string, { en: string; ja: string }> = {
+  'attempt.status': { en: 'attempt', ja: '送信試行' },
+  'message.status': { en: 'message', ja: 'メッセージ' },
+  'message.possible_duplicate': { en: 'possible duplicate', ja: '重複の可能性' },
+};
+
+function badge(ctx: PageContext, state: string | null): SafeHtml {
+  return state ? html`<span class="${badgeClass(state)}">${words(STATE_WORDS, state, ctx.i18n.lang)}</span>` : html``;
+}
+
+function reason(ctx: PageContext, code: string | null): SafeHtml {
+  return code ? html`<span class="reason" title="${code}">${words(REASON_WORDS, code, ctx.i18n.lang)}</span>` : html``;
+}
+
+function times(ctx: PageContext, a: Attempt): SafeHtml {
+  const { i18n } = ctx;
+  const rows: [string, string | null][] = [
+    [i18n.t('timeline.created'), a.createdAt],
+    [i18n.t('timeline.sent'), a.sentAt],
+    [i18n.t('timeline.delivered'), a.deliveredAt],
+    [i18n.t('timeline.read'), a.readAt],
+    [i18n.t('timeline.finished'), a.finishedAt],
+  ];
+  return html`<dl class="times">${rows.filter(([, v]) => v).map(([k, v]) => html`<dt>${k}</dt><dd><time datetime="${v}">${i18n.date(v)}</time></dd>`)}</dl>`;
+}
+
+function attemptsTable(ctx: PageContext, item: TimelineItem): SafeHtml {
+  const { i18n } = ctx;
+  if (item.attempts.length === 0) return html``;
+  return html`<table class="table attempts"><caption>${i18n.t('timeline.attempts')}</caption>
+  <thead><tr><th scope="col">#</th><th scope="col">${i18n.t('timeline.channel')}</th><th scope="col">${i18n.t('timeline.route')}</th><th scope="col">${i18n.t('timeline.sender')}</th><th scope="col">${i18n.t('timeline.status')}</th><th scope="col">${i18n.t('timeline.reason')}</th><th scope="col">${i18n.t('timeline.times')}</th></tr></thead>
+  <tbody>${item.attempts.map(
+    (a) => html`<tr class="attempt" data-channel="${a.channel}" data-status="${a.status}">
+      <td>${a.seq}</td><td>${a.channel.toUpperCase()}</td><td>${a.route ?? ''}${a.bind ? html` <span class="muted">(${a.bind})</span>` : ''}</td><td>${a.sender ?? ''}</td>
+      <td>${badge(ctx, a.status)}</td><td>${reason(ctx, a.reason)}</td><td>${times(ctx, a)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function eventsList(ctx: PageContext, events: Event[]): SafeHtml {
+  const { i18n } = ctx;
+  if (events.length === 0) return html``;
+  return html`<details class="events"><summary>${i18n.t('timeline.events')} (${i18n.num(events.length)})</summary><ol>
+  ${events.map(
+    (e) => html`<li><time datetime="${e.occurredAt}">${i18n.date(e.occurredAt)}</time> · ${e.source} · ${EVENT_KIND[e.type]?.[i18n.lang] ?? e.type}
+      ${e.status ? html` ${badge(ctx, e.status)}` : ''} ${reason(ctx, e.reason)}</li>`,
+  )}</ol></details>`;
+}
+
+function body(ctx: PageContext, item: TimelineItem): SafeHtml {
+  const { i18n } = ctx;
+  if (item.otpHidden) return html`<p class="text masked">${i18n.t('timeline.otpHidden')}</p>`;
+  if (item.textRedacted) return html`<p class="text masked">${i18n.t('timeline.textWiped')}</p>`;
+  return item.text === null ? html`` : html`<blockquote class="text" lang="ja">${item.text}</blockquote>`;
+}
+
+function itemView(ctx: PageContext, item: TimelineItem): SafeHtml {
+  const { i18n } = ctx;
+  const inbound = item.direction === 'inbound';
+  return html`<li class="item ${inbound ? 'inbound' : 'outbound'}" id="m-${item.id}"><article aria-labelledby="h-${item.id}">
+  <h3 id="h-${item.id}">${i18n.t(inbound ? 'timeline.inbound' : 'timeline.outbound')}${item.channel ? ` · ${item.channel.toUpperCase()}` : ''}
+    ${badge(ctx, item.status)}</h3>
+  <p class="meta"><time datetime="${item.createdAt}">${i18n.date(item.createdAt)}</time>
+    ${item.category ? html` · ${i18n.t('timeline.category')}: ${item.category}` : ''}
+    · ${i18n.t('timeline.messageId')}: <code>${item.id}</code></p>
+  ${item.reason ? html`<p>${i18n.t('timeline.reason')}: ${reason(ctx, item.reason)}</p>` : ''}
+  ${item.possibleDuplicate ? html`<p class="alert">${i18n.t('timeline.duplicate')}</p>` : ''}
+  ${body(ctx, item)}
+  ${attemptsTable(ctx, item)}
+  ${eventsList(ctx, item.events)}
+  </article></li>`;
+}
+
+function revealForm(ctx: PageContext, contactId: string): SafeHtml {
+  const { i18n } = ctx;
+  return html`<form method="post" action="/console/contacts/${contactId}/reveal" class="form reveal">${csrfField(ctx)}
+    <p><label for="reason">${i18n.t('reveal.reason')}</label>
+    <input id="reason" name="reason" required minlength="${REVEAL_REASON_MIN}" maxlength="${REVEAL_REASON_MAX}" autocomplete="off"></p>
+    <p><button type="submit">${i18n.t('reveal.submit')}</button></p></form>`;
+}
+
+export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revealed?: string; revealError?: boolean; older: boolean }) {
+  const { i18n } = ctx;
+  const c = t.contact;
+  const line = c.lineLinked ? `${i18n.t('timeline.lineLinked')}${c.lineFollowing ? ` · ${i18n.t('timeline.lineFollowing')}` : ''}` : i18n.t('timeline.lineNotLinked');
+  return layout(
+    ctx,
+    i18n.t('timeline.title'),
+    html`<section class="card contact" aria-labelledby="contact-h"><h2 id="contact-h">${i18n.t('timeline.contact')}</h2>
+  <dl class="facts">
+    <dt>${i18n.t('timeline.phone')}</dt><dd><span id="phone-masked">${c.phone}</span></dd>
+    ${opts.revealed ? html`<dt>${i18n.t('reveal.shown')}</dt><dd><output id="phone-full" role="status">${opts.revealed}</output></dd>` : ''}
+    <dt>${i18n.t('timeline.line')}</dt><dd>${line}</dd>
+    <dt>${i18n.t('timeline.optOuts')}</dt><dd>${c.optOuts.length ? c.optOuts.join(', ') : i18n.t('timeline.none')}</dd>
+  </dl>
+  ${opts.revealError ? html`<p class="alert" role="alert">${i18n.t('reveal.needReason')}</p>` : ''}
+  ${hasRole(ctx.staff, 'supervisor') && !opts.revealed ? html`<details class="reveal"${opts.revealError ? html` open` : ''}><summary>${i18n.t('reveal.title')}</summary>${revealForm(ctx, c.id)}</details>` : ''}
+</section>
+<section aria-labelledby="timeline-h"><h2 id="timeline-h">${i18n.t('timeline.title')}</h2>
+${t.items.length ? html`<ol class="timeline">${t.items.map((item) => itemView(ctx, item))}</ol>` : html`<p>${i18n.t('timeline.empty')}</p>`}
+<nav class="pager" aria-label="${i18n.t('search.page')}">
+  ${opts.older ? html`<a href="/console/contacts/${c.id}">${i18n.t('timeline.newest')}</a>` : ''}
+  ${t.nextCursor ? html`<a href="/console/contacts/${c.id}?before=${encodeURIComponent(t.nextCursor)}" rel="next">${i18n.t('timeline.older')}</a>` : ''}
+</nav></section>`,
+  );
+}

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { StaffRole } from '@tsunagu/database';
+import { StaffService } from '../apps/console/src/staff/staff.service';
+import { ConsoleClient } from '../apps/console/src/testing/console-client';
+import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * The console's security rules over plain HTTP: headers, cookie flags, CSRF, lock-out, roles,
+ * tenant isolation, literal search text (BAD-INPUTS row 29), masked numbers and hidden OTP bodies.
+ */
+describe('console: security rules over HTTP', () => {
+  let h: EngineHarness;
+  let staff: StaffService;
+  let tenantName: string;
+  let otherTenant: { id: string; name: string };
+  let phone: string;
+  let contactId: string;
+  let messageId: string;
+
+  async function account(role: StaffRole, tenantId = h.tenantId): Promise<string> {
+    const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.jp`;
+    await staff.create(tenantId, email, role, PASSWORD);
+    return email;
+  }
+
+  async function signedIn(role: StaffRole, headers: Record<string, string> = {}): Promise<ConsoleClient> {
+    const client = new ConsoleClient(h.baseUrl, headers);
+    const res = await client.signIn(tenantName, await account(role), PASSWORD);
+    expect(res.status).toBe(303);
+    await client.get('/console/search');
+    return client;
+  }
+
+  async function send(body: Record<string, unknown>) {
+    const res = await post(h, '/v1/messages', { category: 'transactional', text: 'ご予約の確認です', ...body }, { 'idempotency-key': `k-${Math.random()}` });
+    expect(res.status).toBe(202);
+    return res.body.id as string;
+  }
+
+  beforeAll(async () => {
+    h = await startEngine({ label: 'console_http', startWorker: false });
+    staff = h.api.get(StaffService);
+    tenantName = (await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [h.tenantId]))[0].name;
+    const other = await h.admin.createTenant(`other-${Math.random().toString(36).slice(2, 8)}`);
+    otherTenant = { id: other.id, name: (await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [other.id]))[0].name };
+    phone = mobile();
+    messageId = await send({ to: { phone }, metadata: { reference: 'order_1%x' } });
+    await send({ to: { phone }, metadata: { reference: 'order-100' } });
+    await send({ to: { phone }, metadata: { reference: "' OR 1=1 --" } });
+    contactId = (await h.query<{ contact_id: string }>(`SELECT contact_id FROM messages WHERE id = $1`, [messageId]))[0].contact_id;
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('sends the security headers and sets HttpOnly, SameSite=Strict cookies (Secure only over https)', async () => {
+    const client = new ConsoleClient(h.baseUrl);
+    const page = await client.get('/console/login');
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.text).not.toMatch(/<script>|<script [^>]*>[^<]|style="/);
+    const css = await client.get('/console/assets/console.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+
+    const email = await account('agent');
+    const res = await client.post('/console/login', { _csrf: client.csrf(), tenant: tenantName, email, password: PASSWORD });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/console/search');
+    const session = res.setCookies.find((c) => c.startsWith('tsunagu_session='))!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Strict/);
+    expect(session).not.toMatch(/Secure/);
+    // Only the SHA-256 of the token is stored.
+    const token = client.cookies.get('tsunagu_session')!;
+    const rows = await h.query<{ id: string }>(`SELECT id FROM staff_sessions`);
+    expect(rows.map((r) => r.id)).toContain(createHash('sha256').update(token).digest('hex'));
+    expect(rows.map((r) => r.id)).not.toContain(token);
+
+    const https = new ConsoleClient(h.baseUrl, { 'x-forwarded-proto': 'https' });
+    const viaHttps = await https.signIn(tenantName, email, PASSWORD);
+    expect(viaHttps.setCookies.find((c) => c.startsWith('tsunagu_session='))).toMatch(/; Secure/);
+  });
+
+  it('refuses a sign-in without its CSRF token, and any state change without the session token', async () => {
+    const client = new ConsoleClient(h.baseUrl);
+    await client.get('/console/login');
+    const email = await account('supervisor');
+    const bare = await client.post('/console/login', { tenant: tenantName, email, password: PASSWORD });
+    expect(bare.status).toBe(403);
+    expect(bare.setCookies.some((c) => c.startsWith('tsunagu_session='))).toBe(false);
+
+    const sup = await signedIn('supervisor');
+    const before = await h.query(`SELECT 1 FROM audit_log WHERE action = 'phone.reveal'`);
+    const forms: Record<string, string>[] = [{ reason: 'customer called' }, { reason: 'customer called', _csrf: 'x'.repeat(43) }];
+    for (const form of forms) {
+      const res = await sup.post(`/console/contacts/${contactId}/reveal`, form);
+      expect(res.status).toBe(403);
+      expect(res.text).not.toContain(phone);
+    }
+    expect((await sup.post('/console/search', { type: 'phone', q: phone })).status).toBe(403);
+    expect(await h.query(`SELECT 1 FROM audit_log WHERE action = 'phone.reveal'`)).toHaveLength(before.length);
+    // A token from another session is no good either.
+    const other = await signedIn('supervisor');
+    expect((await sup.post(`/console/contacts/${contactId}/reveal`, { reason: 'customer called', _csrf: other.csrf() })).status).toBe(403);
+  });
+
+  it('locks an account after 5 failed sign-ins, even against the right password', async () => {
+    const email = await account('agent');
+    const client = new ConsoleClient(h.baseUrl);
+    for (let i = 0; i < 5; i += 1) expect((await client.signIn(tenantName, email, `wrong password ${i}`)).status).toBe(401);
+    const locked = await client.signIn(tenantName, email, PASSWORD);
+    expect(locked.status).toBe(401);
+    expect(locked.setCookies.some((c) => c.startsWith('tsunagu_session='))).toBe(false);
+    const [row] = await h.query<{ locked: boolean; password_hash: string }>(
+      `SELECT locked_until > now() + interval '14 minutes' AS locked, password_hash FROM staff WHERE email = $1`,
+      [email],
+    );
+    expect(row.locked).toBe(true);
+    expect(row.password_hash).toMatch(/^scrypt\$/);
+    expect(row.password_hash).not.toContain(PASSWORD);
+    // An unknown account and a wrong tenant answer exactly like a wrong password.
+    expect((await client.signIn(tenantName, 'nobody@example.jp', PASSWORD)).status).toBe(401);
+    expect((await client.signIn(otherTenant.name, email, PASSWORD)).status).toBe(401);
+  });
+
+  it('sends anyone without a session to the sign-in page', async () => {
+    const anon = new ConsoleClient(h.baseUrl);
+    for (const path of ['/console/search', `/console/contacts/${contactId}`, '/console/audit', '/console/admin', '/console/ops']) {
+      const res = await anon.get(path);
+      expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/console/login']);
+    }
+    expect((await anon.post('/console/search', { type: 'phone', q: phone })).status).toBe(303);
+  });
+
+  it('shows an agent the masked number only; reveal, audit, operations and admin pages are 403', async () => {
+    const agent = await signedIn('agent');
+    const page = await agent.get(`/console/contacts/${contactId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`+81 90-****-${phone.slice(-4)}`);
+    expect(page.text).not.toContain(phone.slice(3));
+    expect(page.text).not.toContain('/reveal');
+    const reveal = await agent.post(`/console/contacts/${contactId}/reveal`, { _csrf: agent.csrf(), reason: 'just curious' });
+    expect(reveal.status).toBe(403);
+    expect(reveal.text).not.toContain(phone.slice(3));
+    for (const path of ['/console/admin', '/console/audit', '/console/audit/csv', '/console/ops']) expect([path, (await agent.get(path)).status]).toEqual([path, 403]);
+    const create = await agent.post('/console/admin/staff', { _csrf: agent.csrf(), email: 'sneaky@example.jp', role: 'admin' });
+    expect(create.status).toBe(403);
+    expect(await h.query(`SELECT 1 FROM staff WHERE email = 'sneaky@example.jp'`)).toHaveLength(0);
+    expect(await h.query(`SELECT 1 FROM audit_log WHERE action = 'phone.reveal' AND actor LIKE 'staff:agent-%'`)).toHaveLength(0);
+  });
+
+  it("keeps another tenant's staff away from this tenant's contacts and messages", async () => {
+    const email = `outsider@example.jp`;
+    await staff.create(otherTenant.id, email, 'admin', PASSWORD);
+    const outsider = new ConsoleClient(h.baseUrl);
+    expect((await outsider.signIn(otherTenant.name, email, PASSWORD)).status).toBe(303);
+    await outsider.get('/console/search');
+    expect((await outsider.get(`/console/contacts/${contactId}`)).status).toBe(404);
+    expect((await outsider.get(`/console/messages/${messageId}`)).status).toBe(404);
+    for (const [type, q] of [['phone', phone], ['message', messageId], ['ref', 'order-100'], ['ref', 'order*']]) {
+      const res = await outsider.post('/console/search', { _csrf: outsider.csrf(), type, q });
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain(contactId);
+      expect(res.text).toMatch(/該当するものはありません|Nothing found/);
+    }
+    const sup = await outsider.post(`/console/contacts/${contactId}/reveal`, { _csrf: outsider.csrf(), reason: 'customer called' });
+    expect(sup.status).toBe(404);
+    expect(await h.query(`SELECT 1 FROM audit_log WHERE tenant_id = $1 AND subject_id = $2`, [otherTenant.id, contactId])).toHaveLength(0);
+  });
+
+  it('treats SQL and LIKE syntax in search text literally (BAD-INPUTS row 29)', async () => {
+    const agent = await signedIn('agent');
+    const search = async (type: string, q: string) => {
+      const res = await agent.post('/console/search', { _csrf: agent.csrf(), type, q });
+      expect(res.status).toBe(200);
+      return (res.text.match(/<code>[0-9a-f-]{36}<\/code>/g) ?? []).length;
+    };
+    for (const q of ["'; DROP TABLE messages;--", '%', '_', '\\', '%*', '_*', "' OR '1'='1"]) expect([q, await search('ref', q)]).toEqual([q, 0]);
+    expect(await search('ref', "' OR 1=1 --")).toBe(1); // a reference that really is that text
+    expect(await search('ref', 'order_1%x')).toBe(1);
+    expect(await search('ref', 'order_*')).toBe(1); // "_" is literal: order-100 does not match
+    expect(await search('ref', 'order*')).toBe(2);
+    expect(await search('ref', 'order-1*')).toBe(1);
+    const injected = await agent.post('/console/search', { _csrf: agent.csrf(), type: 'phone', q: "' OR 1=1 --" });
+    expect(injected.text).toMatch(/有効な電話番号ではありません|not a valid phone number/);
+    const badId = await agent.post('/console/search', { _csrf: agent.csrf(), type: 'message', q: "1' OR '1'='1" });
+    expect(badId.text).toMatch(/UUID/);
+    expect(await h.query(`SELECT count(*) FROM messages`)).toEqual([{ count: '3' }]);
+    // The phone search finds the contact through the blind index, from the national form too.
+    const found = await agent.post('/console/search', { _csrf: agent.csrf(), type: 'phone', q: phone.replace('+81', '0') });
+    expect(found.text).toContain(`/console/contacts/${contactId}`);
+  });
+
+  it('never shows the text of an OTP, even while it is still in flight', async () => {
+    const otpPhone = mobile();
+    const id = await send({ to: { phone: otpPhone }, category: 'otp', text: '認証コード 482913 を入力してください' });
+    const [row] = await h.query<{ contact_id: string; text: string }>(`SELECT contact_id, text FROM messages WHERE id = $1`, [id]);
+    expect(row.text).toContain('482913'); // in flight: the engine has not wiped it yet
+    const agent = await signedIn('supervisor');
+    const page = await agent.get(`/console/contacts/${row.contact_id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('482913');
+    expect(page.text).toMatch(/ワンタイムパスワード: 本文は表示されません|One-time code/);
+  });
+
+  it('audits every view and reveal, filters the log and exports it as CSV', async () => {
+    const agent = await signedIn('agent');
+    await agent.get(`/console/contacts/${contactId}`);
+    const sup = await signedIn('supervisor');
+    const tooShort = await sup.post(`/console/contacts/${contactId}/reveal`, { _csrf: sup.csrf(), reason: 'x' });
+    expect(tooShort.status).toBe(400);
+    const revealed = await sup.post(`/console/contacts/${contactId}/reveal`, { _csrf: sup.csrf(), reason: '=HYPERLINK("x") お客様から本人確認の電話' });
+    expect(revealed.status).toBe(200);
+    expect(revealed.text).toContain(phone);
+    const rows = await h.query<{ actor: string; reason: string; detail: unknown }>(`SELECT actor, reason, detail FROM audit_log WHERE action = 'phone.reveal' AND subject_id = $1`, [contactId]);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(phone.slice(3));
+
+    const log = await sup.get('/console/audit?action=phone.reveal');
+    expect(log.status).toBe(200);
+    expect(log.text).toContain(rows[0].actor);
+    expect(log.text).not.toContain('data-action="contact.view"');
+    const csv = await sup.get(`/console/audit/csv?action=contact.view&actor=${encodeURIComponent('staff:agent-')}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('content-disposition')).toContain('attachment');
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toContain('"actor","action"');
+    expect(lines.slice(1).every((l) => l.includes('"contact.view"') && l.includes('"staff:agent-'))).toBe(true);
+    expect(lines.length).toBeGreaterThan(1);
+    const all = await sup.get('/console/audit/csv?action=phone.reveal');
+    expect(all.text).toContain(`"'=HYPERLINK(""x"") お客様から本人確認の電話"`);
+  });
+
+  it('speaks Japanese by default and English on request, with Japanese-time dates', async () => {
+    const client = new ConsoleClient(h.baseUrl);
+    expect((await client.get('/console/login')).text).toContain('<html lang="ja">');
+    const en = await client.get('/console/login?lang=en');
+    expect(en.text).toContain('<html lang="en">');
+    expect(en.text).toContain('Sign in');
+    expect(en.text).toContain('href="/console/login?lang=ja"');
+    expect((await client.get('/console/login')).text).toContain('<html lang="en">');
+    const sup = await signedIn('supervisor');
+    const page = await sup.get(`/console/contacts/${contactId}`);
+    expect(page.text).toMatch(/\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} JST/);
+    expect(page.text).toContain(`href="/console/contacts/${contactId}?lang=en"`);
+    expect((await sup.get('/console/search')).text).toContain('<a href="/console/search" aria-current="page">');
+  });
+});
