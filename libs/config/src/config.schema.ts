@@ -60,6 +60,7 @@ export const envSchema = z.object({
   TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
   TSUNAGU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TSUNAGU_BODY_LIMIT: z.coerce.number().int().positive().default(64 * 1024),
+  TSUNAGU_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(20),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),

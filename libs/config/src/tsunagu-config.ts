@@ -10,7 +10,8 @@ export interface TsunaguConfig {
   dataKey: string;
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  http: { bodyLimitBytes: number };
+  /** apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it. */
+  http: { bodyLimitBytes: number; apiKeyCacheMs: number };
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
   worker: { concurrency: number; reconcileIntervalMs: number };
   policy: PolicyDefaults;

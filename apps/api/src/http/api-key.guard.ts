@@ -1,8 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Request } from 'express';
 import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
 import { parseApiKey, safeEqual } from '@tsunagu/security';
@@ -25,10 +26,12 @@ const TOUCH_EVERY_MS = 60_000;
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly touched = new Map<string, number>();
+  private readonly cache = new Map<string, { at: number; key: ApiKeyEntity | null }>();
 
   constructor(
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,7 +43,7 @@ export class ApiKeyGuard implements CanActivate {
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
     const parsed = token ? parseApiKey(token) : null;
     if (!parsed) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as Authorization: Bearer <key>.');
-    const key = await this.db.getRepository(ApiKeyEntity).findOneBy({ id: parsed.id });
+    const key = await this.lookup(parsed.id);
     if (!key || key.revokedAt || !safeEqual(key.secretHash, parsed.hash)) {
       throw new DomainError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
     }
@@ -55,5 +58,14 @@ export class ApiKeyGuard implements CanActivate {
       void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [key.id]).catch(() => undefined);
     }
     return true;
+  }
+
+  private async lookup(id: string): Promise<ApiKeyEntity | null> {
+    const hit = this.cache.get(id);
+    if (hit && Date.now() - hit.at < this.config.http.apiKeyCacheMs) return hit.key;
+    const key = await this.db.getRepository(ApiKeyEntity).findOneBy({ id });
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { at: Date.now(), key });
+    return key;
   }
 }

@@ -41,6 +41,14 @@ export class ContactService {
     return { contactId: rows[0].contact_id, conversationId: rows[0].conversation_id };
   }
 
+  encrypt(e164: string): Buffer {
+    return this.cipher.encrypt(e164);
+  }
+
+  blindIndex(tenantId: string, e164: string): string {
+    return this.cipher.blindIndex(tenantId, e164);
+  }
+
   async findIdByPhone(tenantId: string, e164: string): Promise<string | null> {
     const row = await this.db.getRepository(ContactEntity).findOne({
       select: { id: true },

@@ -8,7 +8,8 @@ import { SEND_JOB_OPTIONS } from '@tsunagu/jobs';
 import { JobQueues } from '../infra/job-queues.service';
 
 const BATCH = 500;
-const POLL_MS = 1000;
+/** The fallback when a NOTIFY is missed (a reconnect, another process's commit). */
+const POLL_MS = 250;
 
 interface OutboxRow {
   id: string;
