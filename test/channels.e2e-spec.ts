@@ -176,6 +176,29 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
     });
   });
 
+  it('account linking: a linked contact is reachable on LINE, the link shows in the conversation, unlinking ends it', async () => {
+    const phone = mobile();
+    s.rbm.control.script(phone, 'not_capable');
+    s.smsc.control.script(phone.slice(1), 'undeliverable');
+    const first = await final(await send({ to: { phone }, channels: ['sms'] }));
+    const lineUserId = `U${randomUUID().replace(/-/g, '')}`;
+    const put = async (path: string, body: unknown) =>
+      fetch(`${h.baseUrl}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put(`/v1/contacts/${first.contactId}/line-link`, { lineUserId: 'not-a-line-id' })).status).toBe(422);
+    expect((await put(`/v1/contacts/${first.contactId}/line-link`, { lineUserId })).status).toBe(200);
+    s.smsc.control.script(phone.slice(1), 'undeliverable');
+    const viaLine = await final(await send({ to: { phone } }));
+    expect(trail(viaLine)).toEqual(['sms:failed', 'line:sent']);
+    const conv = (await get(h, `/v1/contacts/${first.contactId}/conversation`)).body;
+    expect(conv.contactEvents.map((e: { type: string }) => e.type)).toContain('contact.line_linked');
+    const del = await fetch(`${h.baseUrl}/v1/contacts/${first.contactId}/line-link`, { method: 'DELETE', headers: { authorization: `Bearer ${h.apiKey}` } });
+    expect(del.status).toBe(200);
+    s.smsc.control.script(phone.slice(1), 'undeliverable');
+    const noLine = await final(await send({ to: { phone } }));
+    expect([noLine.status, noLine.reason]).toEqual(['failed', 'all_channels_failed']);
+    expect(trail(noLine)).toEqual(['sms:failed']);
+  });
+
   it('refuses a sender not approved for the route, before anything is stored', async () => {
     const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'x', sender: '00059999' }, { 'idempotency-key': `s-${n++}` });
     expect([res.status, res.body.code]).toEqual([422, 'SENDER_NOT_APPROVED']);

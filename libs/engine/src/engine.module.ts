@@ -5,6 +5,7 @@ import { ValidateMessageService } from './accept/validate-message.service';
 import { CallbackSenderService } from './callbacks/callback-sender.service';
 import { CallbackWriter } from './callbacks/callback.writer';
 import { ContactService } from './contacts/contact.service';
+import { LineLinkService } from './contacts/line-link.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { SendAttemptService } from './dispatch/send-attempt.service';
@@ -29,6 +30,7 @@ const services = [
   CallbackSenderService,
   CallbackWriter,
   ContactService,
+  LineLinkService,
   AdvanceService,
   AttemptViews,
   SendAttemptService,

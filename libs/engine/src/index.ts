@@ -18,3 +18,4 @@ export * from './tenants/tenant-admin.service';
 export * from './events/parked-events';
 export * from './senders/sender-admin.service';
 export * from './senders/sender-address';
+export * from './contacts/line-link.service';

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { DomainError } from '@tsunagu/core';
-import { ContactService, ConversationService } from '@tsunagu/engine';
+import { ContactService, ConversationService, LineLinkService } from '@tsunagu/engine';
 import { parsePhone } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
 
@@ -11,6 +11,13 @@ export class LookupDto {
   @IsString()
   @MaxLength(64)
   phone!: string;
+}
+
+export class LineLinkDto {
+  @ApiProperty({ example: 'U4af4980629e1a2b3c4d5e6f708192a3b', description: 'The LINE user id from your account-linking flow.' })
+  @IsString()
+  @MaxLength(64)
+  lineUserId!: string;
 }
 
 /** Phone numbers travel in bodies only, never in URLs (they end up in access logs). */
@@ -22,7 +29,21 @@ export class ContactsController {
   constructor(
     private readonly contacts: ContactService,
     private readonly conversations: ConversationService,
+    private readonly lineLinks: LineLinkService,
   ) {}
+
+  /** LINE account linking: the CRM hands over the user id its linking flow obtained. */
+  @Put(':id/line-link')
+  @Scopes('messages:send')
+  linkLine(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: LineLinkDto) {
+    return this.lineLinks.link(req.tenantId, id, body.lineUserId, `apikey:${req.apiKeyId}`);
+  }
+
+  @Delete(':id/line-link')
+  @Scopes('messages:send')
+  unlinkLine(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.lineLinks.unlink(req.tenantId, id, `apikey:${req.apiKeyId}`);
+  }
 
   @Post('lookup')
   @HttpCode(200)

@@ -57,7 +57,13 @@ export class ConversationService {
           this.db.getRepository(EventEntity).find({ where: { messageId: In(ids) }, order: { createdAt: 'ASC' } }),
         ])
       : [[], []];
+    // Link, unlink, follow and unfollow: things that happened to the contact, not to a message.
+    const contactEvents: { type: string; source: string; occurred_at: Date }[] = await this.db.query(
+      `SELECT type, source, occurred_at FROM events WHERE tenant_id = $1 AND message_id IS NULL AND detail->>'contactId' = $2 ORDER BY occurred_at DESC LIMIT 50`,
+      [tenantId, contactId],
+    );
     return {
+      contactEvents: contactEvents.map((e) => ({ type: e.type, source: e.source, occurredAt: e.occurred_at.toISOString() })),
       contact: {
         id: contact.id,
         phone: maskPhone(this.contacts.phoneOf(contact)),
