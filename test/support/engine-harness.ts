@@ -25,7 +25,7 @@ export function testConfig(overrides: Partial<TsunaguConfig> & Pick<TsunaguConfi
     dataKey: randomBytes(32).toString('base64'),
     publicUrl: undefined,
     logLevel: 'silent',
-    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0 },
+    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0 },
     callbacks: { allowPrivateUrls: true, timeoutMs: 2000, retryHours: 24 },
     worker: { concurrency: 10, reconcileIntervalMs: 500 },
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),

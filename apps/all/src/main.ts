@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const worker = await createWorkerApp(config);
   const api = await createApiApp(config);
   await api.listen(config.port);
-  createLogger(config.logLevel, 'tsunagu').info({ config: describeConfig(config) }, `api and worker running; api on :${config.port}`);
+  createLogger(config.logLevel, 'tsunagu', config.logFile).info({ config: describeConfig(config) }, `api and worker running; api on :${config.port}`);
   const stop = async () => {
     await api.close();
     await worker.close();

@@ -135,7 +135,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       dataKey: randomBytes(32).toString('base64'),
       publicUrl: undefined,
       logLevel: 'silent',
-      http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0 },
+      http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0 },
       callbacks: { allowPrivateUrls: true, timeoutMs: 2000, retryHours: 1 },
       worker: { concurrency: 10, reconcileIntervalMs: 1000 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),

@@ -6,7 +6,7 @@ import { WorkerModule } from './worker.module';
 
 export async function createWorkerApp(config: TsunaguConfig, extra: DynamicModule[] = []): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, extra), {
-    logger: new PinoNestLogger(createLogger(config.logLevel, 'worker')),
+    logger: new PinoNestLogger(createLogger(config.logLevel, 'worker', config.logFile)),
   });
   app.enableShutdownHooks();
   return app;

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { loadConfig } from '@tsunagu/config';
-import { registerBuiltinChannels } from '@tsunagu/platform';
+import { exitOnSecondSignal, registerBuiltinChannels } from '@tsunagu/platform';
 import { createWorkerApp } from './create-worker-app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   registerBuiltinChannels();
+  exitOnSecondSignal();
   await createWorkerApp(config);
 }
 

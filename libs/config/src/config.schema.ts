@@ -60,6 +60,11 @@ export const envSchema = z.object({
   TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
   TSUNAGU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TSUNAGU_BODY_LIMIT: z.coerce.number().int().positive().default(64 * 1024),
+  /** Requests per second per API key, shared by every api process (0 = unlimited). */
+  TSUNAGU_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(500),
+  /** Backlog (unrelayed + waiting jobs) past which POST /v1/messages answers 503 (0 = never). */
+  TSUNAGU_MAX_BACKLOG: z.coerce.number().int().min(0).default(100_000),
+  TSUNAGU_LOG_FILE: z.string().optional(),
   TSUNAGU_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(20),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),

@@ -79,7 +79,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
     dataKey: e.TSUNAGU_DATA_KEY,
     publicUrl: e.TSUNAGU_PUBLIC_URL,
     logLevel: e.TSUNAGU_LOG_LEVEL,
-    http: { bodyLimitBytes: e.TSUNAGU_BODY_LIMIT, apiKeyCacheMs: e.TSUNAGU_API_KEY_CACHE_MS },
+    http: {
+      bodyLimitBytes: e.TSUNAGU_BODY_LIMIT,
+      apiKeyCacheMs: e.TSUNAGU_API_KEY_CACHE_MS,
+      rateLimitPerSecond: e.TSUNAGU_RATE_LIMIT_PER_SECOND,
+      maxBacklog: e.TSUNAGU_MAX_BACKLOG,
+    },
+    logFile: e.TSUNAGU_LOG_FILE,
     callbacks: {
       allowPrivateUrls: e.TSUNAGU_ALLOW_PRIVATE_CALLBACKS === 'true',
       timeoutMs: e.TSUNAGU_CALLBACK_TIMEOUT_MS,

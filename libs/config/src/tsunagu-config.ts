@@ -11,7 +11,9 @@ export interface TsunaguConfig {
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it. */
-  http: { bodyLimitBytes: number; apiKeyCacheMs: number };
+  http: { bodyLimitBytes: number; apiKeyCacheMs: number; rateLimitPerSecond: number; maxBacklog: number };
+  /** Where JSON logs go: stdout when unset. */
+  logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
   worker: { concurrency: number; reconcileIntervalMs: number };
   policy: PolicyDefaults;

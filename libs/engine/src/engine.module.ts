@@ -9,7 +9,8 @@ import { LineLinkService } from './contacts/line-link.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { SendAttemptService } from './dispatch/send-attempt.service';
-import { ThroughputLimiter } from './dispatch/throughput-limiter';
+import { TokenBucket } from './infra/token-bucket';
+import { BackpressureService } from './infra/backpressure.service';
 import { InboundService } from './events/inbound.service';
 import { IngestEventsService } from './events/ingest-events.service';
 import { ParkedEvents } from './events/parked-events';
@@ -34,7 +35,8 @@ const services = [
   AdvanceService,
   AttemptViews,
   SendAttemptService,
-  ThroughputLimiter,
+  TokenBucket,
+  BackpressureService,
   InboundService,
   IngestEventsService,
   ParkedEvents,

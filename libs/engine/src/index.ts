@@ -19,3 +19,5 @@ export * from './events/parked-events';
 export * from './senders/sender-admin.service';
 export * from './senders/sender-address';
 export * from './contacts/line-link.service';
+export * from './infra/token-bucket';
+export * from './infra/backpressure.service';

@@ -5,8 +5,9 @@ import { redactPii } from '@tsunagu/security';
  * Structured JSON logs. Phone numbers are masked in every message string, and the fields that
  * could carry a body or a secret are removed before a line is written.
  */
-export function createLogger(level: string, name: string): Logger {
-  return pino({
+export function createLogger(level: string, name: string, file?: string): Logger {
+  const destination = file ? pino.destination({ dest: file, append: true, sync: false, mkdir: true }) : undefined;
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { pid: process.pid },
@@ -20,5 +21,6 @@ export function createLogger(level: string, name: string): Logger {
         method.apply(this, masked);
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
+import { TokenBucket } from '@tsunagu/engine';
 import { parseApiKey, safeEqual } from '@tsunagu/security';
 
 export const SCOPES_KEY = 'tsunagu:scopes';
@@ -32,6 +33,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    private readonly buckets: TokenBucket,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,6 +54,13 @@ export class ApiKeyGuard implements CanActivate {
     if (missing.length) throw new DomainError('INSUFFICIENT_SCOPE', `This API key lacks the scope: ${missing.join(', ')}.`, { missing });
     req.tenantId = key.tenantId;
     req.apiKeyId = key.id;
+    const rate = this.config.http.rateLimitPerSecond;
+    if (rate > 0) {
+      const waitMs = await this.buckets.take(`apikey:${key.id}`, rate);
+      if (waitMs > 0) {
+        throw new DomainError('RATE_LIMITED', `This API key is limited to ${rate} requests per second.`, { retryAfterSeconds: Math.ceil(waitMs / 1000) });
+      }
+    }
     const last = this.touched.get(key.id) ?? 0;
     if (Date.now() - last > TOUCH_EVERY_MS) {
       this.touched.set(key.id, Date.now());

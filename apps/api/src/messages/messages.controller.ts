@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger'
 import { Response } from 'express';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { DomainError } from '@tsunagu/core';
-import { AcceptMessageService, MessageViewService } from '@tsunagu/engine';
+import { AcceptMessageService, BackpressureService, MessageViewService } from '@tsunagu/engine';
 import { normalizeText } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
 import { AcceptedDto, PreviewDto, SendMessageDto } from './send-message.dto';
@@ -19,6 +19,7 @@ export class MessagesController {
     private readonly accept: AcceptMessageService,
     private readonly views: MessageViewService,
     private readonly registry: ChannelRegistry,
+    private readonly backpressure: BackpressureService,
   ) {}
 
   @Post()
@@ -33,6 +34,7 @@ export class MessagesController {
   ): Promise<AcceptedDto> {
     if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header: the same key replays the same answer.');
     if (!KEY_FORMAT.test(key)) throw new DomainError('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key must be 1–255 printable ASCII characters.');
+    await this.backpressure.assertAccepting();
     const result = await this.accept.accept(req.tenantId, key, body as never);
     res.status(result.status);
     if (result.replayed) res.setHeader('idempotent-replayed', 'true');

@@ -1,4 +1,4 @@
-import { LookupFunction } from 'node:net';
+import { LookupFunction, isIP } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -39,6 +39,9 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
     }
     const client = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : null;
     if (!client) return resolve({ status: null, error: 'unsupported_scheme' });
+    // Node does not call `lookup` for an address literal, so those are checked here.
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !opts.allowPrivate && !isPublicAddress(literal)) return resolve({ status: null, error: 'address_not_allowed' });
     const req = client.request(
       target,
       {

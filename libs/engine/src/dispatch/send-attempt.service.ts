@@ -9,7 +9,7 @@ import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents } from '../events/parked-events';
 import { writeOutbox } from '../infra/outbox';
 import { AttemptViews } from './attempt-views';
-import { ThroughputLimiter } from './throughput-limiter';
+import { TokenBucket } from '../infra/token-bucket';
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
 
@@ -56,7 +56,7 @@ export class SendAttemptService {
     private readonly recorder: StateRecorder,
     private readonly views: AttemptViews,
     private readonly parked: ParkedEvents,
-    private readonly limiter: ThroughputLimiter,
+    private readonly buckets: TokenBucket,
   ) {}
 
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
@@ -138,7 +138,7 @@ export class SendAttemptService {
     if (!adapter.throughputCost) return;
     const cost = adapter.throughputCost(await this.views.outbound(attempt));
     if (!cost) return;
-    const wait = await this.limiter.take(attempt.channel, cost);
+    const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
     if (wait > 0) throw new ThroughputWait(wait);
   }
 

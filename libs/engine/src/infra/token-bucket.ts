@@ -1,13 +1,13 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { ThroughputCost } from '@tsunagu/channels';
-import { createRedis } from '../infra/redis-connection';
+import { createRedis } from './redis-connection';
 
 /**
- * A token bucket per provider account in Redis, so every worker process shares one limit.
- * Capacity is one second of throughput; it refills continuously. Answers 0 when the units were
- * taken, else how many milliseconds until they could be.
+ * Token buckets in Redis, so every process shares one limit: provider accounts (SMPP routes,
+ * shared by all workers) and API keys (shared by all api processes). Capacity is one second of
+ * the rate; it refills continuously. Answers 0 when the units were taken, else how many
+ * milliseconds until they could be.
  */
 const TAKE = `
 local key = KEYS[1]
@@ -30,17 +30,15 @@ return wait
 `;
 
 @Injectable()
-export class ThroughputLimiter implements OnModuleDestroy {
+export class TokenBucket implements OnModuleDestroy {
   private redis: IORedis | null = null;
 
   constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
 
-  async take(channel: string, cost: ThroughputCost): Promise<number> {
+  async take(bucket: string, perSecond: number, units = 1): Promise<number> {
     this.redis ??= createRedis(this.config.redisUrl);
-    const key = `${this.config.redisPrefix}:throughput:${channel}:${cost.key}`;
-    // A message larger than one second's budget still goes, alone, once the bucket is full.
-    const units = Math.min(cost.units, cost.perSecond);
-    const wait = await this.redis.eval(TAKE, 1, key, cost.perSecond, units, Date.now());
+    // A request larger than one second's budget still goes, alone, once the bucket is full.
+    const wait = await this.redis.eval(TAKE, 1, `${this.config.redisPrefix}:bucket:${bucket}`, perSecond, Math.min(units, perSecond), Date.now());
     return Number(wait);
   }
 

@@ -1,0 +1,197 @@
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { guardedPostForTest } from './support/guarded-post';
+import { expectEventually } from '@tsunagu/testing';
+import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+
+/** The checks a bank's security review asks about, each one a test. */
+describe('security', () => {
+  describe('tenant isolation on every /v1 route', () => {
+    let h: EngineHarness;
+    let other: { token: string };
+    let mine: { messageId: string; contactId: string; senderId: string };
+
+    beforeAll(async () => {
+      h = await startEngine({ label: 'isolation' });
+      const t2 = await h.admin.createTenant(`other-${Date.now()}`);
+      other = { token: (await h.admin.createApiKey(t2.id, ['messages:send', 'messages:read', 'admin'])).token };
+      const phone = mobile();
+      const sent = await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: 'isolation' }, { 'idempotency-key': 'iso-1' });
+      const m = await get(h, `/v1/messages/${sent.body.id}`);
+      const sender = await post(h, '/v1/senders', { address: '00051111', routes: [] });
+      mine = { messageId: sent.body.id, contactId: m.body.contactId, senderId: sender.body.id };
+    });
+    afterAll(async () => h?.close());
+
+    // Every row has all four cells: jest would take a missing one for a `done` callback.
+    const routes: [string, string, (ids: typeof mine) => string, unknown][] = [
+      ['GET', 'message', (i) => `/v1/messages/${i.messageId}`, undefined],
+      ['POST', 'cancel', (i) => `/v1/messages/${i.messageId}/cancel`, {}],
+      ['GET', 'conversation', (i) => `/v1/contacts/${i.contactId}/conversation`, undefined],
+      ['PUT', 'LINE link', (i) => `/v1/contacts/${i.contactId}/line-link`, { lineUserId: `U${'a'.repeat(32)}` }],
+      ['DELETE', 'LINE unlink', (i) => `/v1/contacts/${i.contactId}/line-link`, undefined],
+      ['POST', 'sender approve', (i) => `/v1/senders/${i.senderId}/approve`, {}],
+      ['POST', 'sender suspend', (i) => `/v1/senders/${i.senderId}/suspend`, {}],
+    ];
+
+    it.each(routes)('%s %s with another tenant’s id → 404 NOT_FOUND', async (method, _name, path, body) => {
+      const res = await fetch(`${h.baseUrl}${path(mine)}`, {
+        method,
+        headers: { authorization: `Bearer ${other.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
+    });
+
+    it('another tenant cannot find the contact by phone, nor list the senders', async () => {
+      const phone = (await h.query<{ n: number }>(`SELECT 1 AS n FROM contacts WHERE id = $1`, [mine.contactId])).length;
+      expect(phone).toBe(1);
+      const lookup = await post({ ...h, apiKey: other.token }, '/v1/contacts/lookup', { phone: '+819012345678' });
+      expect(lookup.status).toBe(404);
+      const senders = await get({ ...h, apiKey: other.token }, '/v1/senders');
+      expect(senders.body).toEqual([]);
+    });
+
+    it.each([
+      ['messages:read', 'POST', '/v1/messages', 'messages:send'],
+      ['messages:send', 'GET', '/v1/senders', 'admin'],
+      ['messages:send', 'POST', '/v1/senders', 'admin'],
+    ])('a key with only %s gets 403 on %s %s (needs %s)', async (scope, method, path, needed) => {
+      const key = await h.admin.createApiKey(h.tenantId, [scope]);
+      const res = await fetch(`${h.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key.token}`, 'content-type': 'application/json', 'idempotency-key': 'x' }, body: method === 'GET' ? undefined : '{}' });
+      const body = (await res.json()) as { code: string; details: { missing: string[] } };
+      expect([res.status, body.code, body.details.missing]).toEqual([403, 'INSUFFICIENT_SCOPE', [needed]]);
+    });
+
+    it('API keys are stored as SHA-256 hashes only, shown once, and revocable', async () => {
+      const key = await h.admin.createApiKey(h.tenantId, ['messages:read']);
+      const rows = await h.query<{ secret_hash: string }>(`SELECT secret_hash FROM api_keys WHERE id = $1`, [key.id]);
+      expect(rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
+      const dump = JSON.stringify(await h.query(`SELECT * FROM api_keys`));
+      expect(dump).not.toContain(key.token.split('_').at(-1));
+      expect((await get({ ...h, apiKey: key.token }, '/v1/senders')).status).toBe(403);
+      await h.admin.revokeApiKey(key.id);
+      expect((await get({ ...h, apiKey: key.token }, `/v1/messages/${mine.messageId}`)).status).toBe(401);
+    });
+
+    it('phone numbers are encrypted at rest: no form of the number is stored in clear', async () => {
+      const phone = mobile();
+      await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: 'at rest' }, { 'idempotency-key': `rest-${Date.now()}` });
+      const national = phone.replace('+81', '0');
+      for (const table of ['contacts', 'messages', 'attempts', 'events', 'outbox', 'callbacks', 'idempotency_keys']) {
+        const dump = JSON.stringify(await h.query(`SELECT * FROM ${table}`));
+        expect(dump).not.toContain(phone.slice(3));
+        expect(dump).not.toContain(national);
+      }
+    });
+  });
+
+  describe('provider webhooks', () => {
+    let h: EngineHarness;
+    beforeAll(async () => {
+      h = await startEngine({ label: 'webhooks', startWorker: false, realChannels: lineOnly });
+    });
+    afterAll(async () => h?.close());
+
+    it('an unknown webhook path is 404, a bad LINE signature 401 with nothing stored, 5 MB refused with 413', async () => {
+      const before = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);
+      // Our own channel's destination: its secret is known, so the signature is checked.
+      const body = JSON.stringify({ destination: 'U' + 'c'.repeat(32), events: [] });
+      const bad = await fetch(`${h.baseUrl}/webhooks/line`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': 'AAAA' }, body });
+      expect([bad.status, ((await bad.json()) as { code: string }).code]).toEqual([401, 'INVALID_SIGNATURE']);
+      const missing = await fetch(`${h.baseUrl}/webhooks/line`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(missing.status).toBe(401);
+      const unknown = await fetch(`${h.baseUrl}/webhooks/fax`, { method: 'POST', body: '{}' });
+      expect(unknown.status).toBe(404);
+      const huge = await fetch(`${h.baseUrl}/webhooks/line`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(5 * 1024 * 1024) });
+      expect(huge.status).toBe(413);
+      const after = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);
+      expect(after[0].n).toBe(before[0].n);
+    });
+  });
+
+  describe('load limits', () => {
+    let h: EngineHarness;
+    beforeAll(async () => {
+      h = await startEngine({ label: 'limits', startWorker: false, config: { http: { bodyLimitBytes: 65536, apiKeyCacheMs: 0, rateLimitPerSecond: 5, maxBacklog: 3 } } });
+    });
+    afterAll(async () => h?.close());
+
+    it('limits requests per API key with 429 and Retry-After, shared through Redis', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => get(h, '/v1/senders')));
+      const limited = results.filter((r) => r.status === 429);
+      expect(limited.length).toBeGreaterThanOrEqual(3);
+      expect(limited[0].body.code).toBe('RATE_LIMITED');
+      expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    });
+
+    it('refuses new messages with 503 and Retry-After while the backlog is past its limit', async () => {
+      await expectEventually(async () => expect((await get(h, '/v1/senders')).status).toBe(200), { timeoutMs: 5000 });
+      let overloaded: Awaited<ReturnType<typeof post>> | null = null;
+      for (let i = 0; i < 12 && !overloaded; i++) {
+        const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'backlog' }, { 'idempotency-key': `bl-${i}` });
+        if (res.status === 503) overloaded = res;
+        await new Promise((r) => setTimeout(r, 250)); // the backlog is sampled once a second
+      }
+      expect(overloaded?.body.code).toBe('OVERLOADED');
+      expect(overloaded?.headers.get('retry-after')).toBe('5');
+    });
+  });
+
+  describe('callback URLs', () => {
+    let h: EngineHarness;
+    beforeAll(async () => {
+      h = await startEngine({ label: 'callbacks', startWorker: false, config: { callbacks: { allowPrivateUrls: false, timeoutMs: 1000, retryHours: 1 } } });
+    });
+    afterAll(async () => h?.close());
+
+    it.each(['http://169.254.169.254/latest/meta-data', 'http://127.0.0.1:8080/hook', 'https://10.1.2.3/hook', 'https://localhost/hook', 'https://[::1]/hook'])(
+      'refuses %s at accept time (422 CALLBACK_URL_NOT_ALLOWED)',
+      async (callbackUrl) => {
+        const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'cb', callbackUrl }, { 'idempotency-key': `cb-${callbackUrl}` });
+        expect([res.status, res.body.code]).toEqual([422, 'CALLBACK_URL_NOT_ALLOWED']);
+      },
+    );
+
+    it('re-checks the address in the connecting lookup at send time (DNS rebinding), literals included', async () => {
+      expect(await guardedPostForTest('http://127.0.0.1:9/hook')).toEqual({ status: null, error: 'address_not_allowed' });
+      expect(await guardedPostForTest('http://localhost:9/hook')).toEqual({ status: null, error: 'address_not_allowed' });
+    });
+  });
+
+  describe('logs', () => {
+    it('carry no phone number, body or key, even at debug level, through a whole fallback', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tsunagu-logs-'));
+      const logFile = join(dir, 'engine.log');
+      const h = await startEngine({ label: 'logs', config: { logLevel: 'debug', logFile } });
+      try {
+        const phone = mobile();
+        const canaryText = 'カナリア本文-7Q4Z';
+        h.providers.rcs.script(phone, { send: 'accept', then: 'none' });
+        const res = await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: canaryText }, { 'idempotency-key': 'log-1' });
+        await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: `カード 4111 1111 1111 1111 ${canaryText}` }, { 'idempotency-key': 'log-2' });
+        await post(h, '/v1/messages', { to: { phone: `${phone}\u0000` }, category: 'transactional', text: canaryText }, { 'idempotency-key': 'log-3' });
+        await expectEventually(async () => expect((await get(h, `/v1/messages/${res.body.id}`)).body.status).toBe('delivered'), { timeoutMs: 15000 });
+        await expectEventually(() => expect(existsSync(logFile) && readFileSync(logFile, 'utf8').length > 0).toBe(true));
+        const log = readFileSync(logFile, 'utf8');
+        expect(log.split('\n').length).toBeGreaterThan(3);
+        for (const needle of [phone, phone.slice(1), phone.replace('+81', '0'), canaryText, '4111 1111', h.apiKey, h.apiKey.split('_').at(-1)!]) {
+          expect(log).not.toContain(needle);
+        }
+      } finally {
+        await h.close();
+      }
+    });
+  });
+});
+
+function lineOnly(tenantId: string): Record<string, unknown> {
+  return {
+    line: {
+      channels: [{ id: '2000000001', tenantId, botUserId: `U${'c'.repeat(32)}`, channelSecret: 'd'.repeat(32), channelAccessToken: 'token', pnpEnabled: false, default: true }],
+      apiBaseUrl: 'http://127.0.0.1:9',
+    },
+  };
+}
