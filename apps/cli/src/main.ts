@@ -3,13 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, loadConfig } from '@tsunagu/config';
+import { isUuid } from '@tsunagu/core';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
 import { EngineModule, TenantAdminService } from '@tsunagu/engine';
 import { StaffService } from '../../console/src/staff/staff.service';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if needed and run migrations
-  tenant:create NAME [--callback-url URL]   create a tenant; prints its callback secret, then its id on the last line
+  tenant:create NAME [--callback-url URL] [--id UUID [--if-missing]]
+                                            create a tenant; prints its callback secret, then its id on the last line
   apikey:create TENANT --scopes a,b         issue an API key (scopes: messages:send, messages:read, admin); prints it once, on the last line
   apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)
   staff:create TENANT EMAIL --role ROLE     create a console account (roles: agent, supervisor, admin; TENANT is its id or name);
@@ -63,9 +65,20 @@ async function main(args: string[]): Promise<void> {
     case 'tenant:create': {
       const name = rest[0];
       if (!name) throw new Error(USAGE);
-      const tenant = await withEngine((a) => a.createTenant(name, flag(rest, '--callback-url') ?? null));
-      console.log(`callback signing secret (shown once): ${tenant.callbackSecret}`);
-      console.log(tenant.id);
+      const id = flag(rest, '--id');
+      if (id !== undefined && !isUuid(id)) throw new Error('--id takes a UUID (channel settings name tenants by id).');
+      const result = await withEngine(async (a) => {
+        // --if-missing: for set-up scripts that run on every start (the compose file).
+        if (rest.includes('--if-missing') && id && (await a.exists(id))) return null;
+        return a.createTenant(name, flag(rest, '--callback-url') ?? null, id);
+      });
+      if (!result) {
+        console.log(`tenant ${id} exists`);
+        console.log(id);
+        return;
+      }
+      console.log(`callback signing secret (shown once): ${result.callbackSecret}`);
+      console.log(result.id);
       return;
     }
     case 'apikey:create': {

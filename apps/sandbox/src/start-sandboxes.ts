@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { StartedSandboxLine, startSandboxLine } from './line';
 import { StartedSandboxRbm, startSandboxRbm } from './rbm';
 import { SandboxSmsc, startSandboxSmsc } from './smsc';
@@ -21,6 +21,10 @@ export interface Sandboxes {
 }
 
 export interface SandboxOptions {
+  /** Listen address of all three; loopback unless a container needs 0.0.0.0. */
+  host?: string;
+  /** Fixed credentials (the compose file shares them with the engine); generated when absent. */
+  credentials?: Partial<{ smscPassword: string; rbmPrivateKeyPem: string; rbmClientToken: string; lineSecret: string; lineToken: string; lineBotUserId: string }>;
   smscPort?: number;
   rbmPort?: number;
   linePort?: number;
@@ -31,25 +35,28 @@ export interface SandboxOptions {
 
 /** The three provider stand-ins on loopback: SMPP over TCP, RBM and LINE over HTTP. */
 export async function startSandboxes(opts: SandboxOptions = {}): Promise<Sandboxes> {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const given = opts.credentials ?? {};
+  const privateKeyPem = given.rbmPrivateKeyPem ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const publicKey = createPublicKey(privateKeyPem);
   const credentials: SandboxCredentials = {
-    smsc: { systemId: 'tsunagu', password: randomBytes(4).toString('hex') },
+    smsc: { systemId: 'tsunagu', password: given.smscPassword ?? randomBytes(4).toString('hex') },
     rbm: {
       agentId: 'tsunagu_demo_agent',
       clientEmail: 'tsunagu-demo@sandbox.iam.gserviceaccount.com',
-      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      clientToken: randomBytes(16).toString('hex'),
+      privateKey: privateKeyPem,
+      clientToken: given.rbmClientToken ?? randomBytes(16).toString('hex'),
     },
     line: {
       channelId: '2000000000',
-      channelSecret: randomBytes(16).toString('hex'),
-      channelAccessToken: randomBytes(24).toString('base64url'),
-      botUserId: `U${randomBytes(16).toString('hex')}`,
+      channelSecret: given.lineSecret ?? randomBytes(16).toString('hex'),
+      channelAccessToken: given.lineToken ?? randomBytes(24).toString('base64url'),
+      botUserId: given.lineBotUserId ?? `U${randomBytes(16).toString('hex')}`,
     },
   };
+  const host = opts.host ?? '127.0.0.1';
   const smsc = await startSandboxSmsc({
     port: opts.smscPort ?? 0,
-    host: '127.0.0.1',
+    host,
     systemId: credentials.smsc.systemId,
     password: credentials.smsc.password,
     receiptDelayMs: opts.receiptDelayMs ?? 50,
@@ -59,10 +66,13 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Sandbox
     clientToken: credentials.rbm.clientToken,
     defaultDeliveryMs: opts.rbmDeliveryMs ?? 150,
     defaultAgentId: credentials.rbm.agentId,
+    host,
+    port: opts.rbmPort,
   });
   const line = await startSandboxLine({
     channels: [{ channelAccessToken: credentials.line.channelAccessToken, channelSecret: credentials.line.channelSecret, botUserId: credentials.line.botUserId }],
     pnpDeliveryDelayMs: opts.pnpDeliveryDelayMs ?? 150,
+    host,
     port: opts.linePort,
   });
   return {

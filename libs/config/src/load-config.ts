@@ -14,8 +14,9 @@ function describeIssues(where: string, error: z.ZodError): string {
 }
 
 /**
- * Replaces `{ env: NAME }` references anywhere in the YAML with the variable's value, so that
- * secrets (SMPP passwords, LINE channel secrets, service-account keys) live in the environment.
+ * Replaces `{ env: NAME }` and `{ file: PATH }` references anywhere in the YAML with the variable's
+ * value or the file's content, so that secrets (SMPP passwords, LINE channel secrets,
+ * service-account keys) live in the environment or in mounted secret files, never in the YAML.
  */
 function resolveSecretRefs(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => resolveSecretRefs(v, env, `${path}[${i}]`));
@@ -26,6 +27,13 @@ function resolveSecretRefs(value: unknown, env: NodeJS.ProcessEnv, path: string)
       const resolved = env[name];
       if (resolved === undefined) throw new ConfigError(`${path} refers to environment variable ${name}, which is not set.`);
       return resolved;
+    }
+    if (entries.length === 1 && entries[0][0] === 'file' && typeof entries[0][1] === 'string') {
+      try {
+        return readFileSync(entries[0][1], 'utf8');
+      } catch {
+        throw new ConfigError(`${path} refers to file ${entries[0][1]}, which cannot be read.`);
+      }
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, resolveSecretRefs(v, env, `${path}.${k}`)]));
   }

@@ -21,6 +21,9 @@ export interface SandboxRbmOptions {
   tokenAudiences?: string[];
   /** Lifetime of the access tokens it issues; 3600 s unless set. */
   tokenTtlSeconds?: number;
+  /** Listen address for startSandboxRbm: 127.0.0.1 and an ephemeral port unless told (a container binds 0.0.0.0). */
+  host?: string;
+  port?: number;
 }
 
 export interface SandboxRbmControl {
@@ -89,13 +92,14 @@ export async function startSandboxRbm(opts: SandboxRbmOptions): Promise<StartedS
   const app = express();
   app.disable('x-powered-by');
   app.use(sandbox.router);
-  const server = app.listen(0, '127.0.0.1');
+  const host = opts.host ?? '127.0.0.1';
+  const server = app.listen(opts.port ?? 0, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   return {
     baseUrl,
     tokenUrl: `${baseUrl}/token`,

@@ -27,6 +27,11 @@ export class TenantAdminService {
     return { id, callbackSecret };
   }
 
+  async exists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`SELECT 1 FROM tenants WHERE id = $1`, [id]);
+    return rows.length > 0;
+  }
+
   async setCallbackUrl(tenantId: string, url: string | null): Promise<void> {
     await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
   }
