@@ -84,7 +84,7 @@ function benchConfig(r: Resources): TsunaguConfig {
     dataKey: randomBytes(32).toString('base64'),
     publicUrl: undefined,
     logLevel: 'silent',
-    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 5000 },
+    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 5000, rateLimitPerSecond: 0, maxBacklog: 0 },
     callbacks: { allowPrivateUrls: false, timeoutMs: 5000, retryHours: 24 },
     worker: { concurrency: 20, reconcileIntervalMs: 5000 },
     policy: policyDefaultsSchema.parse({}),
