@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/c
 import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DatabaseModule } from '@tsunagu/database';
-import { EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
+import { ChannelHealthService, EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { channelModules } from '@tsunagu/platform';
 import { AdvanceProcessor } from './processors/advance.processor';
@@ -18,6 +18,7 @@ export class WorkerModule implements OnApplicationBootstrap {
     private readonly reconciler: ReconcilerService,
     private readonly advance: AdvanceProcessor,
     private readonly callbacks: CallbackProcessor,
+    private readonly health: ChannelHealthService,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
@@ -42,5 +43,6 @@ export class WorkerModule implements OnApplicationBootstrap {
     this.callbacks.worker.concurrency = this.config.worker.concurrency;
     await this.relay.start();
     this.reconciler.start();
+    this.health.startPublishing();
   }
 }

@@ -10,6 +10,7 @@ import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { SendAttemptService } from './dispatch/send-attempt.service';
 import { TokenBucket } from './infra/token-bucket';
+import { ChannelHealthService } from './infra/channel-health.service';
 import { BackpressureService } from './infra/backpressure.service';
 import { InboundService } from './events/inbound.service';
 import { IngestEventsService } from './events/ingest-events.service';
@@ -36,6 +37,7 @@ const services = [
   AttemptViews,
   SendAttemptService,
   TokenBucket,
+  ChannelHealthService,
   BackpressureService,
   InboundService,
   IngestEventsService,

@@ -21,3 +21,4 @@ export * from './senders/sender-address';
 export * from './contacts/line-link.service';
 export * from './infra/token-bucket';
 export * from './infra/backpressure.service';
+export * from './infra/channel-health.service';

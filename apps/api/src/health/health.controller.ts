@@ -1,9 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { JobQueues } from '@tsunagu/engine';
+import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 
 @ApiTags('operations')
@@ -13,7 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly registry: ChannelRegistry,
+    private readonly channelHealth: ChannelHealthService,
     private readonly queues: JobQueues,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
@@ -30,13 +29,8 @@ export class HealthController {
   }
 
   private async channels() {
-    const detail: Record<string, unknown> = {};
-    let up = true;
-    for (const name of this.registry.names()) {
-      const h = await this.registry.get(name).health().catch((err: Error) => ({ up: false, detail: { error: err.message } }));
-      detail[name] = h;
-      up &&= h.up;
-    }
+    const detail = await this.channelHealth.all();
+    const up = Object.values(detail).every((h) => h.up);
     const indicator = this.indicators.check('channels');
     // A channel being down degrades delivery (the policy falls back) but the API still accepts work.
     return up ? indicator.up(detail) : indicator.up({ ...detail, degraded: true });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
-import { JobQueues } from '@tsunagu/engine';
+import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { redactObject, redactPii } from '@tsunagu/security';
 
@@ -41,15 +41,16 @@ export class OpsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ChannelRegistry,
     private readonly queues: JobQueues,
+    private readonly channelHealth: ChannelHealthService,
   ) {}
 
+  /** From the workers' reports: they hold the provider connections (SMPP binds). */
   async health(): Promise<ChannelHealthRow[]> {
-    return Promise.all(
-      this.registry.names().map(async (channel) => {
-        const h = await withTimeout(this.registry.get(channel).health(), { up: false, detail: { error: 'no answer' } });
-        return { channel, up: h.up, detail: (redactObject(h.detail) ?? {}) as Record<string, unknown> };
-      }),
-    );
+    const all = await withTimeout(this.channelHealth.all(), {} as Awaited<ReturnType<ChannelHealthService['all']>>);
+    return this.registry.names().map((channel) => {
+      const h = all[channel] ?? { up: false, detail: { error: 'no answer' } };
+      return { channel, up: h.up, detail: (redactObject(h.detail) ?? {}) as Record<string, unknown> };
+    });
   }
 
   /** Queue counts straight from BullMQ; null when Redis does not answer in time. */
