@@ -11,7 +11,8 @@ fs.mkdirSync(outDir, { recursive: true });
 const report = path.join(outDir, 'jest-results.json');
 fs.rmSync(report, { force: true });
 
-const args = ['--json', `--outputFile=${report}`, ...process.argv.slice(2)];
+// --forceExit: a handle leaked by one test must not hang CI after every result is in.
+const args = ['--json', `--outputFile=${report}`, '--forceExit', ...process.argv.slice(2)];
 if (process.env.CI) args.push('--ci');
 const jestBin = require.resolve('jest/bin/jest');
 const run = spawnSync(process.execPath, [jestBin, ...args], { stdio: 'inherit' });

@@ -41,14 +41,23 @@ describe('README commands', () => {
       'kill %1; wait || true',
     ].join('\n');
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      // Its own process group: `npm start &` leaves node running under npm, and the whole group goes at the end.
       const child = spawn('bash', ['-c', script], {
         cwd: ROOT,
+        detached: true,
         env: { ...process.env, DATABASE_URL: db.url, TSUNAGU_REDIS_PREFIX: redis.prefix, PORT: String(port), TSUNAGU_LOG_LEVEL: 'warn' },
       });
       let text = '';
       child.stdout.on('data', (c) => (text += c));
       child.stderr.on('data', (c) => (text += c));
-      child.on('exit', (code) => resolve({ code, text }));
+      child.on('exit', (code) => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+        resolve({ code, text });
+      });
     });
     expect(out.text).toMatch(/"status":"ok"/);
     expect(out.text).toMatch(/(^|\})201$/m); // the sender request was created

@@ -15,7 +15,7 @@ import { Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
+import { TsunaguConfig, inProcessConfig } from '@tsunagu/config';
 import { ensureDatabase, runMigrations } from '@tsunagu/database';
 import { TenantAdminService } from '@tsunagu/engine';
 import { createApiApp } from '../../apps/api/src/create-api-app';
@@ -74,23 +74,16 @@ async function createResources(): Promise<Resources> {
   return { databaseUrl, redisUrl, redisPrefix, cleanup };
 }
 
-/** As test/support/engine-harness.ts testConfig, with production policy defaults and silent logs. */
+/** Production defaults, silent logs; no per-key rate limit or backlog refusal (they would cap the figure). */
 function benchConfig(r: Resources): TsunaguConfig {
-  return {
+  return inProcessConfig({
     port: 0,
     databaseUrl: r.databaseUrl,
     redisUrl: r.redisUrl,
     redisPrefix: r.redisPrefix,
-    dataKey: randomBytes(32).toString('base64'),
-    publicUrl: undefined,
     logLevel: 'silent',
-    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 5000, rateLimitPerSecond: 0, maxBacklog: 0 },
-    callbacks: { allowPrivateUrls: false, timeoutMs: 5000, retryHours: 24 },
-    worker: { concurrency: 20, reconcileIntervalMs: 5000 },
-    policy: policyDefaultsSchema.parse({}),
-    tenantPolicies: {},
-    channels: {},
-  };
+    http: { rateLimitPerSecond: 0, maxBacklog: 0 },
+  });
 }
 
 /** autocannon in a child process, so the load generator does not share the server's event loop. */

@@ -4,7 +4,7 @@ import { DynamicModule, INestApplication, INestApplicationContext } from '@nestj
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelTraits } from '@tsunagu/channels';
-import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
+import { TsunaguConfig, inProcessConfig, policyDefaultsSchema } from '@tsunagu/config';
 import { newId } from '@tsunagu/core';
 import { IngestEventsService, TenantAdminService } from '@tsunagu/engine';
 import { registerBuiltinChannels } from '@tsunagu/platform';
@@ -18,21 +18,18 @@ export const TRAITS: Record<string, ChannelTraits> = {
   line: { simBound: false, supportsCancel: false, supportsReadReceipts: false, idempotentSend: true, reportsDelivery: true, needsMobileNumber: false },
 };
 
-export function testConfig(overrides: Partial<TsunaguConfig> & Pick<TsunaguConfig, 'databaseUrl' | 'redisPrefix'>): TsunaguConfig {
-  return {
+/** Short timeouts, no key cache or limits (tests that want them say so), private callbacks allowed. */
+export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pick<TsunaguConfig, 'databaseUrl' | 'redisPrefix'>): TsunaguConfig {
+  return inProcessConfig({
     port: 0,
     redisUrl: process.env.TSUNAGU_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    dataKey: randomBytes(32).toString('base64'),
-    publicUrl: undefined,
     logLevel: 'silent',
-    http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0 },
-    callbacks: { allowPrivateUrls: true, timeoutMs: 2000, retryHours: 24 },
-    worker: { concurrency: 10, reconcileIntervalMs: 500 },
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
-    tenantPolicies: {},
-    channels: {},
     ...overrides,
-  };
+    http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, ...overrides.http },
+    callbacks: { allowPrivateUrls: true, timeoutMs: 2000, ...overrides.callbacks },
+    worker: { concurrency: 10, reconcileIntervalMs: 500, ...overrides.worker },
+  });
 }
 
 export interface EngineHarness {

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
 import IORedis from 'ioredis';
-import { TsunaguConfig, policyDefaultsSchema } from '@tsunagu/config';
+import { TsunaguConfig, inProcessConfig, policyDefaultsSchema } from '@tsunagu/config';
 import { newId } from '@tsunagu/core';
 import { ensureDatabase, runMigrations } from '@tsunagu/database';
 import { TenantAdminService } from '@tsunagu/engine';
@@ -127,21 +127,18 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const tenantId = newId();
     const t = opts.timeoutSeconds ?? 4;
     registerBuiltinChannels();
-    const config: TsunaguConfig = {
+    const config: TsunaguConfig = inProcessConfig({
       port: opts.port,
       databaseUrl,
       redisUrl: infra.redisUrl,
       redisPrefix,
-      dataKey: randomBytes(32).toString('base64'),
-      publicUrl: undefined,
       logLevel: 'silent',
-      http: { bodyLimitBytes: 64 * 1024, apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0 },
-      callbacks: { allowPrivateUrls: true, timeoutMs: 2000, retryHours: 1 },
+      http: { apiKeyCacheMs: 0 },
+      callbacks: { allowPrivateUrls: true, retryHours: 1 },
       worker: { concurrency: 10, reconcileIntervalMs: 1000 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
-      tenantPolicies: {},
       channels: sandboxChannelSettings(sandboxes, tenantId),
-    };
+    });
     worker = await createWorkerApp(config);
     apiApp = await createApiApp(config);
     await apiApp.listen(opts.port, '127.0.0.1');
