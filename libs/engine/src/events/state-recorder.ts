@@ -4,6 +4,8 @@ import { AttemptStatus, MessageStatus, newId } from '@tsunagu/core';
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { CallbackWriter } from '../callbacks/callback.writer';
 
+const CALLBACK_ATTEMPT_STATUSES: ReadonlySet<AttemptStatus> = new Set(['sent', 'delivered', 'read', 'failed', 'expired', 'unknown', 'revoked']);
+
 export interface TransitionNote {
   source: string;
   reason?: string | null;
@@ -77,6 +79,8 @@ export class StateRecorder {
       ...note,
       detail: { ...(note.detail ?? {}), from: previous, channel: attempt.channel },
     });
+    // The CRM hears what an attempt came to, not its internal steps (pending, submitting, retries).
+    if (!CALLBACK_ATTEMPT_STATUSES.has(status)) return;
     await this.callbacks.write(m, message, {
       type: 'attempt.status',
       status,
