@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   CancelResult,
   CapabilityResult,
@@ -35,7 +35,7 @@ const MAX_MESSAGE_ID = 64;
 
 @ChannelAdapter('sms')
 @Injectable()
-export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnModuleDestroy {
+export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnApplicationShutdown {
   readonly channel = 'sms';
   readonly traits: ChannelTraits = {
     simBound: true,
@@ -88,7 +88,11 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnModul
     if (this.options.autoStart !== false) this.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * After every module's onModuleDestroy: the send workers have stopped taking jobs and finished
+   * the submits in hand by then, so unbinding here loses no outstanding submit.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
 
