@@ -1,0 +1,154 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { sleep } from '../soak/infra';
+import { percentile } from '../soak/checks';
+import { SENDER, System, startSystem } from '../soak/system';
+
+/**
+ * `npm run bench:pipeline`: end-to-end throughput on the SMS path — RCS not capable, the sandbox
+ * SMSC delivering 50 ms after each submit — with one api and one worker process, each its own
+ * compiled process, on private PostgreSQL and Redis.
+ *
+ * Phase 1 (throughput): BENCH_MESSAGES (3000) posted by 32 concurrent clients as fast as the api
+ * takes them; delivered/s = messages delivered / (last delivered − first accepted).
+ * Phase 2 (latency): BENCH_LATENCY_SECONDS (20) at 80% of the phase-1 rate; accept → first submit
+ * = the SMSC's own receive time of the submit_sm minus the message's created_at.
+ * The last line of stdout is one JSON object.
+ */
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+function body(base: number, n: number, tag: string) {
+  const digits = String(base + n).padStart(8, '0');
+  return { e164: `+8190${digits}`, payload: { to: { phone: `+8190${digits}` }, category: 'transactional', text: `${tag} ${n} ご注文の商品を発送しました。`, sender: SENDER, metadata: { run: tag } } };
+}
+
+async function post(sys: System, n: number, base: number, tag: string): Promise<boolean> {
+  const { e164, payload } = body(base, n, tag);
+  sys.sandboxes.rbm.control.script(e164, 'not_capable');
+  for (let i = 0; i < 5; i++) {
+    try {
+      const res = await fetch(`${sys.apiUrls[0]}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sys.apiKey}`, 'content-type': 'application/json', 'idempotency-key': `pipe-${tag}-${n}` },
+        body: JSON.stringify(payload),
+      });
+      await res.arrayBuffer();
+      if (res.status === 202) return true;
+      if (res.status < 500) return false;
+    } catch {
+      /* retried with the same key */
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+async function waitDelivered(db: Client, tag: string, expected: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = Number((await db.query(`SELECT count(*) AS n FROM messages WHERE status IN ('delivered','failed','expired') AND metadata->>'run' = $1`, [tag])).rows[0].n);
+    if (n >= expected) break;
+    await sleep(500);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const total = Number(process.env.BENCH_MESSAGES ?? 3000);
+  const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+  const stops: ((keep?: boolean) => Promise<void>)[] = [];
+  const db: { c: Client | null } = { c: null };
+  const cleanup = async () => {
+    await db.c?.end().catch(() => undefined);
+    for (const stop of stops.reverse()) await stop(process.env.BENCH_KEEP === '1').catch(() => undefined);
+  };
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const sys = await startSystem(
+      {
+        label: 'pipeline',
+        apis: 1,
+        workers: 1,
+        timeouts: { rcs: 60, sms: 600, line: 600 },
+        sandbox: { receiptDelayMs: 50 },
+        logLevel: 'warn',
+        env: process.env.BENCH_WORKER_CONCURRENCY ? { TSUNAGU_WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY } : {},
+      },
+      (stop) => stops.push(stop),
+    );
+    db.c = new Client({ connectionString: sys.databaseUrl });
+    await db.c.connect();
+    const base = 20_000_000 + Math.floor(Math.random() * 60_000_000);
+    out(`pipeline: 1 api + 1 worker up; phase 1: ${total} messages, 32 concurrent posts`);
+
+    // Phase 1: throughput.
+    const tag1 = `P1${Date.now().toString(36)}`;
+    const t0 = Date.now();
+    let next = 0;
+    let accepted = 0;
+    const client = async () => {
+      while (next < total) {
+        const n = next++;
+        if (await post(sys, n, base, tag1)) accepted++;
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, client));
+    const acceptSeconds = (Date.now() - t0) / 1000;
+    const delivered = await waitDelivered(db.c, tag1, accepted, Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000);
+    // Throughput to the 95th percentile delivery: a few messages left waiting on a lost receipt
+    // (they end at the SMS timeout) would otherwise set the figure.
+    const done = (await db.c.query(
+      `SELECT extract(epoch FROM completed_at - (SELECT min(created_at) FROM messages WHERE metadata->>'run' = $1)) AS s
+       FROM messages WHERE metadata->>'run' = $1 AND status = 'delivered' ORDER BY completed_at`,
+      [tag1],
+    )).rows.map((r: { s: string }) => Number(r.s));
+    const k95 = Math.max(1, Math.floor(accepted * 0.95));
+    const deliveredPerS = done.length >= k95 ? k95 / done[k95 - 1] : done.length / Math.max(1, done.at(-1) ?? 1);
+    const notDelivered = accepted - done.length;
+    out(`pipeline: phase 1: ${accepted} accepted in ${acceptSeconds.toFixed(1)}s (${(accepted / acceptSeconds).toFixed(0)}/s), ${delivered} final, ${notDelivered} not delivered; ${deliveredPerS.toFixed(1)} delivered/s to p95`);
+
+    // Phase 2: accept → first submit at 80% of that rate.
+    const rate = Math.max(1, Math.floor(deliveredPerS * 0.8));
+    const tag2 = `P2${Date.now().toString(36)}`;
+    const n2 = rate * latencySeconds;
+    out(`pipeline: phase 2: ${n2} messages at ${rate}/s`);
+    const t1 = Date.now();
+    const inFlight: Promise<boolean>[] = [];
+    for (let k = 0; k < n2; k++) {
+      const due = t1 + (k * 1000) / rate;
+      if (due > Date.now()) await sleep(due - Date.now());
+      inFlight.push(post(sys, total + k, base, tag2));
+    }
+    const accepted2 = (await Promise.all(inFlight)).filter(Boolean).length;
+    await waitDelivered(db.c, tag2, accepted2, Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000);
+    const created = (await db.c.query(`SELECT id, created_at, text FROM messages WHERE metadata->>'run' = $1`, [tag2])).rows as { created_at: Date; text: string | null }[];
+    const createdByText = new Map(created.map((r) => [r.text ?? '', r.created_at.getTime()]));
+    const firstSubmit = new Map<string, number>();
+    for (const r of sys.sandboxes.smsc.control.records()) if (!firstSubmit.has(r.text)) firstSubmit.set(r.text, Date.parse(r.receivedAt));
+    const lat = [...createdByText].filter(([text]) => firstSubmit.has(text)).map(([text, at]) => firstSubmit.get(text)! - at).sort((a, b) => a - b);
+    const result = {
+      bench: 'pipeline',
+      delivered_per_s: Math.round(deliveredPerS * 10) / 10,
+      accept_to_submit_p50_ms: percentile(lat, 50),
+      accept_to_submit_p99_ms: percentile(lat, 99),
+      accepted_per_s: Math.round((accepted / acceptSeconds) * 10) / 10,
+      latency_phase_rate_per_s: rate,
+      latency_samples: lat.length,
+      phase1_not_delivered: notDelivered,
+      messages: accepted + accepted2,
+    };
+    out(JSON.stringify(result));
+  } finally {
+    await cleanup();
+  }
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err: Error) => {
+    console.error(`pipeline bench failed: ${err.stack ?? err.message}`);
+    process.exit(1);
+  });

