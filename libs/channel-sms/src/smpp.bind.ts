@@ -195,11 +195,16 @@ export class SmppBind {
     }
     switch (pdu.command) {
       case 'deliver_sm':
+        // ESME_ROK once the receipt or reply is recorded, and for garbage too (a refused malformed
+        // receipt would be redelivered forever). When it could not be recorded (the database is
+        // restarting), ESME_RX_T_APPN asks the SMSC to redeliver it later instead of losing it.
         void this.hooks
           .onDeliver(pdu, this)
-          .catch(() => undefined)
-          // Always ESME_ROK, even for garbage: a refused receipt is redelivered forever.
-          .then(() => this.reply(session, newPdu('deliver_sm_resp', { sequence_number: pdu.sequence_number, message_id: '' })));
+          .then(
+            () => ESME.ROK,
+            () => ESME.RX_T_APPN,
+          )
+          .then((status) => this.reply(session, newPdu('deliver_sm_resp', { sequence_number: pdu.sequence_number, message_id: '', command_status: status })));
         return;
       case 'enquire_link':
         this.reply(session, pdu.response());

@@ -305,6 +305,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     } catch (err) {
       this.sinkFailures++;
       this.logger.error(`event sink refused ${outcome.events.length} sms event(s) from ${bind.id}: ${(err as Error).message}`);
+      throw err; // the bind answers a temporary error: the SMSC redelivers, nothing is lost
     }
   }
 }

@@ -80,6 +80,13 @@ describe('SmsAdapter under SMSC failures', () => {
     for (const p of phones) expect(h.smsc.control.submitsTo(p)).toHaveLength(1); // still once: no resubmit
   });
 
+  it('answers a receipt it could not record with a temporary error, and records it when the SMSC redelivers', async () => {
+    h.sink.failures = 2;
+    const sent = await h.adapter.send(h.attempt(h.nextPhone()));
+    await expectEventually(() => expect(h.sink.for(sent.providerMessageId!).map((e) => e.type)).toEqual(['delivered']), { timeoutMs: 10000 });
+    expect(h.smsc.control.responses().deliverResp[0x64]).toBe(2);
+  });
+
   it('answers an unknown command_id with generic_nack 0x03 and keeps the bind', async () => {
     const opened = h.smsc.control.connectionsOpened();
     h.smsc.control.fail({ mode: 'malformed_pdu', kind: 'unknown_cmd' });

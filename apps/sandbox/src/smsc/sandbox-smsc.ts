@@ -74,10 +74,18 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     if (!conn.session.socket.destroyed) conn.session.send(pdu);
   }
 
-  function sendReceipt(preferred: Conn, pdu: SmppPdu): void {
+  function sendReceipt(preferred: Conn, pdu: SmppPdu, tries = 0): void {
     const target = preferred.bound && !preferred.session.socket.destroyed ? preferred : [...conns].find((c) => c.bound);
-    if (target) sendTo(target, pdu);
-    else pendingReceipts.push(pdu); // delivered when an ESME binds again, as SMSCs queue receipts
+    if (!target) {
+      pendingReceipts.push(pdu); // delivered when an ESME binds again, as SMSCs queue receipts
+      return;
+    }
+    sendTo(target, pdu);
+    // An ESME answering a temporary error gets the receipt again later, as SMSCs redeliver.
+    target.awaiting.set(pdu.sequence_number, (status) => {
+      if (status === ESME.ROK || tries >= 20) return;
+      setTimeout(() => sendReceipt(target, pdu, tries + 1), 500).unref();
+    });
   }
 
   function scheduleReceipt(message: Message, outcome: SmscOutcome, delayMs: number): void {

@@ -64,6 +64,8 @@ export const ESME = {
   RINVPASWD: 0x0e,
   RCANCELFAIL: 0x11,
   RTHROTTLED: 0x58,
+  /** Temporary application error: the peer should try the PDU again later. */
+  RX_T_APPN: 0x64,
 } as const;
 
 export const ESM_CLASS_RECEIPT_MASK = 0x3c;

@@ -12,7 +12,13 @@ import { SmsAdapter } from '../sms.adapter';
 /** The engine's side of the sink, for tests: keeps every event it is handed. */
 export class CollectingSink implements ChannelEventSink {
   readonly events: ChannelEvent[] = [];
+  /** The next this-many hand-overs fail, as when the database is restarting. */
+  failures = 0;
   async ingest(events: ChannelEvent[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('database unavailable');
+    }
     this.events.push(...events);
   }
   for(providerMessageId: string): ChannelEvent[] {
