@@ -66,7 +66,8 @@ export const envSchema = z.object({
   TSUNAGU_MAX_BACKLOG: z.coerce.number().int().min(0).default(100_000),
   TSUNAGU_LOG_FILE: z.string().optional(),
   TSUNAGU_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  // Per queue (advance, callback, one send queue per channel) and process: 5 keeps the sum near the pg pool (20).
+  TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_RETRY_HOURS: z.coerce.number().positive().default(24),

@@ -1,5 +1,12 @@
 import { JobsOptions } from 'bullmq';
 
+/**
+ * A job held by a worker that was killed is taken back after the lock lapses. BullMQ's 30 s
+ * default left fallbacks up to 80 s late in the chaos soak; a 10 s lock (renewed every 5 s while
+ * the job runs) and a 5 s stall check bound that to ~15 s.
+ */
+export const STALL_OPTIONS = { lockDuration: 10_000, stalledInterval: 5_000 } as const;
+
 /** Exponential backoff with jitter, so a provider outage is not met by a synchronized stampede. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,

@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { AdvanceService } from '@tsunagu/engine';
-import { AdvanceJob, QUEUES } from '@tsunagu/jobs';
+import { AdvanceJob, QUEUES, STALL_OPTIONS } from '@tsunagu/jobs';
 
-@Processor(QUEUES.advance)
+@Processor(QUEUES.advance, STALL_OPTIONS)
 export class AdvanceProcessor extends WorkerHost {
   constructor(private readonly advance: AdvanceService) {
     super();

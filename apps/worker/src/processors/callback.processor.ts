@@ -1,9 +1,9 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { CallbackSenderService } from '@tsunagu/engine';
-import { CallbackJob, QUEUES } from '@tsunagu/jobs';
+import { CallbackJob, QUEUES, STALL_OPTIONS } from '@tsunagu/jobs';
 
-@Processor(QUEUES.callback)
+@Processor(QUEUES.callback, STALL_OPTIONS)
 export class CallbackProcessor extends WorkerHost {
   constructor(private readonly sender: CallbackSenderService) {
     super();

@@ -3,7 +3,7 @@ import { DelayedError, Job, Worker } from 'bullmq';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { SendAttemptService, ThroughputWait, redisOptions } from '@tsunagu/engine';
-import { QUEUES, SendJob, providerBackoff } from '@tsunagu/jobs';
+import { QUEUES, STALL_OPTIONS, SendJob, providerBackoff } from '@tsunagu/jobs';
 
 /**
  * One BullMQ worker per channel's send queue. Channels come from the registry at boot, so these
@@ -40,6 +40,7 @@ export class SendWorkers implements OnApplicationBootstrap, OnModuleDestroy {
           connection: redisOptions(this.config.redisUrl),
           prefix: this.config.redisPrefix,
           concurrency: this.config.worker.concurrency,
+          ...STALL_OPTIONS,
           settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => providerBackoff(attemptsMade, err) },
         },
       );

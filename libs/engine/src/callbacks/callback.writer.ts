@@ -18,7 +18,7 @@ export class CallbackWriter {
   ) {}
 
   async write(m: EntityManager, message: MessageEntity, payload: CallbackPayload): Promise<void> {
-    const url = message.callbackUrl ?? (await this.tenants.get(message.tenantId)).callbackUrl;
+    const url = message.callbackUrl ?? (await this.tenants.get(message.tenantId, m)).callbackUrl;
     if (!url) return;
     const id = newId();
     const body = {

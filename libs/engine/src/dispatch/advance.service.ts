@@ -52,7 +52,7 @@ export class AdvanceService {
     if (!message || message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
     const attempts = await m.getRepository(AttemptEntity).find({ where: { messageId }, order: { seq: 'ASC' } });
     const contact = await m.getRepository(ContactEntity).findOneByOrFail({ id: message.contactId });
-    const tenant = await this.tenants.get(message.tenantId);
+    const tenant = await this.tenants.get(message.tenantId, m);
     const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
     const step = nextStep(facts, now);
 
@@ -105,11 +105,10 @@ export class AdvanceService {
     if (message.status !== 'dispatching') {
       await this.recorder.message(m, message, 'dispatching', { source: 'engine', channel: null });
     }
-    await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, deadline]);
-    await writeOutbox(m, [
-      { queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } },
-      { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
-    ]);
+    // No fallback timer yet: the clock starts when the provider accepts (the send sets it). Until
+    // then nothing is due; a lost send job is re-created by the reconciler from the pending attempt.
+    await m.query(`UPDATE messages SET due_at = NULL WHERE id = $1`, [message.id]);
+    await writeOutbox(m, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } }]);
   }
 
   private async schedule(m: EntityManager, message: MessageEntity, until: Date | null): Promise<void> {

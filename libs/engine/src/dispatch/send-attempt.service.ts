@@ -160,8 +160,9 @@ export class SendAttemptService {
         return;
       }
       if (err.kind === 'unknown_outcome') {
-        // Never resent: the policy waits out the timeout, then moves on.
+        // Never resent: the policy waits out the timeout (it schedules that wait), then moves on.
         await this.recorder.attempt(m, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind } });
+        await this.wake(m, message.id);
         return;
       }
       const code = err.kind === 'retryable' ? `${err.code}_retries_exhausted` : err.code;

@@ -69,8 +69,14 @@ export class IngestEventsService implements ChannelEventSink {
   private async status(event: ChannelEvent): Promise<void> {
     const found = await this.findAttempt(event);
     if (!found) {
-      if (event.providerMessageId) await this.parked.park(event);
-      else this.log.warn({ channel: event.channel, type: event.type }, 'status event for no known attempt');
+      if (!event.providerMessageId) {
+        this.log.warn({ channel: event.channel, type: event.type }, 'status event for no known attempt');
+        return;
+      }
+      await this.parked.park(event);
+      // The submit response may have committed between the lookup and the park, and released
+      // nothing: look once more now that the park is visible, so no receipt waits for its TTL.
+      if (await this.findAttempt(event)) await this.parked.release(event.channel, [event.providerMessageId]);
       return;
     }
     await this.db.transaction(async (m) => {

@@ -41,6 +41,20 @@ export class ParkedEvents {
     return rows.length;
   }
 
+  /** Safety net run by the reconciler: parked receipts whose attempt is known by now. */
+  async releaseMatched(): Promise<number> {
+    const rows: { channel: string; provider_message_id: string }[] = await this.db.query(
+      `SELECT DISTINCT p.channel, p.provider_message_id FROM parked_events p
+       WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.channel = p.channel AND a.provider_message_id = p.provider_message_id)
+          OR EXISTS (SELECT 1 FROM attempt_parts ap JOIN attempts a ON a.id = ap.attempt_id
+                     WHERE a.channel = p.channel AND ap.provider_message_id = p.provider_message_id)
+       LIMIT 500`,
+    );
+    let released = 0;
+    for (const r of rows) released += await this.release(r.channel, [r.provider_message_id]);
+    return released;
+  }
+
   /** Orphans past their TTL: counted for operators, then removed. */
   async expire(): Promise<number> {
     const rows = rowsOf(await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING 1`));

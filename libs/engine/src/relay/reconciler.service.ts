@@ -59,6 +59,7 @@ export class ReconcilerService implements OnModuleDestroy {
           callbacks.map((c) => ({ name: 'callback', data: { callbackId: c.id }, opts: { jobId: jobIds.callback(c.id, c.tries) } })),
         );
       }
+      await this.parked.releaseMatched();
       await this.parked.expire();
       return { advance: due.length, send: sends.length, callback: callbacks.length };
     } finally {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig, PolicyDefaults } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { TenantEntity } from '@tsunagu/database';
@@ -27,10 +27,11 @@ export class TenantSettingsService {
     private readonly cipher: PhoneCipher,
   ) {}
 
-  async get(tenantId: string): Promise<TenantSettings> {
+  /** Inside a transaction pass its manager: a second pool connection per job starves the pool. */
+  async get(tenantId: string, m?: EntityManager): Promise<TenantSettings> {
     const hit = this.cache.get(tenantId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    const row = await this.db.getRepository(TenantEntity).findOneBy({ id: tenantId });
+    const row = await (m ?? this.db.manager).getRepository(TenantEntity).findOneBy({ id: tenantId });
     if (!row) throw new DomainError('NOT_FOUND', 'Tenant not found.');
     const overrides = this.config.tenantPolicies[row.name] ?? {};
     const value: TenantSettings = {
