@@ -120,9 +120,11 @@ export class SendAttemptService {
         const values = parts.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
         await m.query(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
       }
+      // The fallback timer; and a look now only when `sent` already settles the message (LINE push):
+      // otherwise nothing changes until a report or the deadline, each of which wakes it.
       await writeOutbox(m, [
         { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
-        { queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } },
+        ...(awaitsDelivery ? [] : [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]),
       ]);
     });
     // Receipts that raced ahead of the submit response were parked; apply them now.
