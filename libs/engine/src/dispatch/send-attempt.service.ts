@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsunagu/channels';
+import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelError } from '@tsunagu/channels';
 import { isTerminalMessage, newId } from '@tsunagu/core';
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
@@ -60,7 +60,7 @@ export class SendAttemptService {
   ) {}
 
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
-    await this.throttle(attemptId);
+    const prepared = await this.throttle(attemptId);
     const claim = await this.db.transaction(async (m) => {
       const pair = await lockPair(m, attemptId);
       if (!pair) return null;
@@ -84,7 +84,8 @@ export class SendAttemptService {
     const adapter = this.registry.get(claim.attempt.channel);
     let result: SendResult;
     try {
-      result = await adapter.send(await this.views.outbound(claim.attempt, claim.message));
+      // The view built before the claim is still right: the claim changes only the status.
+      result = await adapter.send(prepared ?? (await this.views.outbound(claim.attempt, claim.message)));
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
     }
@@ -132,16 +133,21 @@ export class SendAttemptService {
     return 'sent';
   }
 
-  /** Before the claim, so a job that must wait leaves the attempt exactly as it was. */
-  private async throttle(attemptId: string): Promise<void> {
+  /**
+   * Before the claim, so a job that must wait leaves the attempt exactly as it was. Returns the
+   * adapter's view of the attempt, reused for the send.
+   */
+  private async throttle(attemptId: string): Promise<OutboundAttempt | null> {
     const attempt = await this.db.getRepository(AttemptEntity).findOneBy({ id: attemptId });
-    if (!attempt || attempt.status !== 'pending') return;
+    if (!attempt || attempt.status !== 'pending') return null;
     const adapter = this.registry.get(attempt.channel);
-    if (!adapter.throughputCost) return;
-    const cost = adapter.throughputCost(await this.views.outbound(attempt));
-    if (!cost) return;
-    const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
-    if (wait > 0) throw new ThroughputWait(wait);
+    const view = await this.views.outbound(attempt);
+    const cost = adapter.throughputCost?.(view);
+    if (cost) {
+      const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
+      if (wait > 0) throw new ThroughputWait(wait);
+    }
+    return view;
   }
 
   private classify(err: unknown, idempotent: boolean): ChannelError {

@@ -21,6 +21,10 @@ export async function writeOutbox(manager: EntityManager, jobs: OutboxJob[]): Pr
     const o = i * 5;
     return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}::jsonb, $${o + 5})`;
   });
-  await manager.query(`INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')}`, values);
-  await manager.query(`SELECT pg_notify('tsunagu_outbox', '')`);
+  // One round trip: the rows and the wake-up for the relay.
+  await manager.query(
+    `WITH i AS (INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')} RETURNING 1)
+     SELECT pg_notify('tsunagu_outbox', '') FROM (SELECT 1 FROM i LIMIT 1) AS one`,
+    values,
+  );
 }
