@@ -28,6 +28,10 @@ function fromHttpException(err: HttpException): { status: number; body: ErrorBod
   return { status, body: { code, message: typeof response === 'string' ? response : err.message } };
 }
 
+function isHealthReport(response: unknown): boolean {
+  return typeof response === 'object' && response !== null && (response as { status?: unknown }).status === 'error' && 'details' in response;
+}
+
 /** One mapping from every error to `{ code, message, details? }` and its HTTP status. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -47,6 +51,10 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (bodyParserType === 'entity.too.large') {
       status = 413;
       body = { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this API accepts.' };
+    } else if (err instanceof HttpException && isHealthReport(err.getResponse())) {
+      // A failing health check answers 503 with the checker's own report of what is down.
+      res.status(err.getStatus()).json(err.getResponse());
+      return;
     } else if (err instanceof HttpException) {
       ({ status, body } = fromHttpException(err));
     } else {

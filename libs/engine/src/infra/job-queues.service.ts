@@ -38,6 +38,9 @@ export class JobQueues implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    // Bounded: closing a queue whose Redis never answered would otherwise wait forever.
+    const closing = Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())]);
+    for (const q of this.queues.values()) q.disconnect().catch(() => undefined);
   }
 }
