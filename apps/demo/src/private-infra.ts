@@ -28,7 +28,8 @@ export function answers(host: string, port: number, timeoutMs = 500): Promise<bo
   });
 }
 
-function freePort(): Promise<number> {
+/** An ephemeral loopback port nothing listens on (for private servers). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
