@@ -61,7 +61,9 @@ export class ManagedProcess {
     if (this.alive) return;
     const fd = openSync(this.logPath, 'a');
     try {
-      this.child = spawn(process.execPath, ['scripts/run.js', this.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', fd, fd], detached: true });
+      // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the engine processes.
+      const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      this.child = spawn(process.execPath, [...nodeArgs, 'scripts/run.js', this.entry], { cwd: this.cwd, env: this.env, stdio: ['ignore', fd, fd], detached: true });
     } finally {
       closeSync(fd);
     }

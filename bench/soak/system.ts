@@ -69,7 +69,8 @@ export async function startSystem(opts: SystemOptions, onStop: (fn: (keep?: bool
   const stop = async (keep = false) => {
     if (stopped) return;
     stopped = true;
-    await Promise.allSettled([...apis, ...workers].map((p) => p.kill('SIGKILL')));
+    // A profiled run (BENCH_NODE_ARGS) stops gracefully so Node writes its profiles.
+    await Promise.allSettled([...apis, ...workers].map((p) => p.kill(process.env.BENCH_NODE_ARGS ? 'SIGTERM' : 'SIGKILL')));
     await sandboxes?.close().catch(() => undefined);
     await redis.stop().catch(() => undefined);
     await pg.stop().catch(() => undefined);

@@ -8,6 +8,7 @@ import { ContactService } from './contacts/contact.service';
 import { LineLinkService } from './contacts/line-link.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
+import { LockedRows } from './dispatch/locked-rows';
 import { SendAttemptService } from './dispatch/send-attempt.service';
 import { TokenBucket } from './infra/token-bucket';
 import { ChannelHealthService } from './infra/channel-health.service';
@@ -35,6 +36,7 @@ const services = [
   LineLinkService,
   AdvanceService,
   AttemptViews,
+  LockedRows,
   SendAttemptService,
   TokenBucket,
   ChannelHealthService,

@@ -6,6 +6,7 @@ import { CallbackEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { signWebhook } from '@tsunagu/security';
 import { writeOutbox } from '../infra/outbox';
+import { inTx } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { guardedPost } from './guarded-post';
 
@@ -52,11 +53,11 @@ export class CallbackSenderService {
     }
     const next = new Date(Date.now() + callbackBackoffMs(tries));
     if (retryable(result.status) && result.error !== 'address_not_allowed' && next < cb.giveUpAt) {
-      await this.db.transaction(async (m) => {
-        await m.query(`UPDATE callbacks SET tries = $2, last_status = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`, [
+      await inTx(this.db, async (tx) => {
+        tx.write(`UPDATE callbacks SET tries = $2, last_status = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`, [
           cb.id, tries, result.status, result.error, next,
         ]);
-        await writeOutbox(m, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
+        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
       });
       return 'retry';
     }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { newId } from '@tsunagu/core';
 import { MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { writeOutbox } from '../infra/outbox';
+import type { Tx } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 
 /** Callback bodies carry ids, states and reasons: never the phone number or the text. */
@@ -17,8 +17,8 @@ export class CallbackWriter {
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
-  async write(m: EntityManager, message: MessageEntity, payload: CallbackPayload): Promise<void> {
-    const url = message.callbackUrl ?? (await this.tenants.get(message.tenantId, m)).callbackUrl;
+  async write(tx: Tx, message: MessageEntity, payload: CallbackPayload): Promise<void> {
+    const url = message.callbackUrl ?? (await this.tenants.get(message.tenantId, tx)).callbackUrl;
     if (!url) return;
     const id = newId();
     const body = {
@@ -28,10 +28,14 @@ export class CallbackWriter {
       occurredAt: new Date().toISOString(),
     };
     const giveUpAt = new Date(Date.now() + this.config.callbacks.retryHours * 3_600_000);
-    await m.query(
-      `INSERT INTO callbacks (id, tenant_id, message_id, url, payload, give_up_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, message.tenantId, message.id, url, JSON.stringify(body), giveUpAt],
-    );
-    await writeOutbox(m, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, 0), payload: { callbackId: id } }]);
+    tx.write(`INSERT INTO callbacks (id, tenant_id, message_id, url, payload, give_up_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      id,
+      message.tenantId,
+      message.id,
+      url,
+      JSON.stringify(body),
+      giveUpAt,
+    ]);
+    writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, 0), payload: { callbackId: id } }]);
   }
 }

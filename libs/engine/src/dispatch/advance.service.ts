@@ -1,19 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { isTerminalMessage, newId } from '@tsunagu/core';
-import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
+import { ContactEntity, MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from '../events/state-recorder';
 import { writeOutbox } from '../infra/outbox';
+import { Tx, inTx } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AttemptViews } from './attempt-views';
+import { LockedRows } from './locked-rows';
 import { buildFacts } from './message-facts';
 
-type Io = { kind: 'capability'; channel: string } | { kind: 'withdraw'; step: Extract<Step, { kind: 'withdraw' }> } | null;
+type Io = { kind: 'capability'; channel: string; contact: ContactEntity } | { kind: 'withdraw'; step: Extract<Step, { kind: 'withdraw' }> } | null;
 
 /** How many policy steps one job may take (capability checks and withdrawals loop back). */
 const MAX_STEPS = 8;
@@ -34,51 +36,52 @@ export class AdvanceService {
     private readonly contacts: ContactService,
     private readonly recorder: StateRecorder,
     private readonly views: AttemptViews,
+    private readonly locked: LockedRows,
   ) {}
 
   async advance(messageId: string, now: () => Date = () => new Date()): Promise<void> {
     const overrides: Record<string, CapabilityFacts> = {};
     for (let i = 0; i < MAX_STEPS; i++) {
-      const io = await this.db.transaction((m) => this.decide(m, messageId, now(), overrides));
+      const io = await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides));
       if (!io) return;
-      if (io.kind === 'capability') await this.checkCapability(messageId, io.channel, overrides);
+      if (io.kind === 'capability') await this.checkCapability(io.contact, io.channel, overrides);
       else await this.withdraw(messageId, io.step);
     }
     this.log.warn({ messageId }, 'advance took too many steps; it will run again on its next timer');
   }
 
-  private async decide(m: EntityManager, messageId: string, now: Date, overrides: Record<string, CapabilityFacts>): Promise<Io> {
-    const message = await m.getRepository(MessageEntity).findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
-    if (!message || message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
-    const attempts = await m.getRepository(AttemptEntity).find({ where: { messageId }, order: { seq: 'ASC' } });
-    const contact = await m.getRepository(ContactEntity).findOneByOrFail({ id: message.contactId });
-    const tenant = await this.tenants.get(message.tenantId, m);
+  private async decide(tx: Tx, messageId: string, now: Date, overrides: Record<string, CapabilityFacts>): Promise<Io> {
+    const rows = await this.locked.forDecision(tx, messageId);
+    if (!rows) return null;
+    const { message, attempts, contact } = rows;
+    if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
+    const tenant = await this.tenants.get(message.tenantId, tx);
     const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
     const step = nextStep(facts, now);
 
     switch (step.kind) {
       case 'check_capability':
-        return { kind: 'capability', channel: step.channel };
+        return { kind: 'capability', channel: step.channel, contact };
       case 'withdraw':
         return { kind: 'withdraw', step };
       case 'wait':
-        await this.schedule(m, message, step.until);
+        this.schedule(tx, message, step.until);
         return null;
       case 'complete':
-        await this.recorder.message(m, message, step.status, { source: 'engine', channel: step.channel, reason: null });
+        await this.recorder.message(tx, message, step.status, { source: 'engine', channel: step.channel, reason: null });
         return null;
       case 'finish':
-        await this.decision(m, message, 'finish', facts, { status: step.status, reason: step.reason, skipped: step.skipped });
-        await this.recorder.message(m, message, step.status, { source: 'engine', reason: step.reason, detail: { skipped: step.skipped } });
+        this.decision(tx, message, 'finish', facts, { status: step.status, reason: step.reason, skipped: step.skipped });
+        await this.recorder.message(tx, message, step.status, { source: 'engine', reason: step.reason, detail: { skipped: step.skipped } });
         return null;
       case 'start_attempt':
-        await this.start(m, message, step, facts, now);
+        await this.start(tx, message, step, facts, now);
         return null;
     }
   }
 
   private async start(
-    m: EntityManager,
+    tx: Tx,
     message: MessageEntity,
     step: Extract<Step, { kind: 'start_attempt' }>,
     facts: MessageFacts,
@@ -87,13 +90,13 @@ export class AdvanceService {
     const attemptId = newId();
     const deadline = new Date(now.getTime() + step.timeoutSeconds * 1000);
     const route = step.channel === 'sms' ? (message.plan?.smsRoute ?? null) : null;
-    await m.query(
+    tx.write(
       `INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, sender, route, timeout_seconds, deadline_at)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
       [attemptId, message.tenantId, message.id, step.seq, step.channel, message.sender, route, step.timeoutSeconds, deadline],
     );
-    await this.decision(m, message, 'channel', facts, { channel: step.channel, seq: step.seq, timeoutSeconds: step.timeoutSeconds, skipped: step.skipped });
-    await this.recorder.event(m, {
+    this.decision(tx, message, 'channel', facts, { channel: step.channel, seq: step.seq, timeoutSeconds: step.timeoutSeconds, skipped: step.skipped });
+    this.recorder.event(tx, {
       tenantId: message.tenantId,
       messageId: message.id,
       attemptId,
@@ -102,32 +105,33 @@ export class AdvanceService {
       status: 'pending',
       detail: { channel: step.channel, skipped: step.skipped },
     });
-    if (message.status !== 'dispatching') {
-      await this.recorder.message(m, message, 'dispatching', { source: 'engine', channel: null });
-    }
     // No fallback timer yet: the clock starts when the provider accepts (the send sets it). Until
     // then nothing is due; a lost send job is re-created by the reconciler from the pending attempt.
-    await m.query(`UPDATE messages SET due_at = NULL WHERE id = $1`, [message.id]);
-    await writeOutbox(m, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } }]);
+    if (message.status !== 'dispatching') {
+      await this.recorder.message(tx, message, 'dispatching', { source: 'engine', channel: null, dueAt: null });
+    } else {
+      tx.write(`UPDATE messages SET due_at = NULL WHERE id = $1`, [message.id], { rowKey: `messages:${message.id}` });
+    }
+    writeOutbox(tx, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } }]);
   }
 
-  private async schedule(m: EntityManager, message: MessageEntity, until: Date | null): Promise<void> {
+  private schedule(tx: Tx, message: MessageEntity, until: Date | null): void {
     if (until === null || message.dueAt?.getTime() === until.getTime()) return;
-    await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, until]);
-    await writeOutbox(m, [
+    tx.write(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, until], { rowKey: `messages:${message.id}` });
+    writeOutbox(tx, [
       { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, until), payload: { messageId: message.id }, availableAt: until },
     ]);
   }
 
   /** Stored with its inputs, so support can see why it went by SMS and not RCS. */
-  private async decision(m: EntityManager, message: MessageEntity, kind: string, f: MessageFacts, outcome: Record<string, unknown>): Promise<void> {
+  private decision(tx: Tx, message: MessageEntity, kind: string, f: MessageFacts, outcome: Record<string, unknown>): void {
     const now = Date.now();
     const capabilities = Object.fromEntries(
       Object.entries(f.capabilities)
         .filter(([, c]) => c)
         .map(([ch, c]) => [ch, { reachable: c!.reachable, reason: c!.reason, ageSeconds: Math.round((now - c!.checkedAt.getTime()) / 1000) }]),
     );
-    await m.query(`INSERT INTO decisions (id, tenant_id, message_id, kind, inputs, outcome) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    tx.write(`INSERT INTO decisions (id, tenant_id, message_id, kind, inputs, outcome) VALUES ($1, $2, $3, $4, $5, $6)`, [
       newId(),
       message.tenantId,
       message.id,
@@ -138,9 +142,7 @@ export class AdvanceService {
   }
 
   /** A lookup failure counts as not reachable for this message, so nothing waits on a broken provider. */
-  private async checkCapability(messageId: string, channel: string, overrides: Record<string, CapabilityFacts>): Promise<void> {
-    const message = await this.db.getRepository(MessageEntity).findOneByOrFail({ id: messageId });
-    const contact = await this.db.getRepository(ContactEntity).findOneByOrFail({ id: message.contactId });
+  private async checkCapability(contact: ContactEntity, channel: string, overrides: Record<string, CapabilityFacts>): Promise<void> {
     let answer: { reachable: boolean; reason: string; checkedAt: Date; ttlSeconds: number };
     try {
       answer = await this.registry.get(channel).capability(this.contacts.view(contact));
@@ -165,28 +167,32 @@ export class AdvanceService {
 
   /** Falling back first withdraws the previous attempt; `too_late` means it was delivered: no fallback. */
   private async withdraw(messageId: string, step: Extract<Step, { kind: 'withdraw' }>): Promise<void> {
-    const attempt = await this.db.getRepository(AttemptEntity).findOneByOrFail({ messageId, seq: step.seq });
+    const [found] = (await this.db.query(`SELECT id FROM attempts WHERE message_id = $1 AND seq = $2`, [messageId, step.seq])) as { id: string }[];
+    if (!found) return;
+    const before = await this.locked.pair(this.locked.direct(), found.id, { lock: false });
+    if (!before) return;
+    const { attempt } = before;
     const adapter = this.registry.get(attempt.channel);
     let result: 'revoked' | 'too_late' | 'unsupported' = 'unsupported';
     if (adapter.traits.supportsCancel && attempt.status === 'sent') {
       try {
-        result = await adapter.cancel(await this.views.outbound(attempt));
+        result = await adapter.cancel(await this.views.outbound(attempt, before.message, before.contact));
       } catch {
         result = 'unsupported';
       }
     }
-    await this.db.transaction(async (m) => {
-      const message = await m.getRepository(MessageEntity).findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
-      const fresh = await m.getRepository(AttemptEntity).findOneByOrFail({ id: attempt.id });
-      if (!message || fresh.status !== attempt.status) return; // a report moved it meanwhile: decide again
+    await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pair(tx, attempt.id);
+      if (!pair || pair.attempt.status !== attempt.status) return; // a report moved it meanwhile: decide again
+      const { message, attempt: fresh } = pair;
       if (result === 'too_late') {
-        await this.recorder.attempt(m, message, fresh, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
+        await this.recorder.attempt(tx, message, fresh, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
         return;
       }
       // Not revocable (LINE, or still pending/submitting): stop waiting for it. If it arrives
       // after all, the late report is recorded and the message marked possible_duplicate.
       const status = result === 'revoked' ? 'revoked' : fresh.status === 'pending' ? 'revoked' : 'expired';
-      await this.recorder.attempt(m, message, fresh, status, { source: 'engine', reason: step.because, detail: { cancel: result } });
+      await this.recorder.attempt(tx, message, fresh, status, { source: 'engine', reason: step.because, detail: { cancel: result } });
     });
   }
 }

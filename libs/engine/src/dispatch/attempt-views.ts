@@ -13,9 +13,9 @@ export class AttemptViews {
     private readonly contacts: ContactService,
   ) {}
 
-  async outbound(attempt: AttemptEntity, message?: MessageEntity): Promise<OutboundAttempt> {
+  async outbound(attempt: AttemptEntity, message?: MessageEntity, knownContact?: ContactEntity): Promise<OutboundAttempt> {
     const msg = message ?? (await this.db.getRepository(MessageEntity).findOneByOrFail({ id: attempt.messageId }));
-    const contact = await this.db.getRepository(ContactEntity).findOneByOrFail({ id: msg.contactId });
+    const contact = knownContact ?? (await this.db.getRepository(ContactEntity).findOneByOrFail({ id: msg.contactId }));
     return {
       attemptId: attempt.id,
       messageId: msg.id,

@@ -1,15 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelError } from '@tsunagu/channels';
+import { DataSource } from 'typeorm';
+import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsunagu/channels';
 import { isTerminalMessage, newId } from '@tsunagu/core';
-import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents } from '../events/parked-events';
 import { writeOutbox } from '../infra/outbox';
+import { Tx, inTx } from '../infra/tx';
 import { AttemptViews } from './attempt-views';
 import { TokenBucket } from '../infra/token-bucket';
+import { LockedRows } from './locked-rows';
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
 
@@ -32,15 +33,6 @@ export class RetryLater extends Error {
   }
 }
 
-async function lockPair(m: EntityManager, attemptId: string): Promise<{ message: MessageEntity; attempt: AttemptEntity } | null> {
-  const attempt = await m.getRepository(AttemptEntity).findOneBy({ id: attemptId });
-  if (!attempt) return null;
-  // Always message first, then attempt: the same order as event ingestion, so no deadlocks.
-  const message = await m.getRepository(MessageEntity).findOne({ where: { id: attempt.messageId }, lock: { mode: 'pessimistic_write' } });
-  const locked = await m.getRepository(AttemptEntity).findOne({ where: { id: attemptId }, lock: { mode: 'pessimistic_write' } });
-  return message && locked ? { message, attempt: locked } : null;
-}
-
 /**
  * One attempt, one send. The attempt is committed as `submitting` before the provider call;
  * finding it still `submitting` later means a crash mid-call, and for a channel that cannot
@@ -57,40 +49,49 @@ export class SendAttemptService {
     private readonly views: AttemptViews,
     private readonly parked: ParkedEvents,
     private readonly buckets: TokenBucket,
+    private readonly locked: LockedRows,
   ) {}
 
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
-    const prepared = await this.throttle(attemptId);
-    const claim = await this.db.transaction(async (m) => {
-      const pair = await lockPair(m, attemptId);
+    const claim = await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pair(tx, attemptId);
       if (!pair) return null;
-      const { message, attempt } = pair;
+      const { message, attempt, contact } = pair;
       const adapter = this.registry.get(attempt.channel);
       if (attempt.status === 'submitting' && !adapter.traits.idempotentSend) {
-        await this.recorder.attempt(m, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
-        await this.wake(m, message.id);
+        await this.recorder.attempt(tx, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
+        this.wake(tx, message.id);
         return null;
       }
       if (attempt.status !== 'pending' && attempt.status !== 'submitting') return null;
       if (isTerminalMessage(message.status as never) || message.cancelRequested) {
-        await this.recorder.attempt(m, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
+        await this.recorder.attempt(tx, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
         return null;
       }
-      if (attempt.status === 'pending') await this.recorder.attempt(m, message, attempt, 'submitting', { source: 'engine' });
-      return { message, attempt };
+      const view = await this.views.outbound(attempt, message, contact);
+      if (attempt.status === 'pending') {
+        // Throughput is taken before the claim is written: a job that must wait rolls back and
+        // leaves the attempt exactly as it was.
+        const cost = adapter.throughputCost?.(view);
+        if (cost) {
+          const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
+          if (wait > 0) throw new ThroughputWait(wait);
+        }
+        await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine' });
+      }
+      return { attempt, view };
     });
     if (!claim) return 'skipped';
 
     const adapter = this.registry.get(claim.attempt.channel);
     let result: SendResult;
     try {
-      // The view built before the claim is still right: the claim changes only the status.
-      result = await adapter.send(prepared ?? (await this.views.outbound(claim.attempt, claim.message)));
+      result = await adapter.send(claim.view);
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
     }
-    await this.db.transaction(async (m) => {
-      const pair = await lockPair(m, attemptId);
+    await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pair(tx, attemptId);
       if (!pair) return;
       const { message, attempt } = pair;
       const awaitsDelivery = result.awaitsDelivery ?? adapter.traits.reportsDelivery;
@@ -103,27 +104,26 @@ export class SendAttemptService {
         deadline_at: deadline,
       };
       if (attempt.status === 'submitting') {
-        await this.recorder.attempt(m, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
-        await m.query(`UPDATE messages SET due_at = $2 WHERE id = $1 AND status = 'dispatching'`, [message.id, deadline]);
+        await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
+        tx.write(`UPDATE messages SET due_at = $2 WHERE id = $1 AND status = 'dispatching'`, [message.id, deadline], { rowKey: `messages:${message.id}` });
       } else {
         // Withdrawn while the provider call was in flight: record what the provider said.
-        await m.query(`UPDATE attempts SET provider_message_id = $2, route = COALESCE($3, route), bind = $4 WHERE id = $1`, [
-          attempt.id,
-          result.providerMessageId,
-          extra.route,
-          extra.bind,
-        ]);
-        await this.recorder.event(m, { tenantId: message.tenantId, messageId: message.id, attemptId: attempt.id, source: 'engine', type: 'attempt.sent_after_withdraw', anomaly: true });
-        await this.recorder.possibleDuplicate(m, message, 'sent_after_withdraw');
+        tx.write(
+          `UPDATE attempts SET provider_message_id = $2, route = COALESCE($3, route), bind = $4 WHERE id = $1`,
+          [attempt.id, result.providerMessageId, extra.route, extra.bind],
+          { rowKey: `attempts:${attempt.id}` },
+        );
+        this.recorder.event(tx, { tenantId: message.tenantId, messageId: message.id, attemptId: attempt.id, source: 'engine', type: 'attempt.sent_after_withdraw', anomaly: true });
+        await this.recorder.possibleDuplicate(tx, message, 'sent_after_withdraw');
       }
       const parts = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
       if (parts.length > 1) {
         const values = parts.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
-        await m.query(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
+        tx.write(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
       }
       // The fallback timer; and a look now only when `sent` already settles the message (LINE push):
       // otherwise nothing changes until a report or the deadline, each of which wakes it.
-      await writeOutbox(m, [
+      writeOutbox(tx, [
         { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
         ...(awaitsDelivery ? [] : [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]),
       ]);
@@ -131,23 +131,6 @@ export class SendAttemptService {
     // Receipts that raced ahead of the submit response were parked; apply them now.
     await this.parked.release(claim.attempt.channel, result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []));
     return 'sent';
-  }
-
-  /**
-   * Before the claim, so a job that must wait leaves the attempt exactly as it was. Returns the
-   * adapter's view of the attempt, reused for the send.
-   */
-  private async throttle(attemptId: string): Promise<OutboundAttempt | null> {
-    const attempt = await this.db.getRepository(AttemptEntity).findOneBy({ id: attemptId });
-    if (!attempt || attempt.status !== 'pending') return null;
-    const adapter = this.registry.get(attempt.channel);
-    const view = await this.views.outbound(attempt);
-    const cost = adapter.throughputCost?.(view);
-    if (cost) {
-      const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
-      if (wait > 0) throw new ThroughputWait(wait);
-    }
-    return view;
   }
 
   private classify(err: unknown, idempotent: boolean): ChannelError {
@@ -159,29 +142,29 @@ export class SendAttemptService {
 
   private async failed(attemptId: string, err: ChannelError, finalTry: boolean): Promise<SendOutcome> {
     const retry = err.kind === 'retryable' && !finalTry;
-    await this.db.transaction(async (m) => {
-      const pair = await lockPair(m, attemptId);
+    await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pair(tx, attemptId);
       if (!pair || pair.attempt.status !== 'submitting') return;
       const { message, attempt } = pair;
       if (retry) {
-        await this.recorder.attempt(m, message, attempt, 'pending', { source: attempt.channel, reason: err.code }, { retries: attempt.retries + 1 });
+        await this.recorder.attempt(tx, message, attempt, 'pending', { source: attempt.channel, reason: err.code }, { retries: attempt.retries + 1 });
         return;
       }
       if (err.kind === 'unknown_outcome') {
         // Never resent: the policy waits out the timeout (it schedules that wait), then moves on.
-        await this.recorder.attempt(m, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind } });
-        await this.wake(m, message.id);
+        await this.recorder.attempt(tx, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind } });
+        this.wake(tx, message.id);
         return;
       }
       const code = err.kind === 'retryable' ? `${err.code}_retries_exhausted` : err.code;
-      await this.recorder.attempt(m, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
-      await this.wake(m, message.id);
+      await this.recorder.attempt(tx, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
+      this.wake(tx, message.id);
     });
     if (retry) throw new RetryLater(err.code, err.retryAfterMs);
     return err.kind === 'unknown_outcome' ? 'unknown' : 'failed';
   }
 
-  private async wake(m: EntityManager, messageId: string): Promise<void> {
-    await writeOutbox(m, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(messageId, newId()), payload: { messageId } }]);
+  private wake(tx: Tx, messageId: string): void {
+    writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(messageId, newId()), payload: { messageId } }]);
   }
 }

@@ -7,6 +7,7 @@ import { parsePhone } from '@tsunagu/security';
 import { CallbackWriter } from '../callbacks/callback.writer';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from './state-recorder';
+import { ManagerTx, inManagedTx } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
 
 /**
@@ -30,13 +31,14 @@ export class InboundService {
       await this.unmatched(event, 'unknown_recipient');
       return;
     }
-    await this.db.transaction(async (m) => {
+    await inManagedTx(this.db, async (tx) => {
+      const m = tx.m;
       const contact = await this.findContact(m, tenantId, event);
       if (!contact) {
         await this.unmatched(event, 'unknown_sender', m);
         return;
       }
-      const fresh = await this.recorder.event(m, {
+      const fresh = await this.recorder.eventOnce(tx, {
         tenantId,
         messageId: null,
         attemptId: null,
@@ -49,7 +51,7 @@ export class InboundService {
       if (!fresh) return;
       if (event.type === 'opt_out') await this.optOut(m, contact, event.channel);
       else if (event.type === 'opt_in') await this.optIn(m, contact, event);
-      else await this.message(m, contact, event);
+      else await this.message(tx, contact, event);
     });
   }
 
@@ -68,7 +70,8 @@ export class InboundService {
     return null;
   }
 
-  private async message(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<void> {
+  private async message(tx: ManagerTx, contact: ContactEntity, event: ChannelEvent): Promise<void> {
+    const m = tx.m;
     const conversation = rowsOf<{ id: string }>(
       await m.query(`UPDATE conversations SET last_activity_at = now() WHERE contact_id = $1 RETURNING id`, [contact.id]),
     );
@@ -82,7 +85,7 @@ export class InboundService {
     );
     if (inserted.length === 0) return;
     const message = await m.getRepository(MessageEntity).findOneByOrFail({ id });
-    await this.callbacks.write(m, message, { type: 'message.inbound', status: 'received', channel: event.channel, contactId: contact.id, text: event.text ?? null });
+    await this.callbacks.write(tx, message, { type: 'message.inbound', status: 'received', channel: event.channel, contactId: contact.id, text: event.text ?? null });
   }
 
   private async optOut(m: EntityManager, contact: ContactEntity, channel: string): Promise<void> {

@@ -1,9 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ChannelEventSink } from '@tsunagu/channels';
 import { AttemptStatus, ChannelEvent, canTransitionAttempt, isUuid, newId } from '@tsunagu/core';
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
+import { LockedRows } from '../dispatch/locked-rows';
+import { Tx, inTx } from '../infra/tx';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { redactObject } from '@tsunagu/security';
 import { writeOutbox } from '../infra/outbox';
@@ -33,6 +35,7 @@ export class IngestEventsService implements ChannelEventSink {
     private readonly recorder: StateRecorder,
     private readonly parked: ParkedEvents,
     private readonly inbound: InboundService,
+    private readonly locked: LockedRows,
   ) {
     parked.bind((events) => this.ingest(events));
   }
@@ -47,23 +50,25 @@ export class IngestEventsService implements ChannelEventSink {
     }
   }
 
+  /** The attempt a report is about: by our own id, by a part's provider id, or by the attempt's. */
   private async findAttempt(event: ChannelEvent): Promise<{ attemptId: string; partIndex: number | null } | null> {
     if (event.attemptId && isUuid(event.attemptId)) {
-      const row = await this.db.getRepository(AttemptEntity).findOne({ select: { id: true }, where: { id: event.attemptId } });
-      if (row) return { attemptId: row.id, partIndex: null };
+      const rows: { id: string }[] = await this.db.query(`SELECT id FROM attempts WHERE id = $1`, [event.attemptId]);
+      if (rows.length) return { attemptId: rows[0].id, partIndex: null };
     }
     if (!event.providerMessageId) return null;
-    const parts: { attempt_id: string; part_index: number }[] = await this.db.query(
-      `SELECT p.attempt_id, p.part_index FROM attempt_parts p JOIN attempts a ON a.id = p.attempt_id
-       WHERE p.provider_message_id = $1 AND a.channel = $2 LIMIT 1`,
+    // One look for both: a part's id wins over an attempt's (a multipart SMS's first part id is
+    // also its attempt's provider id).
+    const rows: { attempt_id: string; part_index: number | null }[] = await this.db.query(
+      `SELECT attempt_id, part_index FROM (
+         SELECT p.attempt_id, p.part_index FROM attempt_parts p JOIN attempts a ON a.id = p.attempt_id
+         WHERE p.provider_message_id = $1 AND a.channel = $2
+         UNION ALL
+         SELECT id, NULL FROM attempts WHERE channel = $2 AND provider_message_id = $1
+       ) found ORDER BY part_index NULLS LAST LIMIT 1`,
       [event.providerMessageId, event.channel],
     );
-    if (parts.length) return { attemptId: parts[0].attempt_id, partIndex: parts[0].part_index };
-    const row = await this.db.getRepository(AttemptEntity).findOne({
-      select: { id: true },
-      where: { channel: event.channel, providerMessageId: event.providerMessageId },
-    });
-    return row ? { attemptId: row.id, partIndex: null } : null;
+    return rows.length ? { attemptId: rows[0].attempt_id, partIndex: rows[0].part_index } : null;
   }
 
   private async status(event: ChannelEvent): Promise<void> {
@@ -79,12 +84,11 @@ export class IngestEventsService implements ChannelEventSink {
       if (await this.findAttempt(event)) await this.parked.release(event.channel, [event.providerMessageId]);
       return;
     }
-    await this.db.transaction(async (m) => {
-      const attemptRow = await m.getRepository(AttemptEntity).findOneByOrFail({ id: found.attemptId });
-      const message = await m.getRepository(MessageEntity).findOne({ where: { id: attemptRow.messageId }, lock: { mode: 'pessimistic_write' } });
-      const attempt = await m.getRepository(AttemptEntity).findOne({ where: { id: found.attemptId }, lock: { mode: 'pessimistic_write' } });
-      if (!message || !attempt) return;
-      const fresh = await this.recorder.event(m, {
+    await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pair(tx, found.attemptId);
+      if (!pair) return;
+      const { message, attempt } = pair;
+      const fresh = await this.recorder.eventOnce(tx, {
         tenantId: message.tenantId,
         messageId: message.id,
         attemptId: attempt.id,
@@ -101,30 +105,42 @@ export class IngestEventsService implements ChannelEventSink {
       let target = STATUS_OF[event.type];
       if (!target) return;
       if (found.partIndex !== null) {
-        const combined = await this.combineParts(m, attempt.id, found.partIndex, target);
+        const combined = await this.combineParts(tx, attempt.id, found.partIndex, target);
         if (!combined) return;
         target = combined;
       }
-      await this.apply(m, message, attempt, target, event);
+      await this.apply(tx, message, attempt, pair.hasLaterAttempt, target, event);
     });
   }
 
   /** A multipart SMS is delivered when every part is, and failed as soon as any part fails. */
-  private async combineParts(m: EntityManager, attemptId: string, partIndex: number, status: AttemptStatus): Promise<AttemptStatus | null> {
-    await m.query(`UPDATE attempt_parts SET status = $3, updated_at = now() WHERE attempt_id = $1 AND part_index = $2`, [attemptId, partIndex, status]);
-    const parts: { status: string }[] = await m.query(`SELECT status FROM attempt_parts WHERE attempt_id = $1`, [attemptId]);
+  private async combineParts(tx: Tx, attemptId: string, partIndex: number, status: AttemptStatus): Promise<AttemptStatus | null> {
+    // The update and the look at every part in one statement (a CTE's update is not visible to
+    // the rest of its statement, hence the COALESCE).
+    const parts = await tx.query<{ status: string }>(
+      `WITH u AS (UPDATE attempt_parts SET status = $3, updated_at = now() WHERE attempt_id = $1 AND part_index = $2 RETURNING part_index, status)
+       SELECT COALESCE(u.status, p.status) AS status FROM attempt_parts p LEFT JOIN u ON u.part_index = p.part_index WHERE p.attempt_id = $1`,
+      [attemptId, partIndex, status],
+    );
     if (parts.some((p) => p.status === 'failed' || p.status === 'expired')) return parts.find((p) => p.status === 'failed') ? 'failed' : 'expired';
     if (parts.every((p) => p.status === 'delivered')) return 'delivered';
     return null;
   }
 
-  private async apply(m: EntityManager, message: MessageEntity, attempt: AttemptEntity, target: AttemptStatus, event: ChannelEvent): Promise<void> {
+  private async apply(
+    tx: Tx,
+    message: MessageEntity,
+    attempt: AttemptEntity,
+    hasLaterAttempt: boolean,
+    target: AttemptStatus,
+    event: ChannelEvent,
+  ): Promise<void> {
     const from = attempt.status;
     if (from === target || !canTransitionAttempt(from, target)) {
       // Read before delivered ends read; a later "delivered" is not a contradiction worth flagging.
       const outOfOrder = from === 'read' && target === 'delivered';
       if (!outOfOrder && from !== target) {
-        await this.recorder.event(m, {
+        this.recorder.event(tx, {
           tenantId: message.tenantId,
           messageId: message.id,
           attemptId: attempt.id,
@@ -138,22 +154,21 @@ export class IngestEventsService implements ChannelEventSink {
       return;
     }
     const late = ['revoked', 'expired', 'unknown'].includes(from) && (target === 'delivered' || target === 'read');
-    await this.recorder.attempt(m, message, attempt, target, {
+    await this.recorder.attempt(tx, message, attempt, target, {
       source: event.channel,
       reason: event.reason ?? (late ? 'delivered_after_withdrawal' : null),
     }, target === 'failed' ? { permanent: event.permanent ?? true } : {});
 
     if (event.type === 'expired' && event.reason === 'ttl_revoke_failed') {
-      await this.recorder.possibleDuplicate(m, message, 'ttl_revoke_failed');
+      await this.recorder.possibleDuplicate(tx, message, 'ttl_revoke_failed');
     }
-    const laterAttempt: unknown[] = await m.query(`SELECT 1 FROM attempts WHERE message_id = $1 AND seq > $2 LIMIT 1`, [message.id, attempt.seq]);
-    if (late && laterAttempt.length > 0) {
-      await this.recorder.possibleDuplicate(m, message, 'delivered_after_fallback');
+    if (late && hasLaterAttempt) {
+      await this.recorder.possibleDuplicate(tx, message, 'delivered_after_fallback');
     }
     // Read receipt on the attempt that delivered the message: the message itself moves to read.
     if (target === 'read' && message.status === 'delivered' && message.channel === attempt.channel) {
-      await this.recorder.message(m, message, 'read', { source: event.channel, channel: attempt.channel });
+      await this.recorder.message(tx, message, 'read', { source: event.channel, channel: attempt.channel });
     }
-    await writeOutbox(m, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]);
+    writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]);
   }
 }

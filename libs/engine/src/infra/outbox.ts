@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import type { Tx } from './tx';
 
 export interface OutboxJob {
   queue: string;
@@ -11,9 +11,10 @@ export interface OutboxJob {
 
 /**
  * Writes jobs in the caller's transaction: they exist exactly when the rows they act on do.
- * The relay moves them to BullMQ; NOTIFY wakes it at once instead of at its next poll.
+ * The relay moves them to BullMQ; the NOTIFY sent with them wakes it at once instead of at its
+ * next poll.
  */
-export async function writeOutbox(manager: EntityManager, jobs: OutboxJob[]): Promise<void> {
+export function writeOutbox(tx: Tx, jobs: OutboxJob[]): void {
   if (jobs.length === 0) return;
   const values: unknown[] = [];
   const rows = jobs.map((job, i) => {
@@ -21,10 +22,5 @@ export async function writeOutbox(manager: EntityManager, jobs: OutboxJob[]): Pr
     const o = i * 5;
     return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}::jsonb, $${o + 5})`;
   });
-  // One round trip: the rows and the wake-up for the relay.
-  await manager.query(
-    `WITH i AS (INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')} RETURNING 1)
-     SELECT pg_notify('tsunagu_outbox', '') FROM (SELECT 1 FROM i LIMIT 1) AS one`,
-    values,
-  );
+  tx.write(`INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')}`, values, { notify: true });
 }

@@ -5,6 +5,7 @@ import { DomainError, isTerminalMessage, isUuid, newId } from '@tsunagu/core';
 import { AttemptEntity, DecisionEntity, EventEntity, MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { writeOutbox } from '../infra/outbox';
+import { inTx } from '../infra/tx';
 
 export function assertId(id: string): void {
   if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The id is not a valid UUID.');
@@ -92,9 +93,9 @@ export class MessageViewService {
     if (m.direction !== 'outbound' || isTerminalMessage(m.status as never)) {
       throw new DomainError('MESSAGE_ALREADY_FINAL', `The message is already ${m.status}.`, { status: m.status });
     }
-    await this.db.transaction(async (tx) => {
-      await tx.query(`UPDATE messages SET cancel_requested = true, updated_at = now() WHERE id = $1`, [id]);
-      await writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(id, newId()), payload: { messageId: id } }]);
+    await inTx(this.db, async (tx) => {
+      tx.write(`UPDATE messages SET cancel_requested = true, updated_at = now() WHERE id = $1`, [id]);
+      writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(id, newId()), payload: { messageId: id } }]);
     });
     return { id, status: 'cancelling' };
   }

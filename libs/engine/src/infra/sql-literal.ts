@@ -1,0 +1,26 @@
+import { escapeLiteral } from 'pg';
+
+// pg's own conversion of a JS value to its text form (dates, arrays, buffers, objects), so an
+// inlined literal means exactly what the same value sent as a parameter would.
+const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
+
+/** One value as a quoted SQL literal (untyped, like a parameter: PostgreSQL infers its type). */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  const text = prepareValue(value);
+  if (text === null) return 'NULL';
+  return escapeLiteral(Buffer.isBuffer(text) ? `\\x${text.toString('hex')}` : text);
+}
+
+/**
+ * `$n` placeholders replaced by literals, so statements can travel several to a round trip over
+ * the simple protocol (which takes no parameters). Only our own SQL templates are scanned: a
+ * value containing `$1` is inserted once, never rescanned.
+ */
+export function inline(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= params.length) throw new Error(`placeholder $${n} has no parameter`);
+    return literal(params[i]);
+  });
+}

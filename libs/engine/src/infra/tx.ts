@@ -1,0 +1,119 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { rowsOf } from './rows-of';
+import { inline } from './sql-literal';
+import { PendingWrite, composeWrites } from './write-batch';
+
+/**
+ * A transaction as the engine uses it. Reads run at once; writes wait and travel together with
+ * the next read or the commit. Every read first sends the writes before it, so code reads its
+ * own writes exactly as if each had run when it was written.
+ */
+export interface Tx {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  write(sql: string, params: readonly unknown[], opts?: Pick<PendingWrite, 'rowKey' | 'notify'>): void;
+}
+
+abstract class DeferredWrites {
+  private pending: PendingWrite[] = [];
+
+  write(sql: string, params: readonly unknown[], opts: Pick<PendingWrite, 'rowKey' | 'notify'> = {}): void {
+    this.pending.push({ sql, params, ...opts });
+  }
+
+  protected takeWrites(): string[] {
+    const statements = composeWrites(this.pending);
+    this.pending = [];
+    return statements;
+  }
+}
+
+interface PgClient {
+  query(text: string, values?: readonly unknown[]): Promise<{ rows: unknown[] } | { rows: unknown[] }[]>;
+}
+
+/**
+ * On a raw pool connection: BEGIN rides with the first read, the writes with the COMMIT, so a
+ * lock-decide-write transaction is two round trips. Multi-statement strings need the simple
+ * protocol, hence literals inlined by `inline` (pg's own value conversion and escaping).
+ */
+export class PgTx extends DeferredWrites implements Tx {
+  private begun = false;
+
+  constructor(private readonly client: PgClient) {
+    super();
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const writes = this.takeWrites();
+    if (this.begun && writes.length === 0) return ((await this.client.query(sql, params)) as { rows: R[] }).rows;
+    const text = [...(this.begun ? [] : ['BEGIN']), ...writes, inline(sql, params)].join(';\n');
+    this.begun = true;
+    const result = await this.client.query(text);
+    const results = Array.isArray(result) ? result : [result];
+    return results[results.length - 1].rows as R[];
+  }
+
+  async commit(): Promise<void> {
+    const writes = this.takeWrites();
+    // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
+    if (!this.begun) {
+      if (writes.length) await this.client.query(writes.join(';\n'));
+      return;
+    }
+    await this.client.query([...writes, 'COMMIT'].join(';\n'));
+    this.begun = false;
+  }
+
+  async rollback(): Promise<void> {
+    if (this.begun) await this.client.query('ROLLBACK');
+    this.begun = false;
+  }
+}
+
+/** The same contract inside a TypeORM transaction, for code that also uses repositories. */
+export class ManagerTx extends DeferredWrites implements Tx {
+  constructor(readonly m: EntityManager) {
+    super();
+  }
+
+  async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    await this.flush();
+    return rowsOf<R>(await this.m.query(sql, [...params]));
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.takeWrites();
+    if (writes.length) await this.m.query(writes.join(';\n'));
+  }
+}
+
+/** The hot paths' transaction: a pooled connection of TypeORM's own pool, two round trips at best. */
+export async function inTx<T>(db: DataSource, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+  const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PgClient, (err?: unknown) => void];
+  const tx = new PgTx(client);
+  try {
+    const result = await fn(tx);
+    await tx.commit();
+    release();
+    return result;
+  } catch (err) {
+    // A connection that cannot even roll back is broken: the pool discards it.
+    const broken = await tx.rollback().then(
+      () => false,
+      () => true,
+    );
+    release(broken ? err : undefined);
+    throw err;
+  }
+}
+
+/** A TypeORM transaction whose deferred writes are sent before it commits. */
+export function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (m) => {
+    const tx = new ManagerTx(m);
+    const result = await fn(tx);
+    await tx.flush();
+    return result;
+  });
+}

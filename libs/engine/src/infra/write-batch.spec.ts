@@ -1,0 +1,60 @@
+import { composeWrites } from './write-batch';
+import { inline, literal } from './sql-literal';
+
+describe('inline', () => {
+  it('quotes values the way pg would send them as parameters', () => {
+    expect(literal(null)).toBe('NULL');
+    expect(literal(undefined)).toBe('NULL');
+    expect(literal(true)).toBe("'true'");
+    expect(literal(42)).toBe("'42'");
+    expect(literal("it's")).toBe("'it''s'");
+    expect(literal('back\\slash')).toBe(" E'back\\\\slash'");
+    expect(literal(['a', 'b"c'])).toBe(`'{"a","b\\"c"}'`.replace(/^'/, " E'").replace('\\"', '\\\\"'));
+    expect(literal(Buffer.from([0xde, 0xad]))).toBe(" E'\\\\xdead'");
+    expect(literal(new Date('2026-11-25T00:00:00Z'))).toMatch(/^'2026-11-2\d/);
+  });
+
+  it('replaces every placeholder once and never rescans an inserted value', () => {
+    expect(inline('SELECT $1, $2, $1', ['$2', 'x'])).toBe("SELECT '$2', 'x', '$2'");
+    expect(inline('SELECT $10', Array.from({ length: 10 }, (_, i) => i + 1))).toBe("SELECT '10'");
+  });
+
+  it('refuses a placeholder without its parameter', () => {
+    expect(() => inline('SELECT $2', ['a'])).toThrow('placeholder $2 has no parameter');
+  });
+});
+
+describe('composeWrites', () => {
+  it('sends a lone write as it is', () => {
+    expect(composeWrites([{ sql: 'DELETE FROM t WHERE id = $1', params: ['a'] }])).toEqual(["DELETE FROM t WHERE id = 'a'"]);
+  });
+
+  it('chains writes into one statement of CTEs, with the relay woken when an outbox row is among them', () => {
+    const [statement, ...rest] = composeWrites([
+      { sql: 'UPDATE a SET x = $1 WHERE id = $2', params: [1, 'a1'], rowKey: 'a:a1' },
+      { sql: 'INSERT INTO outbox (q) VALUES ($1)', params: ['send'], notify: true },
+    ]);
+    expect(rest).toEqual([]);
+    expect(statement).toBe(
+      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_outbox', '')",
+    );
+  });
+
+  it('starts a new statement when a row would be updated twice in one', () => {
+    const statements = composeWrites([
+      { sql: 'UPDATE m SET s = $1 WHERE id = $2', params: ['dispatching', 'm1'], rowKey: 'messages:m1' },
+      { sql: 'INSERT INTO e VALUES ($1)', params: ['e1'] },
+      { sql: 'UPDATE m SET d = $1 WHERE id = $2', params: [null, 'm1'], rowKey: 'messages:m1' },
+      { sql: 'UPDATE m SET d = $1 WHERE id = $2', params: [null, 'm2'], rowKey: 'messages:m2' },
+    ]);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toContain("'dispatching'");
+    expect(statements[0]).toContain("'e1'");
+    expect(statements[1]).toContain("'m1'");
+    expect(statements[1]).toContain("'m2'");
+  });
+
+  it('is empty for no writes', () => {
+    expect(composeWrites([])).toEqual([]);
+  });
+});
