@@ -31,3 +31,8 @@ export const jobIds = {
   send: (attemptId: string) => `send-${attemptId}`,
   callback: (callbackId: string, tries: number) => `callback-${callbackId}-${tries}`,
 };
+
+/** A wake-up follows a report or a send: the message is mid-flight, not new and not timed out. */
+export function isWakeJob(jobId: string | undefined): boolean {
+  return !!jobId && jobId.includes('-wake-');
+}

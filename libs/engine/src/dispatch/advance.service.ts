@@ -15,6 +15,12 @@ import { AttemptViews } from './attempt-views';
 import { LockedRows } from './locked-rows';
 import { buildFacts } from './message-facts';
 
+/** The contact's cached capability answer, written with the next locked decision. */
+interface CapabilityCacheWrite {
+  sql: string;
+  params: unknown[];
+}
+
 type Io = { kind: 'capability'; channel: string; contact: ContactEntity } | { kind: 'withdraw'; step: Extract<Step, { kind: 'withdraw' }> } | null;
 
 /** How many policy steps one job may take (capability checks and withdrawals loop back). */
@@ -39,23 +45,44 @@ export class AdvanceService {
     private readonly locked: LockedRows,
   ) {}
 
-  async advance(messageId: string, now: () => Date = () => new Date()): Promise<void> {
+  /**
+   * `peekFirst`: decide once from an unlocked read; when that asks for provider I/O, do it with no
+   * transaction opened at all. Anything the peek would write is decided again under the lock.
+   */
+  async advance(messageId: string, { now = () => new Date(), peekFirst = false }: { now?: () => Date; peekFirst?: boolean } = {}): Promise<void> {
     const overrides: Record<string, CapabilityFacts> = {};
+    const cacheWrites: CapabilityCacheWrite[] = [];
     for (let i = 0; i < MAX_STEPS; i++) {
-      const io = await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides));
+      const peek = peekFirst && i === 0;
+      const io = peek
+        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], { peek })
+        : await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0)));
+      if (io === 'locked') continue;
       if (!io) return;
-      if (io.kind === 'capability') await this.checkCapability(io.contact, io.channel, overrides);
-      else await this.withdraw(messageId, io.step);
+      if (io.kind === 'capability') {
+        const write = await this.checkCapability(io.contact, io.channel, overrides);
+        if (write) cacheWrites.push(write);
+      } else await this.withdraw(messageId, io.step);
     }
+    for (const w of cacheWrites) await this.db.query(w.sql, [...w.params]);
     this.log.warn({ messageId }, 'advance took too many steps; it will run again on its next timer');
   }
 
-  private async decide(tx: Tx, messageId: string, now: Date, overrides: Record<string, CapabilityFacts>): Promise<Io> {
-    const rows = await this.locked.forDecision(tx, messageId);
+  private async decide(
+    tx: Tx | Pick<Tx, 'query'>,
+    messageId: string,
+    now: Date,
+    overrides: Record<string, CapabilityFacts>,
+    cacheWrites: CapabilityCacheWrite[],
+    { peek = false } = {},
+  ): Promise<Io | 'locked'> {
+    // The capability answers just fetched are cached on the contact in this same transaction.
+    if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
+    const rows = await this.locked.forDecision(tx, messageId, { lock: !peek });
     if (!rows) return null;
     const { message, attempts, contact } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
-    const tenant = await this.tenants.get(message.tenantId, tx);
+    const tenant = await this.tenants.get(message.tenantId, 'write' in tx ? tx : undefined);
     const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
     const step = nextStep(facts, now);
 
@@ -64,6 +91,9 @@ export class AdvanceService {
         return { kind: 'capability', channel: step.channel, contact };
       case 'withdraw':
         return { kind: 'withdraw', step };
+    }
+    if (peek || !('write' in tx)) return 'locked'; // every other step writes: decide it under the lock
+    switch (step.kind) {
       case 'wait':
         this.schedule(tx, message, step.until);
         return null;
@@ -142,7 +172,7 @@ export class AdvanceService {
   }
 
   /** A lookup failure counts as not reachable for this message, so nothing waits on a broken provider. */
-  private async checkCapability(contact: ContactEntity, channel: string, overrides: Record<string, CapabilityFacts>): Promise<void> {
+  private async checkCapability(contact: ContactEntity, channel: string, overrides: Record<string, CapabilityFacts>): Promise<CapabilityCacheWrite | null> {
     let answer: { reachable: boolean; reason: string; checkedAt: Date; ttlSeconds: number };
     try {
       answer = await this.registry.get(channel).capability(this.contacts.view(contact));
@@ -157,12 +187,12 @@ export class AdvanceService {
         checkedAt: answer.checkedAt.toISOString(),
         expiresAt: new Date(answer.checkedAt.getTime() + answer.ttlSeconds * 1000).toISOString(),
       };
-      await this.db.query(`UPDATE contacts SET capabilities = capabilities || jsonb_build_object($2::text, $3::jsonb), updated_at = now() WHERE id = $1`, [
-        contact.id,
-        channel,
-        JSON.stringify(cached),
-      ]);
+      return {
+        sql: `UPDATE contacts SET capabilities = capabilities || jsonb_build_object($2::text, $3::jsonb), updated_at = now() WHERE id = $1`,
+        params: [contact.id, channel, JSON.stringify(cached)],
+      };
     }
+    return null;
   }
 
   /** Falling back first withdraws the previous attempt; `too_late` means it was delivered: no fallback. */

@@ -45,12 +45,12 @@ export class LockedRows {
   }
 
   /** The message locked, with its attempts in order and its contact. */
-  async forDecision(tx: Tx, messageId: string): Promise<MessageForDecision | null> {
+  async forDecision(tx: Pick<Tx, 'query'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
     const { m, a, c } = this.r;
     const rows = await tx.query(
       `SELECT ${m.select}, ${c.select}, ${a.select}
        FROM messages m JOIN contacts c ON c.id = m.contact_id LEFT JOIN attempts a ON a.message_id = m.id
-       WHERE m.id = $1 ORDER BY a.seq FOR UPDATE OF m`,
+       WHERE m.id = $1 ORDER BY a.seq ${lock ? 'FOR UPDATE OF m' : ''}`,
       [messageId],
     );
     if (rows.length === 0) return null;
@@ -66,15 +66,50 @@ export class LockedRows {
    * `lock: false` reads the same without locks, outside any transaction.
    */
   async pair(tx: Pick<Tx, 'query'>, attemptId: string, { lock = true }: { lock?: boolean } = {}): Promise<AttemptPair | null> {
+    return this.pairFrom(tx, `SELECT $1::uuid AS attempt_id, NULL::smallint AS part_index`, [attemptId], lock);
+  }
+
+  /**
+   * The attempt a provider's report is about, found and locked in the same statement: by our own
+   * attempt id when the provider echoes it, else by a part's provider id (a multipart SMS), else
+   * by the attempt's provider id. `partIndex` says which part it was.
+   */
+  async pairForReport(
+    tx: Pick<Tx, 'query'>,
+    report: { channel: string; attemptId: string | null; providerMessageId: string | null },
+  ): Promise<(AttemptPair & { partIndex: number | null }) | null> {
+    return this.pairFrom(
+      tx,
+      `SELECT attempt_id, part_index FROM (
+         SELECT id AS attempt_id, NULL::smallint AS part_index, 0 AS pref FROM attempts WHERE id = $3::uuid
+         UNION ALL
+         SELECT p.attempt_id, p.part_index, 1 FROM attempt_parts p JOIN attempts x ON x.id = p.attempt_id
+         WHERE p.provider_message_id = $1 AND x.channel = $2
+         UNION ALL
+         SELECT id, NULL, 2 FROM attempts WHERE channel = $2 AND provider_message_id = $1
+       ) f ORDER BY pref LIMIT 1`,
+      [report.providerMessageId, report.channel, report.attemptId],
+      true,
+    );
+  }
+
+  private async pairFrom(tx: Pick<Tx, 'query'>, found: string, params: unknown[], lock: boolean): Promise<(AttemptPair & { partIndex: number | null }) | null> {
     const { m, a, c } = this.r;
     const [row] = await tx.query(
-      `SELECT ${m.select}, ${a.select}, ${c.select},
+      `WITH found AS (${found})
+       SELECT ${m.select}, ${a.select}, ${c.select}, found.part_index,
          EXISTS (SELECT 1 FROM attempts x WHERE x.message_id = a.message_id AND x.seq > a.seq) AS has_later
-       FROM messages m JOIN attempts a ON a.message_id = m.id JOIN contacts c ON c.id = m.contact_id
-       WHERE a.id = $1 ${lock ? 'FOR UPDATE OF m, a' : ''}`,
-      [attemptId],
+       FROM found JOIN attempts a ON a.id = found.attempt_id JOIN messages m ON m.id = a.message_id JOIN contacts c ON c.id = m.contact_id
+       ${lock ? 'FOR UPDATE OF m, a' : ''}`,
+      params,
     );
     if (!row) return null;
-    return { message: m.from(row)!, attempt: a.from(row)!, contact: c.from(row)!, hasLaterAttempt: row.has_later === true };
+    return {
+      message: m.from(row)!,
+      attempt: a.from(row)!,
+      contact: c.from(row)!,
+      hasLaterAttempt: row.has_later === true,
+      partIndex: (row.part_index as number | null) ?? null,
+    };
   }
 }

@@ -5,7 +5,7 @@ import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsun
 import { isTerminalMessage, newId } from '@tsunagu/core';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { StateRecorder } from '../events/state-recorder';
-import { ParkedEvents } from '../events/parked-events';
+import { ParkedEvents, ParkedRow } from '../events/parked-events';
 import { writeOutbox } from '../infra/outbox';
 import { Tx, inTx } from '../infra/tx';
 import { AttemptViews } from './attempt-views';
@@ -90,11 +90,17 @@ export class SendAttemptService {
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
     }
-    await inTx(this.db, async (tx) => {
-      const pair = await this.locked.pair(tx, attemptId);
-      if (!pair) return;
-      const { message, attempt } = pair;
-      const awaitsDelivery = result.awaitsDelivery ?? adapter.traits.reportsDelivery;
+    const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
+    const parked = await inTx(
+      this.db,
+      async (tx) => {
+        const pair = await this.locked.pair(tx, attemptId);
+        if (!pair) return;
+        // Receipts that raced ahead of the submit response were parked: taken right after this
+        // commit (same round trip), so a receipt parked meanwhile finds the attempt committed.
+        if (ids.length) tx.afterCommit(...this.parked.claimStatement(claim.attempt.channel, ids));
+        const { message, attempt } = pair;
+        const awaitsDelivery = result.awaitsDelivery ?? adapter.traits.reportsDelivery;
       const deadline = new Date(Date.now() + attempt.timeoutSeconds * 1000);
       const extra = {
         provider_message_id: result.providerMessageId,
@@ -127,9 +133,10 @@ export class SendAttemptService {
         { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
         ...(awaitsDelivery ? [] : [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]),
       ]);
-    });
-    // Receipts that raced ahead of the submit response were parked; apply them now.
-    await this.parked.release(claim.attempt.channel, result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []));
+      },
+      (tx) => tx.afterCommitRows<ParkedRow>(),
+    );
+    await this.parked.replayClaimed(parked ?? []);
     return 'sent';
   }
 

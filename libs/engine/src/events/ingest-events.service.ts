@@ -50,43 +50,11 @@ export class IngestEventsService implements ChannelEventSink {
     }
   }
 
-  /** The attempt a report is about: by our own id, by a part's provider id, or by the attempt's. */
-  private async findAttempt(event: ChannelEvent): Promise<{ attemptId: string; partIndex: number | null } | null> {
-    if (event.attemptId && isUuid(event.attemptId)) {
-      const rows: { id: string }[] = await this.db.query(`SELECT id FROM attempts WHERE id = $1`, [event.attemptId]);
-      if (rows.length) return { attemptId: rows[0].id, partIndex: null };
-    }
-    if (!event.providerMessageId) return null;
-    // One look for both: a part's id wins over an attempt's (a multipart SMS's first part id is
-    // also its attempt's provider id).
-    const rows: { attempt_id: string; part_index: number | null }[] = await this.db.query(
-      `SELECT attempt_id, part_index FROM (
-         SELECT p.attempt_id, p.part_index FROM attempt_parts p JOIN attempts a ON a.id = p.attempt_id
-         WHERE p.provider_message_id = $1 AND a.channel = $2
-         UNION ALL
-         SELECT id, NULL FROM attempts WHERE channel = $2 AND provider_message_id = $1
-       ) found ORDER BY part_index NULLS LAST LIMIT 1`,
-      [event.providerMessageId, event.channel],
-    );
-    return rows.length ? { attemptId: rows[0].attempt_id, partIndex: rows[0].part_index } : null;
-  }
-
   private async status(event: ChannelEvent): Promise<void> {
-    const found = await this.findAttempt(event);
-    if (!found) {
-      if (!event.providerMessageId) {
-        this.log.warn({ channel: event.channel, type: event.type }, 'status event for no known attempt');
-        return;
-      }
-      await this.parked.park(event);
-      // The submit response may have committed between the lookup and the park, and released
-      // nothing: look once more now that the park is visible, so no receipt waits for its TTL.
-      if (await this.findAttempt(event)) await this.parked.release(event.channel, [event.providerMessageId]);
-      return;
-    }
-    await inTx(this.db, async (tx) => {
-      const pair = await this.locked.pair(tx, found.attemptId);
-      if (!pair) return;
+    const report = { channel: event.channel, attemptId: event.attemptId && isUuid(event.attemptId) ? event.attemptId : null, providerMessageId: event.providerMessageId ?? null };
+    const known = await inTx(this.db, async (tx) => {
+      const pair = await this.locked.pairForReport(tx, report);
+      if (!pair) return false;
       const { message, attempt } = pair;
       const fresh = await this.recorder.eventOnce(tx, {
         tenantId: message.tenantId,
@@ -100,17 +68,27 @@ export class IngestEventsService implements ChannelEventSink {
         occurredAt: event.occurredAt,
         detail: event.raw ? (redactObject(event.raw) as Record<string, unknown>) : null,
       });
-      if (!fresh) return; // a replay: already recorded, already applied
+      if (!fresh) return true; // a replay: already recorded, already applied
 
       let target = STATUS_OF[event.type];
-      if (!target) return;
-      if (found.partIndex !== null) {
-        const combined = await this.combineParts(tx, attempt.id, found.partIndex, target);
-        if (!combined) return;
+      if (!target) return true;
+      if (pair.partIndex !== null) {
+        const combined = await this.combineParts(tx, attempt.id, pair.partIndex, target);
+        if (!combined) return true;
         target = combined;
       }
       await this.apply(tx, message, attempt, pair.hasLaterAttempt, target, event);
+      return true;
     });
+    if (known) return;
+    if (!event.providerMessageId) {
+      this.log.warn({ channel: event.channel, type: event.type }, 'status event for no known attempt');
+      return;
+    }
+    await this.parked.park(event);
+    // The submit response may have committed between the lookup and the park, and released
+    // nothing: look once more now that the park is visible, so no receipt waits for its TTL.
+    if (await this.locked.pairForReport(this.locked.direct(), report)) await this.parked.release(event.channel, [event.providerMessageId]);
   }
 
   /** A multipart SMS is delivered when every part is, and failed as soon as any part fails. */

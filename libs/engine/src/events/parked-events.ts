@@ -8,6 +8,7 @@ import { rowsOf } from '../infra/rows-of';
 export const PARK_TTL_MS = 10 * 60_000;
 
 type Replay = (events: ChannelEvent[]) => Promise<void>;
+export type ParkedRow = { event: ChannelEvent & { occurredAt: string } };
 
 /**
  * A receipt can beat its submit_sm_resp (the SMSC answers on another connection, or the resp is
@@ -33,10 +34,20 @@ export class ParkedEvents {
 
   async release(channel: string, providerMessageIds: string[]): Promise<number> {
     if (providerMessageIds.length === 0 || !this.replay) return 0;
-    const rows = rowsOf<{ event: ChannelEvent & { occurredAt: string } }>(
-      await this.db.query(`DELETE FROM parked_events WHERE channel = $1 AND provider_message_id = ANY($2) RETURNING event`, [channel, providerMessageIds]),
-    );
-    if (rows.length === 0) return 0;
+    const [sql, params] = this.claimStatement(channel, providerMessageIds);
+    return this.replayClaimed(rowsOf<ParkedRow>(await this.db.query(sql, params)));
+  }
+
+  /**
+   * The statement that takes the parked receipts for these ids, for a caller to send with its own
+   * commit (the send's `sent` transaction does), then hand the rows to `replayClaimed`.
+   */
+  claimStatement(channel: string, providerMessageIds: string[]): [string, unknown[]] {
+    return [`DELETE FROM parked_events WHERE channel = $1 AND provider_message_id = ANY($2) RETURNING event`, [channel, providerMessageIds]];
+  }
+
+  async replayClaimed(rows: ParkedRow[]): Promise<number> {
+    if (rows.length === 0 || !this.replay) return 0;
     await this.replay(rows.map((r) => ({ ...r.event, occurredAt: new Date(r.event.occurredAt) })));
     return rows.length;
   }

@@ -39,6 +39,7 @@ interface PgClient {
  */
 export class PgTx extends DeferredWrites implements Tx {
   private begun = false;
+  private final: { sql: string; params: readonly unknown[]; rows: unknown[] } | null = null;
 
   constructor(private readonly client: PgClient) {
     super();
@@ -54,15 +55,33 @@ export class PgTx extends DeferredWrites implements Tx {
     return results[results.length - 1].rows as R[];
   }
 
+  /**
+   * One statement to run right after the COMMIT, in the same round trip and in its own implicit
+   * transaction, so it sees what this one committed; its rows come from `afterCommitRows()`.
+   */
+  afterCommit(sql: string, params: readonly unknown[]): void {
+    this.final = { sql, params, rows: [] };
+  }
+
+  afterCommitRows<R>(): R[] {
+    return (this.final?.rows ?? []) as R[];
+  }
+
   async commit(): Promise<void> {
     const writes = this.takeWrites();
-    // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
-    if (!this.begun) {
+    const final = this.final;
+    if (!this.begun && !final) {
+      // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
       if (writes.length) await this.client.query(writes.join(';\n'));
       return;
     }
-    await this.client.query([...writes, 'COMMIT'].join(';\n'));
+    const text = [...(this.begun ? [] : ['BEGIN']), ...writes, 'COMMIT', ...(final ? [inline(final.sql, final.params)] : [])].join(';\n');
+    // Until this answers, a failure leaves a transaction to roll back (ROLLBACK after a COMMIT
+    // that did happen only warns).
+    this.begun = true;
+    const result = await this.client.query(text);
     this.begun = false;
+    if (final) final.rows = (Array.isArray(result) ? result[result.length - 1] : result).rows;
   }
 
   async rollback(): Promise<void> {
@@ -89,14 +108,14 @@ export class ManagerTx extends DeferredWrites implements Tx {
 }
 
 /** The hot paths' transaction: a pooled connection of TypeORM's own pool, two round trips at best. */
-export async function inTx<T>(db: DataSource, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+export async function inTx<T>(db: DataSource, fn: (tx: PgTx) => Promise<T>, after?: (tx: PgTx) => T): Promise<T> {
   const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PgClient, (err?: unknown) => void];
   const tx = new PgTx(client);
   try {
     const result = await fn(tx);
     await tx.commit();
     release();
-    return result;
+    return after ? after(tx) : result;
   } catch (err) {
     // A connection that cannot even roll back is broken: the pool discards it.
     const broken = await tx.rollback().then(
