@@ -12,7 +12,8 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
   removeOnComplete: true,
-  removeOnFail: { count: 5000 },
+  // Every pending job carries its options in Redis: the short forms keep a timer under 1 KB.
+  removeOnFail: 5000,
 };
 
 /** Sends: retries are for `retryable` channel errors only; the engine counts them on the attempt. */

@@ -25,7 +25,8 @@ export interface CallbackJob {
 }
 
 export const jobIds = {
-  advance: (messageId: string, dueAt: Date | null) => `advance-${messageId}-${dueAt ? dueAt.getTime() : 'now'}`,
+  // The due time in base 36: a pending timer's id is stored three times in Redis.
+  advance: (messageId: string, dueAt: Date | null) => `advance-${messageId}-${dueAt ? dueAt.getTime().toString(36) : 'now'}`,
   /** "Look again now": unique, because a job id still held by a running job would swallow the wake-up. */
   wake: (messageId: string, nonce: string) => `advance-${messageId}-wake-${nonce}`,
   send: (attemptId: string) => `send-${attemptId}`,

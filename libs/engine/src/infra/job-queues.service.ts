@@ -4,6 +4,8 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DEFAULT_JOB_OPTIONS } from '@tsunagu/jobs';
 import { redisOptions } from './redis-connection';
 
+const EVENT_STREAM_LENGTH = 1000;
+
 /**
  * The BullMQ queues, created on first use by name: send queues are per channel, and channels
  * come from the registry, so they are not known when modules are declared.
@@ -21,6 +23,9 @@ export class JobQueues implements OnModuleDestroy {
         connection: redisOptions(this.config.redisUrl),
         prefix: this.config.redisPrefix,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        // Nothing reads the queue's event stream (the engine's record is PostgreSQL): BullMQ's
+        // default keeps 10,000 entries, about 125 bytes of Redis per pending timer at that scale.
+        streams: { events: { maxLen: EVENT_STREAM_LENGTH } },
       });
       // A Redis outage must not crash the process: the outbox keeps the work until Redis is back.
       queue.on('error', () => undefined);
