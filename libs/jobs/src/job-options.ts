@@ -5,15 +5,20 @@ import { JobsOptions } from 'bullmq';
  * default left fallbacks up to 80 s late in the chaos soak; a 10 s lock (renewed every 5 s while
  * the job runs) and a 5 s stall check bound that to ~15 s.
  */
-export const STALL_OPTIONS = { lockDuration: 10_000, stalledInterval: 5_000 } as const;
+export const STALL_OPTIONS = {
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  // Set on the workers rather than on each job: a pending job carries its options in Redis, and
+  // without these a fallback timer stays under 1 KB. Done jobs go (PostgreSQL holds the record);
+  // the last failures stay for operators.
+  removeOnComplete: { count: 0 },
+  removeOnFail: { count: 5000 },
+} as const;
 
 /** Exponential backoff with jitter, so a provider outage is not met by a synchronized stampede. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
-  removeOnComplete: true,
-  // Every pending job carries its options in Redis: the short forms keep a timer under 1 KB.
-  removeOnFail: 5000,
 };
 
 /** Sends: retries are for `retryable` channel errors only; the engine counts them on the attempt. */
