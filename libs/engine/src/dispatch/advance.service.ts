@@ -197,9 +197,7 @@ export class AdvanceService {
 
   /** Falling back first withdraws the previous attempt; `too_late` means it was delivered: no fallback. */
   private async withdraw(messageId: string, step: Extract<Step, { kind: 'withdraw' }>): Promise<void> {
-    const [found] = (await this.db.query(`SELECT id FROM attempts WHERE message_id = $1 AND seq = $2`, [messageId, step.seq])) as { id: string }[];
-    if (!found) return;
-    const before = await this.locked.pair(this.locked.direct(), found.id, { lock: false });
+    const before = await this.locked.pairAt(this.locked.direct(), messageId, step.seq, { lock: false });
     if (!before) return;
     const { attempt } = before;
     const adapter = this.registry.get(attempt.channel);

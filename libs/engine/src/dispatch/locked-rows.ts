@@ -69,6 +69,11 @@ export class LockedRows {
     return this.pairFrom(tx, `SELECT $1::uuid AS attempt_id, NULL::smallint AS part_index`, [attemptId], lock);
   }
 
+  /** The message's attempt number `seq`, found and read (locked unless told) in one statement. */
+  async pairAt(tx: Pick<Tx, 'query'>, messageId: string, seq: number, { lock = true }: { lock?: boolean } = {}): Promise<AttemptPair | null> {
+    return this.pairFrom(tx, `SELECT id AS attempt_id, NULL::smallint AS part_index FROM attempts WHERE message_id = $1 AND seq = $2`, [messageId, seq], lock);
+  }
+
   /**
    * The attempt a provider's report is about, found and locked in the same statement: by our own
    * attempt id when the provider echoes it, else by a part's provider id (a multipart SMS), else
@@ -77,6 +82,7 @@ export class LockedRows {
   async pairForReport(
     tx: Pick<Tx, 'query'>,
     report: { channel: string; attemptId: string | null; providerMessageId: string | null },
+    { lock = true }: { lock?: boolean } = {},
   ): Promise<(AttemptPair & { partIndex: number | null }) | null> {
     return this.pairFrom(
       tx,
@@ -89,7 +95,7 @@ export class LockedRows {
          SELECT id, NULL, 2 FROM attempts WHERE channel = $2 AND provider_message_id = $1
        ) f ORDER BY pref LIMIT 1`,
       [report.providerMessageId, report.channel, report.attemptId],
-      true,
+      lock,
     );
   }
 

@@ -88,7 +88,7 @@ export class IngestEventsService implements ChannelEventSink {
     await this.parked.park(event);
     // The submit response may have committed between the lookup and the park, and released
     // nothing: look once more now that the park is visible, so no receipt waits for its TTL.
-    if (await this.locked.pairForReport(this.locked.direct(), report)) await this.parked.release(event.channel, [event.providerMessageId]);
+    if (await this.locked.pairForReport(this.locked.direct(), report, { lock: false })) await this.parked.release(event.channel, [event.providerMessageId]);
   }
 
   /** A multipart SMS is delivered when every part is, and failed as soon as any part fails. */
