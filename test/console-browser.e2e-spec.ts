@@ -140,7 +140,7 @@ describe('console: in headless Chromium', () => {
     await page.goto(`${h.baseUrl}/console/ops`);
     await expect(page.locator('.health li').count()).resolves.toBe(3);
     await expect(page.locator('svg.chart rect').count()).resolves.toBeGreaterThan(0);
-    await expect(page.locator('tr[data-queue="advance"]').count()).resolves.toBe(1);
+    await expect(page.locator('tr[data-queue="timers"]').count()).resolves.toBe(1);
     await expect(page.locator('tr[data-queue="send-sms"]').count()).resolves.toBe(1);
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
 

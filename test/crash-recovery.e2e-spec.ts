@@ -23,7 +23,7 @@ describe('crash recovery: nothing accepted is lost', () => {
   let h: EngineHarness;
 
   beforeAll(async () => {
-    h = await startEngine({ label: 'crash', startWorker: false, config: { worker: { concurrency: 10, reconcileIntervalMs: 300 } } });
+    h = await startEngine({ label: 'crash', startWorker: false, config: { worker: { concurrency: 10, reconcileIntervalMs: 300, duePollMs: 50 } } });
   });
   afterAll(async () => h?.close());
 
@@ -41,15 +41,21 @@ describe('crash recovery: nothing accepted is lost', () => {
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
-    // The api has committed; no job exists anywhere but in the outbox table (the api never enqueues).
+    // The api has committed and enqueued nothing: each message row is its own job, due now.
+    const due = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE id = ANY($1) AND due_at <= now()`, [ids]);
+    expect(due[0].n).toBe(20);
     const outbox = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox`);
-    expect(outbox[0].n).toBe(20);
+    expect(outbox[0].n).toBe(0);
     await wipeRedis(h);
 
     await h.startWorker();
-    // Wait until the slow half are waiting on their RCS fallback timers, then lose Redis again.
+    // Wait until the slow half are waiting on their RCS fallback timers (held in PostgreSQL, due_at
+    // at the deadline), then lose Redis again: the timers must fire all the same.
     await expectEventually(async () => {
-      const rows = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM attempts WHERE channel = 'rcs' AND status = 'sent'`);
+      const rows = await h.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM attempts a JOIN messages m ON m.id = a.message_id
+         WHERE a.channel = 'rcs' AND a.status = 'sent' AND m.due_at = a.deadline_at`,
+      );
       expect(rows[0].n).toBe(slow.size);
     });
     expect(await wipeRedis(h)).toBeGreaterThan(0);
@@ -70,6 +76,15 @@ describe('crash recovery: nothing accepted is lost', () => {
       { status: 'delivered', channel: 'rcs', n: 10 },
       { status: 'delivered', channel: 'sms', n: 10 },
     ]);
+    // The timers were never in Redis, so losing Redis did not delay them: each fallback started
+    // within moments of its deadline (re-creating lost timers from PostgreSQL took seconds).
+    const late = await h.query<{ ms: number }>(
+      `SELECT max(extract(epoch FROM (n.created_at - p.deadline_at)) * 1000)::float AS ms
+       FROM attempts p JOIN attempts n ON n.message_id = p.message_id AND n.seq = 2 WHERE p.seq = 1 AND p.message_id = ANY($1)`,
+      [ids],
+    );
+    expect(late[0].ms).toBeGreaterThanOrEqual(0);
+    expect(late[0].ms).toBeLessThan(2000);
     // One attempt, one send: no attempt reached a provider twice.
     const sent = [...h.providers.rcs.sent, ...h.providers.sms.sent].map((s) => s.attemptId);
     expect(new Set(sent).size).toBe(sent.length);

@@ -8,8 +8,9 @@ import { SENDER, startSystem } from '../soak/system';
 /**
  * `npm run bench:timers`: BENCH_TIMERS (10,000) messages waiting on their RCS timeout at once —
  * RBM accepts every message and never delivers — then the fallbacks to SMS fire. Prints the
- * lateness of each fallback against its attempt's deadline_at (p50/p99/max), and Redis memory per
- * pending timer (used_memory while all wait, minus before, over the number waiting).
+ * lateness of each fallback against its attempt's deadline_at (p50/p99/max), and memory per
+ * pending timer: Redis (used_memory while all wait, minus before, over the number waiting) and
+ * PostgreSQL (the partial index of due messages, messages_due, which is where the timers live).
  *
  * BENCH_RCS_TIMEOUT (seconds, default 900) must exceed the time the worker needs to put every RCS
  * attempt on the wire, or the first timers fire before the last are set; the bench reports how
@@ -78,20 +79,21 @@ async function main(): Promise<void> {
     const waitingSql = `SELECT count(*) AS n FROM attempts a WHERE a.seq = 1 AND a.channel = 'rcs' AND a.status = 'sent'`;
     let peak = 0;
     let peakMemory = before;
-    let delayedAtPeak = 0;
+    let indexAtPeak = 0;
+    const indexBytes = () => q(`SELECT pg_relation_size('messages_due') AS n`);
     const firstDeadline = Date.now() + timeout * 1000;
     while (Date.now() < firstDeadline) {
       const waiting = await q(waitingSql);
       if (waiting > peak) {
         peak = waiting;
         peakMemory = await usedMemory(redis);
-        delayedAtPeak = await redis.zcard('soak:advance:delayed');
+        indexAtPeak = await indexBytes();
       }
       if (waiting >= accepted) break;
       await sleep(1000);
     }
     const setSeconds = (Date.now() - t0) / 1000;
-    out(`timers: ${peak} waiting at once after ${setSeconds.toFixed(0)}s; Redis +${peakMemory - before} bytes, ${delayedAtPeak} delayed advance jobs`);
+    out(`timers: ${peak} waiting at once after ${setSeconds.toFixed(0)}s; Redis +${peakMemory - before} bytes; messages_due index ${indexAtPeak} bytes`);
 
     // Let them fire: every message falls back to SMS (delivered).
     const fireDeadline = Date.now() + (timeout + 600) * 1000;
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
       lateness_p99_ms: percentile(late, 99) === null ? null : Math.round(percentile(late, 99)!),
       lateness_max_ms: late.length ? Math.round(late.at(-1)!) : null,
       redis_bytes_per_pending_timer: peak ? Math.round((peakMemory - before) / peak) : null,
-      delayed_jobs_per_pending_message: peak ? Math.round((delayedAtPeak / peak) * 100) / 100 : null,
+      postgres_index_bytes_per_pending_timer: peak ? Math.round(indexAtPeak / peak) : null,
       seconds_to_set_all: Math.round(setSeconds),
     };
     out(JSON.stringify(result));

@@ -23,12 +23,12 @@ export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pi
   return inProcessConfig({
     port: 0,
     redisUrl: process.env.TSUNAGU_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    logLevel: 'silent',
+    logLevel: (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? 'silent',
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
     ...overrides,
     http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, ...overrides.http },
     callbacks: { allowPrivateUrls: true, timeoutMs: 2000, ...overrides.callbacks },
-    worker: { concurrency: 10, reconcileIntervalMs: 500, ...overrides.worker },
+    worker: { concurrency: 10, reconcileIntervalMs: 500, duePollMs: 50, ...overrides.worker },
   });
 }
 

@@ -3,20 +3,19 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/c
 import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DatabaseModule } from '@tsunagu/database';
-import { ChannelHealthService, EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
+import { ChannelHealthService, DueDispatcher, EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { channelModules } from '@tsunagu/platform';
-import { AdvanceProcessor } from './processors/advance.processor';
 import { CallbackProcessor } from './processors/callback.processor';
 import { SendWorkers } from './processors/send.workers';
 
-/** BullMQ processors only; each a thin shell over an engine service. */
+/** The engine's workers: the due-message dispatcher, the outbox relay and BullMQ processors (thin shells over engine services). */
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap {
   constructor(
     private readonly relay: OutboxRelayService,
     private readonly reconciler: ReconcilerService,
-    private readonly advance: AdvanceProcessor,
+    private readonly dispatcher: DueDispatcher,
     private readonly callbacks: CallbackProcessor,
     private readonly health: ChannelHealthService,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
@@ -31,17 +30,17 @@ export class WorkerModule implements OnApplicationBootstrap {
         ChannelsModule,
         EngineModule,
         BullModule.forRoot({ connection: redisOptions(config.redisUrl), prefix: config.redisPrefix }),
-        BullModule.registerQueue({ name: QUEUES.advance }, { name: QUEUES.callback }),
+        BullModule.registerQueue({ name: QUEUES.callback }),
         ...channelModules(config, 'worker', extra),
       ],
-      providers: [AdvanceProcessor, CallbackProcessor, SendWorkers],
+      providers: [CallbackProcessor, SendWorkers],
     };
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.advance.worker.concurrency = this.config.worker.concurrency;
     this.callbacks.worker.concurrency = this.config.worker.concurrency;
     await this.relay.start();
+    await this.dispatcher.start();
     this.reconciler.start();
     this.health.startPublishing();
   }

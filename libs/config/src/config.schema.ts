@@ -66,8 +66,10 @@ export const envSchema = z.object({
   TSUNAGU_MAX_BACKLOG: z.coerce.number().int().min(0).default(100_000),
   TSUNAGU_LOG_FILE: z.string().optional(),
   TSUNAGU_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  // Per queue (advance, callback, one send queue per channel) and process: 5 keeps the sum near the pg pool (20).
+  // Per process, for the due-message dispatcher, the callback queue and each channel's send queue: 5 keeps the sum near the pg pool (20).
   TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),
+  /** How often each worker looks for messages whose due_at has come (timers); a commit's NOTIFY also wakes it. */
+  TSUNAGU_DUE_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_RETRY_HOURS: z.coerce.number().positive().default(24),

@@ -99,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       timeoutMs: e.TSUNAGU_CALLBACK_TIMEOUT_MS,
       retryHours: e.TSUNAGU_CALLBACK_RETRY_HOURS,
     },
-    worker: { concurrency: e.TSUNAGU_WORKER_CONCURRENCY, reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS },
+    worker: { concurrency: e.TSUNAGU_WORKER_CONCURRENCY, reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS, duePollMs: e.TSUNAGU_DUE_POLL_MS },
     policy,
     tenantPolicies: Object.fromEntries(file.tenants.map((t) => [t.name, t.policy ?? {}])),
     channels: file.channels,

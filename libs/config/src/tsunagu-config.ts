@@ -15,7 +15,7 @@ export interface TsunaguConfig {
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
-  worker: { concurrency: number; reconcileIntervalMs: number };
+  worker: { concurrency: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;
   channels: Record<string, unknown>;

@@ -23,6 +23,8 @@ import { ConversationService } from './queries/conversation.service';
 import { MessageViewService } from './queries/message-view.service';
 import { OutboxRelayService } from './relay/outbox-relay.service';
 import { ReconcilerService } from './relay/reconciler.service';
+import { DueDispatcher } from './timers/due-dispatcher.service';
+import { WorkListener } from './infra/work-listener';
 import { TenantSettingsService } from './tenants/tenant-settings.service';
 import { TenantAdminService } from './tenants/tenant-admin.service';
 import { SenderAdminService } from './senders/sender-admin.service';
@@ -51,6 +53,8 @@ const services = [
   MessageViewService,
   OutboxRelayService,
   ReconcilerService,
+  DueDispatcher,
+  WorkListener,
   TenantSettingsService,
   TenantAdminService,
   SenderAdminService,

@@ -13,6 +13,7 @@ export * from './queries/conversation.service';
 export * from './queries/message-view.service';
 export * from './relay/outbox-relay.service';
 export * from './relay/reconciler.service';
+export * from './timers/due-dispatcher.service';
 export * from './tenants/tenant-settings.service';
 export * from './tenants/tenant-admin.service';
 export * from './events/parked-events';

@@ -21,7 +21,7 @@ export class HealthController {
     const indicator = this.indicators.check('redis');
     try {
       // The timeout covers getting the client too: BullMQ waits for a connection that may never come.
-      const ping = async () => ((await this.queues.get(QUEUES.advance).client) as unknown as { ping(): Promise<string> }).ping();
+      const ping = async () => ((await this.queues.get(QUEUES.callback).client) as unknown as { ping(): Promise<string> }).ping();
       const pong = await Promise.race([ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
       return indicator.up({ pong });
     } catch (err) {

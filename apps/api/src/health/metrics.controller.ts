@@ -22,10 +22,23 @@ export class MetricsController {
       labelNames: ['queue', 'state'],
       registers: [this.registry],
       async collect() {
-        for (const name of [QUEUES.advance, QUEUES.callback, ...queues.all().map((q) => q.name).filter((n) => n.startsWith('send-'))]) {
+        for (const name of [QUEUES.callback, ...queues.all().map((q) => q.name).filter((n) => n.startsWith('send-'))]) {
           const counts = await queues.get(name).getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => ({}) as Record<string, number>);
           for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
         }
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_timers',
+      help: 'Messages whose next look (a fallback deadline, a wake-up) is held in PostgreSQL, due now or later',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const [r]: { due: string; later: string }[] = await db
+          .query(`SELECT count(*) FILTER (WHERE due_at <= now()) AS due, count(*) FILTER (WHERE due_at > now()) AS later FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at IS NOT NULL`)
+          .catch(() => [{ due: '0', later: '0' }]);
+        this.set({ state: 'due' }, Number(r.due));
+        this.set({ state: 'later' }, Number(r.later));
       },
     });
     new Gauge({

@@ -53,9 +53,18 @@ export class OpsService {
     });
   }
 
-  /** Queue counts straight from BullMQ; null when Redis does not answer in time. */
+  /**
+   * Queue counts straight from BullMQ, after the timers row: messages whose next look is held in
+   * PostgreSQL (due_at), due now ("waiting") or later ("delayed"). Null when Redis does not answer in time.
+   */
   async queueCounts(): Promise<QueueRow[] | null> {
-    const names = [QUEUES.advance, ...this.registry.names().map((c) => QUEUES.send(c)), QUEUES.callback];
+    const timers = withTimeout(
+      this.db
+        .query(`SELECT count(*) FILTER (WHERE due_at <= now())::int AS due, count(*) FILTER (WHERE due_at > now())::int AS later FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at IS NOT NULL`)
+        .then(([r]: { due: number; later: number }[]): QueueRow => ({ name: 'timers', waiting: r.due, active: 0, delayed: r.later, failed: 0, lastFailed: [] })),
+      null,
+    );
+    const names = [...this.registry.names().map((c) => QUEUES.send(c)), QUEUES.callback];
     const probe = Promise.all(
       names.map(async (name) => {
         const queue = this.queues.get(name);
@@ -76,7 +85,8 @@ export class OpsService {
         };
       }),
     );
-    return withTimeout<QueueRow[] | null>(probe, null);
+    const [timerRow, queueRows] = await Promise.all([timers, withTimeout<QueueRow[] | null>(probe, null)]);
+    return queueRows && timerRow ? [timerRow, ...queueRows] : queueRows;
   }
 
   /** Attempts of this tenant started in the last 24 h, per channel: how many, delivered (or read), failed. */

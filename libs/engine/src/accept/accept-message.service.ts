@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { IdempotencyKeyEntity } from '@tsunagu/database';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { WORK_CHANNEL } from '../infra/write-batch';
 import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
@@ -38,7 +38,8 @@ export class AcceptMessageService {
       throw err;
     }
     const messageId = newId();
-    // The reconciler re-creates the first job from (id, due_at): the same job id as this one.
+    // The row is the job: a worker's dispatcher claims it once due_at has come (now, or sendAt),
+    // woken by the NOTIFY in the same statement. Nothing is enqueued that could be lost.
     const dueAt = v.sendAt ?? new Date();
     const body = { id: messageId, status: 'accepted' };
     const reference = typeof req.metadata?.reference === 'string' ? req.metadata.reference : null;
@@ -66,12 +67,9 @@ export class AcceptMessageService {
        ), ev AS (
          INSERT INTO events (id, tenant_id, message_id, source, type, status, occurred_at)
          SELECT $22, $1, id, 'api', 'accepted', 'accepted', now() FROM msg
-       ), job AS (
-         INSERT INTO outbox (queue, name, job_id, payload, available_at)
-         SELECT $23, 'advance', $24, $25, $21 FROM msg
        )
        SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id,
-         (SELECT pg_notify('tsunagu_outbox', '') FROM msg) AS woke`,
+         (SELECT pg_notify('${WORK_CHANNEL}', '') FROM msg) AS woke`,
       [
         tenantId,
         idempotencyKey,
@@ -95,9 +93,6 @@ export class AcceptMessageService {
         v.expiresAt,
         dueAt,
         newId(),
-        QUEUES.advance,
-        jobIds.advance(messageId, dueAt),
-        JSON.stringify({ messageId }),
       ],
     );
 

@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { isTerminalMessage, newId } from '@tsunagu/core';
-import { ContactEntity, MessageEntity } from '@tsunagu/database';
+import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { dueAt } from '../timers/due-at';
 import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from '../events/state-recorder';
@@ -21,14 +22,28 @@ interface CapabilityCacheWrite {
   params: unknown[];
 }
 
-type Io = { kind: 'capability'; channel: string; contact: ContactEntity } | { kind: 'withdraw'; step: Extract<Step, { kind: 'withdraw' }> } | null;
+type WithdrawStep = Extract<Step, { kind: 'withdraw' }>;
+
+type Io =
+  | { kind: 'capability'; channel: string; contact: ContactEntity }
+  | { kind: 'withdraw'; step: WithdrawStep; attempt: AttemptEntity; message: MessageEntity; contact: ContactEntity }
+  | null;
+
+/** What the provider said to a withdrawal, recorded under the lock of the next decision. */
+interface Withdrawal {
+  attemptId: string;
+  /** The attempt's status when the cancel was asked; a report that moved it since wins. */
+  seenStatus: string;
+  result: 'revoked' | 'too_late' | 'unsupported';
+  because: string;
+}
 
 /** How many policy steps one job may take (capability checks and withdrawals loop back). */
 const MAX_STEPS = 8;
 
 /**
- * Runs the fallback policy for one message. Called by a job whenever anything happened to the
- * message; holds the message row lock while deciding so concurrent reports and timers take turns.
+ * Runs the fallback policy for one message. Called by the dispatcher whenever the message is due
+ * (new, a deadline passed, a report woke it); holds the message row lock while deciding so concurrent reports and timers take turns.
  * Provider I/O (capability, cancel) happens between transactions, never holding the lock.
  */
 @Injectable()
@@ -52,20 +67,23 @@ export class AdvanceService {
   async advance(messageId: string, { now = () => new Date(), peekFirst = false }: { now?: () => Date; peekFirst?: boolean } = {}): Promise<void> {
     const overrides: Record<string, CapabilityFacts> = {};
     const cacheWrites: CapabilityCacheWrite[] = [];
+    let withdrawal: Withdrawal | null = null;
     for (let i = 0; i < MAX_STEPS; i++) {
       const peek = peekFirst && i === 0;
+      const pending: Withdrawal | null = withdrawal;
+      withdrawal = null;
       const io = peek
-        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], { peek })
-        : await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0)));
+        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek })
+        : await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0), pending));
       if (io === 'locked') continue;
       if (!io) return;
       if (io.kind === 'capability') {
         const write = await this.checkCapability(io.contact, io.channel, overrides);
         if (write) cacheWrites.push(write);
-      } else await this.withdraw(messageId, io.step);
+      } else withdrawal = await this.withdraw(io);
     }
     for (const w of cacheWrites) await this.db.query(w.sql, [...w.params]);
-    this.log.warn({ messageId }, 'advance took too many steps; it will run again on its next timer');
+    this.log.warn({ messageId }, 'advance took too many steps; it runs again when its lease lapses');
   }
 
   private async decide(
@@ -74,6 +92,7 @@ export class AdvanceService {
     now: Date,
     overrides: Record<string, CapabilityFacts>,
     cacheWrites: CapabilityCacheWrite[],
+    withdrawal: Withdrawal | null,
     { peek = false } = {},
   ): Promise<Io | 'locked'> {
     // The capability answers just fetched are cached on the contact in this same transaction.
@@ -82,6 +101,12 @@ export class AdvanceService {
     if (!rows) return null;
     const { message, attempts, contact } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
+    // The withdrawal just asked of the provider is recorded here, under this lock, and the policy
+    // decides on from it in the same transaction (the fallback attempt starts in the same commit).
+    if (withdrawal && 'write' in tx) {
+      const attempt = attempts.find((a) => a.id === withdrawal.attemptId);
+      if (attempt && attempt.status === withdrawal.seenStatus) await this.recordWithdrawal(tx, message, attempt, withdrawal);
+    }
     const tenant = await this.tenants.get(message.tenantId, 'write' in tx ? tx : undefined);
     const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
     const step = nextStep(facts, now);
@@ -89,8 +114,10 @@ export class AdvanceService {
     switch (step.kind) {
       case 'check_capability':
         return { kind: 'capability', channel: step.channel, contact };
-      case 'withdraw':
-        return { kind: 'withdraw', step };
+      case 'withdraw': {
+        const attempt = attempts.find((a) => a.seq === step.seq);
+        return attempt ? { kind: 'withdraw', step, attempt, message, contact } : null;
+      }
     }
     if (peek || !('write' in tx)) return 'locked'; // every other step writes: decide it under the lock
     switch (step.kind) {
@@ -135,22 +162,20 @@ export class AdvanceService {
       status: 'pending',
       detail: { channel: step.channel, skipped: step.skipped },
     });
-    // No fallback timer yet: the clock starts when the provider accepts (the send sets it). Until
-    // then nothing is due; a lost send job is re-created by the reconciler from the pending attempt.
+    // No fallback timer yet: the clock starts when the provider accepts (the send sets due_at).
+    // Until then nothing is due; a lost send job is re-created by the reconciler from the attempt.
     if (message.status !== 'dispatching') {
       await this.recorder.message(tx, message, 'dispatching', { source: 'engine', channel: null, dueAt: null });
     } else {
-      tx.write(`UPDATE messages SET due_at = NULL WHERE id = $1`, [message.id], { rowKey: `messages:${message.id}` });
+      dueAt(tx, message.id, null);
     }
     writeOutbox(tx, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } }]);
   }
 
+  /** The next look: the row is the timer (`DueDispatcher`); `null` clears the lease the dispatcher set. */
   private schedule(tx: Tx, message: MessageEntity, until: Date | null): void {
-    if (until === null || message.dueAt?.getTime() === until.getTime()) return;
-    tx.write(`UPDATE messages SET due_at = $2 WHERE id = $1`, [message.id, until], { rowKey: `messages:${message.id}` });
-    writeOutbox(tx, [
-      { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, until), payload: { messageId: message.id }, availableAt: until },
-    ]);
+    if ((message.dueAt?.getTime() ?? null) === (until?.getTime() ?? null)) return;
+    dueAt(tx, message.id, until);
   }
 
   /** Stored with its inputs, so support can see why it went by SMS and not RCS. */
@@ -195,32 +220,30 @@ export class AdvanceService {
     return null;
   }
 
-  /** Falling back first withdraws the previous attempt; `too_late` means it was delivered: no fallback. */
-  private async withdraw(messageId: string, step: Extract<Step, { kind: 'withdraw' }>): Promise<void> {
-    const before = await this.locked.pairAt(this.locked.direct(), messageId, step.seq, { lock: false });
-    if (!before) return;
-    const { attempt } = before;
+  /** Falling back first withdraws the previous attempt: asks the provider, with no lock held. */
+  private async withdraw(io: Extract<Io, { kind: 'withdraw' }>): Promise<Withdrawal> {
+    const { attempt, message, contact, step } = io;
     const adapter = this.registry.get(attempt.channel);
-    let result: 'revoked' | 'too_late' | 'unsupported' = 'unsupported';
+    let result: Withdrawal['result'] = 'unsupported';
     if (adapter.traits.supportsCancel && attempt.status === 'sent') {
       try {
-        result = await adapter.cancel(await this.views.outbound(attempt, before.message, before.contact));
+        result = await adapter.cancel(await this.views.outbound(attempt, message, contact));
       } catch {
         result = 'unsupported';
       }
     }
-    await inTx(this.db, async (tx) => {
-      const pair = await this.locked.pair(tx, attempt.id);
-      if (!pair || pair.attempt.status !== attempt.status) return; // a report moved it meanwhile: decide again
-      const { message, attempt: fresh } = pair;
-      if (result === 'too_late') {
-        await this.recorder.attempt(tx, message, fresh, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
-        return;
-      }
-      // Not revocable (LINE, or still pending/submitting): stop waiting for it. If it arrives
-      // after all, the late report is recorded and the message marked possible_duplicate.
-      const status = result === 'revoked' ? 'revoked' : fresh.status === 'pending' ? 'revoked' : 'expired';
-      await this.recorder.attempt(tx, message, fresh, status, { source: 'engine', reason: step.because, detail: { cancel: result } });
-    });
+    return { attemptId: attempt.id, seenStatus: attempt.status, result, because: step.because };
+  }
+
+  /** `too_late` means it was delivered: no fallback. */
+  private async recordWithdrawal(tx: Tx, message: MessageEntity, attempt: AttemptEntity, w: Withdrawal): Promise<void> {
+    if (w.result === 'too_late') {
+      await this.recorder.attempt(tx, message, attempt, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
+      return;
+    }
+    // Not revocable (LINE, or still pending/submitting): stop waiting for it. If it arrives
+    // after all, the late report is recorded and the message marked possible_duplicate.
+    const status = w.result === 'revoked' ? 'revoked' : attempt.status === 'pending' ? 'revoked' : 'expired';
+    await this.recorder.attempt(tx, message, attempt, status, { source: 'engine', reason: w.because, detail: { cancel: w.result } });
   }
 }

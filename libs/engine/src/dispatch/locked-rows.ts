@@ -69,11 +69,6 @@ export class LockedRows {
     return this.pairFrom(tx, `SELECT $1::uuid AS attempt_id, NULL::smallint AS part_index`, [attemptId], lock);
   }
 
-  /** The message's attempt number `seq`, found and read (locked unless told) in one statement. */
-  async pairAt(tx: Pick<Tx, 'query'>, messageId: string, seq: number, { lock = true }: { lock?: boolean } = {}): Promise<AttemptPair | null> {
-    return this.pairFrom(tx, `SELECT id AS attempt_id, NULL::smallint AS part_index FROM attempts WHERE message_id = $1 AND seq = $2`, [messageId, seq], lock);
-  }
-
   /**
    * The attempt a provider's report is about, found and locked in the same statement: by our own
    * attempt id when the provider echoes it, else by a part's provider id (a multipart SMS), else

@@ -2,11 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsunagu/channels';
-import { isTerminalMessage, newId } from '@tsunagu/core';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
+import { isTerminalMessage } from '@tsunagu/core';
 import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents, ParkedRow } from '../events/parked-events';
-import { writeOutbox } from '../infra/outbox';
+import { dueAt, wakeNow } from '../timers/due-at';
 import { Tx, inTx } from '../infra/tx';
 import { AttemptViews } from './attempt-views';
 import { TokenBucket } from '../infra/token-bucket';
@@ -111,7 +110,10 @@ export class SendAttemptService {
       };
       if (attempt.status === 'submitting') {
         await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
-        tx.write(`UPDATE messages SET due_at = $2 WHERE id = $1 AND status = 'dispatching'`, [message.id, deadline], { rowKey: `messages:${message.id}` });
+        // The fallback timer is the message's due_at. When `sent` already settles it (LINE push),
+        // look now; otherwise nothing changes until a report (which wakes it) or the deadline.
+        if (awaitsDelivery) dueAt(tx, message.id, deadline);
+        else wakeNow(tx, message.id);
       } else {
         // Withdrawn while the provider call was in flight: record what the provider said.
         tx.write(
@@ -127,12 +129,6 @@ export class SendAttemptService {
         const values = parts.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
         tx.write(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
       }
-      // The fallback timer; and a look now only when `sent` already settles the message (LINE push):
-      // otherwise nothing changes until a report or the deadline, each of which wakes it.
-      writeOutbox(tx, [
-        { queue: QUEUES.advance, name: 'advance', jobId: jobIds.advance(message.id, deadline), payload: { messageId: message.id }, availableAt: deadline },
-        ...(awaitsDelivery ? [] : [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]),
-      ]);
       },
       (tx) => tx.afterCommitRows<ParkedRow>(),
     );
@@ -172,6 +168,6 @@ export class SendAttemptService {
   }
 
   private wake(tx: Tx, messageId: string): void {
-    writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(messageId, newId()), payload: { messageId } }]);
+    wakeNow(tx, messageId);
   }
 }

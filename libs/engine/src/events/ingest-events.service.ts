@@ -2,13 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelEventSink } from '@tsunagu/channels';
-import { AttemptStatus, ChannelEvent, canTransitionAttempt, isUuid, newId } from '@tsunagu/core';
+import { AttemptStatus, ChannelEvent, canTransitionAttempt, isUuid } from '@tsunagu/core';
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { LockedRows } from '../dispatch/locked-rows';
 import { Tx, inTx } from '../infra/tx';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { redactObject } from '@tsunagu/security';
-import { writeOutbox } from '../infra/outbox';
+import { wakeNow } from '../timers/due-at';
 import { InboundService } from './inbound.service';
 import { ParkedEvents } from './parked-events';
 import { StateRecorder } from './state-recorder';
@@ -147,6 +146,6 @@ export class IngestEventsService implements ChannelEventSink {
     if (target === 'read' && message.status === 'delivered' && message.channel === attempt.channel) {
       await this.recorder.message(tx, message, 'read', { source: event.channel, channel: attempt.channel });
     }
-    writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(message.id, newId()), payload: { messageId: message.id } }]);
+    wakeNow(tx, message.id);
   }
 }

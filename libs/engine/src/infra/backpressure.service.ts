@@ -3,14 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
-import { QUEUES } from '@tsunagu/jobs';
-import { JobQueues } from './job-queues.service';
 
 const SAMPLE_MS = 1000;
 
 /**
- * Refuses new work (503 with Retry-After) while the backlog — jobs not yet relayed plus jobs
- * waiting in Redis — is past the configured depth, instead of letting queues grow without bound.
+ * Refuses new work (503 with Retry-After) while the backlog — jobs not yet relayed plus messages
+ * due and not yet taken by a worker — is past the configured depth, instead of letting queues grow without bound.
  * Sampled once a second per process, so the check costs nothing per request.
  */
 @Injectable()
@@ -21,7 +19,6 @@ export class BackpressureService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly queues: JobQueues,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
@@ -38,11 +35,10 @@ export class BackpressureService {
 
   private async sample(): Promise<void> {
     const [outbox] = await this.db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM outbox LIMIT 1000000) o`);
-    const waiting = await this.queues
-      .get(QUEUES.advance)
-      .getJobCounts('waiting', 'prioritized')
-      .catch(() => ({ waiting: 0, prioritized: 0 }) as Record<string, number>);
-    this.depth = Number(outbox.n) + (waiting.waiting ?? 0) + (waiting.prioritized ?? 0);
+    const [due] = await this.db.query(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at <= now() LIMIT 1000000) d`,
+    );
+    this.depth = Number(outbox.n) + Number(due.n);
     this.sampledAt = Date.now();
   }
 }

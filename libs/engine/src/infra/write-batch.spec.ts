@@ -36,7 +36,7 @@ describe('composeWrites', () => {
     ]);
     expect(rest).toEqual([]);
     expect(statement).toBe(
-      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_outbox', '')",
+      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_work', '')",
     );
   });
 

@@ -1,5 +1,8 @@
 import { inline } from './sql-literal';
 
+/** The NOTIFY channel a commit raises when it leaves work: outbox rows, or a message due now. */
+export const WORK_CHANNEL = 'tsunagu_work';
+
 export interface PendingWrite {
   /** One plain INSERT, UPDATE or DELETE without RETURNING (it becomes a data-modifying CTE). */
   sql: string;
@@ -9,7 +12,7 @@ export interface PendingWrite {
    * row in one statement, so a repeated key starts the next statement instead.
    */
   rowKey?: string;
-  /** Wake the outbox relay when this commits. */
+  /** Wake the workers (outbox relay, due-message dispatcher) when this commits. */
   notify?: boolean;
 }
 
@@ -36,6 +39,6 @@ export function composeWrites(writes: readonly PendingWrite[]): string[] {
     const notify = group.some((w) => w.notify);
     if (group.length === 1 && !notify) return inline(group[0].sql, group[0].params);
     const ctes = group.map((w, i) => `w${i} AS (${inline(w.sql, w.params)})`).join(',\n');
-    return `WITH ${ctes}\nSELECT ${notify ? `pg_notify('tsunagu_outbox', '')` : '1'}`;
+    return `WITH ${ctes}\nSELECT ${notify ? `pg_notify('${WORK_CHANNEL}', '')` : '1'}`;
   });
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, isTerminalMessage, isUuid, newId } from '@tsunagu/core';
+import { DomainError, isTerminalMessage, isUuid } from '@tsunagu/core';
 import { AttemptEntity, DecisionEntity, EventEntity, MessageEntity } from '@tsunagu/database';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
-import { writeOutbox } from '../infra/outbox';
+import { wakeNow } from '../timers/due-at';
 import { inTx } from '../infra/tx';
 
 export function assertId(id: string): void {
@@ -94,8 +93,8 @@ export class MessageViewService {
       throw new DomainError('MESSAGE_ALREADY_FINAL', `The message is already ${m.status}.`, { status: m.status });
     }
     await inTx(this.db, async (tx) => {
-      tx.write(`UPDATE messages SET cancel_requested = true, updated_at = now() WHERE id = $1`, [id]);
-      writeOutbox(tx, [{ queue: QUEUES.advance, name: 'advance', jobId: jobIds.wake(id, newId()), payload: { messageId: id } }]);
+      tx.write(`UPDATE messages SET cancel_requested = true, updated_at = now() WHERE id = $1`, [id], { rowKey: `messages:${id}` });
+      wakeNow(tx, id);
     });
     return { id, status: 'cancelling' };
   }

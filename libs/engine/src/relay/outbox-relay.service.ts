@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { JobsOptions } from 'bullmq';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { SEND_JOB_OPTIONS } from '@tsunagu/jobs';
 import { JobQueues } from '../infra/job-queues.service';
+import { WorkListener } from '../infra/work-listener';
 
 const BATCH = 500;
 /** The fallback when a NOTIFY is missed (a reconnect, another process's commit). */
@@ -28,7 +27,6 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelayService implements OnModuleDestroy {
   private readonly log = new Logger(OutboxRelayService.name);
-  private listener: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private again = false;
@@ -37,34 +35,15 @@ export class OutboxRelayService implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly queues: JobQueues,
-    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    private readonly listener: WorkListener,
   ) {}
 
   async start(): Promise<void> {
     this.stopped = false;
-    await this.listen();
+    this.listener.subscribe(() => void this.kick());
+    await this.listener.start();
     this.timer = setInterval(() => void this.kick(), POLL_MS);
     void this.kick();
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl });
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      this.listener = null;
-      // Reconnect after PostgreSQL restarts; the poll keeps work moving meanwhile.
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    });
-    try {
-      await client.connect();
-      client.on('notification', () => void this.kick());
-      await client.query('LISTEN tsunagu_outbox');
-      this.listener = client;
-    } catch {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
-    }
   }
 
   /** Coalesces wake-ups: one drain at a time, and one more if woken during it. */
@@ -118,14 +97,8 @@ export class OutboxRelayService implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    const listener = this.listener;
-    this.listener = null;
-    if (listener) {
-      listener.removeAllListeners('end');
-      await listener.end().catch(() => undefined);
-    }
   }
 }

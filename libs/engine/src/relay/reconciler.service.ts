@@ -6,14 +6,12 @@ import { QUEUES, SEND_JOB_OPTIONS, jobIds } from '@tsunagu/jobs';
 import { ParkedEvents } from '../events/parked-events';
 import { JobQueues } from '../infra/job-queues.service';
 
-/** Work that should have run this long ago is re-created (deduped by job id if it still exists). */
-const GRACE = `interval '3 seconds'`;
 const LIMIT = 1000;
 
 /**
- * PostgreSQL is the truth; Redis only holds work in motion. This puts back any job or timer Redis
- * lost (a restart without persistence, FLUSHALL, an eviction): due messages, pending sends,
- * pending callbacks. Every processor re-reads its row, so a re-created job that was not lost
+ * PostgreSQL is the truth; Redis only holds work in motion. This puts back any job Redis lost (a
+ * restart without persistence, FLUSHALL, an eviction): pending sends and pending callbacks. Timers
+ * and wake-ups are not in Redis at all (`DueDispatcher` claims them from messages.due_at). Every processor re-reads its row, so a re-created job that was not lost
  * after all does nothing twice.
  */
 @Injectable()
@@ -33,18 +31,10 @@ export class ReconcilerService implements OnModuleDestroy {
     this.timer = setInterval(() => void this.runOnce().catch((err) => this.log.warn({ err: (err as Error).message }, 'reconcile failed')), this.config.worker.reconcileIntervalMs);
   }
 
-  async runOnce(): Promise<{ advance: number; send: number; callback: number }> {
-    if (this.running) return { advance: 0, send: 0, callback: 0 };
+  async runOnce(): Promise<{ send: number; callback: number }> {
+    if (this.running) return { send: 0, callback: 0 };
     this.running = true;
     try {
-      const due: { id: string; due_at: Date }[] = await this.db.query(
-        `SELECT id, due_at FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at < now() - ${GRACE} ORDER BY due_at LIMIT ${LIMIT}`,
-      );
-      if (due.length) {
-        await this.queues.get(QUEUES.advance).addBulk(
-          due.map((r) => ({ name: 'advance', data: { messageId: r.id }, opts: { jobId: jobIds.advance(r.id, new Date(r.due_at)) } })),
-        );
-      }
       const sends: { id: string; channel: string }[] = await this.db.query(
         `SELECT id, channel FROM attempts WHERE status IN ('pending', 'submitting') AND updated_at < now() - interval '30 seconds' LIMIT ${LIMIT}`,
       );
@@ -61,7 +51,7 @@ export class ReconcilerService implements OnModuleDestroy {
       }
       await this.parked.releaseMatched();
       await this.parked.expire();
-      return { advance: due.length, send: sends.length, callback: callbacks.length };
+      return { send: sends.length, callback: callbacks.length };
     } finally {
       this.running = false;
     }

@@ -1,0 +1,66 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Client } from 'pg';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { WORK_CHANNEL } from './write-batch';
+
+/**
+ * One LISTEN connection per process, shared by whoever drains PostgreSQL-held work (the outbox
+ * relay, the due-message dispatcher). A notification only says "look now": each of them also
+ * polls, so a notification missed across a reconnect costs a poll interval, never work.
+ */
+@Injectable()
+export class WorkListener implements OnModuleDestroy {
+  private client: Client | null = null;
+  private readonly subscribers: (() => void)[] = [];
+  private started = false;
+  private stopped = false;
+
+  constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
+
+  subscribe(fn: () => void): void {
+    this.subscribers.push(fn);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopped = false;
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl });
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      this.client = null;
+      // Reconnect after PostgreSQL restarts; the pollers keep work moving meanwhile.
+      this.retry();
+    });
+    try {
+      await client.connect();
+      client.on('notification', () => {
+        for (const fn of this.subscribers) fn();
+      });
+      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      this.client = client;
+    } catch {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      this.retry();
+    }
+  }
+
+  private retry(): void {
+    if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
+}
