@@ -1,7 +1,7 @@
 /**
  * The no-framework baseline: `node:http` and a `pg` Pool of the api's size doing the durable work
  * of one accept — parse the JSON, then one transaction writing the idempotency row, the contact and
- * its conversation, the message, its `accepted` event and the outbox row (with the relay's NOTIFY),
+ * its conversation, the message, its `accepted` event and the dispatchers' NOTIFY (the message row, due now, is its first job),
  * and 202 once it commits. Statement for statement what AcceptMessageService writes; no auth, no
  * validation, no ORM, no middleware. What the api does beyond this is what the ratio prices.
  */
@@ -106,14 +106,8 @@ export async function startBaseline(databaseUrl: string, poolSize: number): Prom
         `INSERT INTO events (id, tenant_id, message_id, source, type, status, occurred_at) VALUES ($1, $2, $3, 'api', 'accepted', 'accepted', now())`,
         [newId(), tenantId, messageId],
       );
-      await client.query(`INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ($1, $2, $3, $4::jsonb, $5)`, [
-        'advance',
-        'advance',
-        `advance-${messageId}-${now.getTime()}`,
-        JSON.stringify({ messageId }),
-        now,
-      ]);
-      await client.query(`SELECT pg_notify('tsunagu_outbox', '')`);
+      // The message row is its own first job (due_at = now): only the dispatchers are woken.
+      await client.query(`SELECT pg_notify('tsunagu_due', '')`);
       await client.query('COMMIT');
       return { status: 202, body: reply };
     } catch (err) {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { IdempotencyKeyEntity } from '@tsunagu/database';
-import { WORK_CHANNEL } from '../infra/write-batch';
+import { NOTIFY } from '../infra/write-batch';
 import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
@@ -69,7 +69,7 @@ export class AcceptMessageService {
          SELECT $22, $1, id, 'api', 'accepted', 'accepted', now() FROM msg
        )
        SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id,
-         (SELECT pg_notify('${WORK_CHANNEL}', '') FROM msg) AS woke`,
+         (SELECT pg_notify('${NOTIFY.due}', '') FROM msg) AS woke`,
       [
         tenantId,
         idempotencyKey,

@@ -13,7 +13,7 @@ import { writeOutbox } from '../infra/outbox';
 import { Tx, inTx } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AttemptViews } from './attempt-views';
-import { LockedRows } from './locked-rows';
+import { LockedRows, MessageForDecision } from './locked-rows';
 import { buildFacts } from './message-facts';
 
 /** The contact's cached capability answer, written with the next locked decision. */
@@ -61,10 +61,14 @@ export class AdvanceService {
   ) {}
 
   /**
-   * `peekFirst`: decide once from an unlocked read; when that asks for provider I/O, do it with no
-   * transaction opened at all. Anything the peek would write is decided again under the lock.
+   * `peekFirst`: decide once from an unlocked read (`peeked`, when the caller read it already);
+   * when that asks for provider I/O, do it with no transaction opened at all. Anything the peek
+   * would write is decided again under the lock.
    */
-  async advance(messageId: string, { now = () => new Date(), peekFirst = false }: { now?: () => Date; peekFirst?: boolean } = {}): Promise<void> {
+  async advance(
+    messageId: string,
+    { now = () => new Date(), peekFirst = false, peeked }: { now?: () => Date; peekFirst?: boolean; peeked?: MessageForDecision | null } = {},
+  ): Promise<void> {
     const overrides: Record<string, CapabilityFacts> = {};
     const cacheWrites: CapabilityCacheWrite[] = [];
     let withdrawal: Withdrawal | null = null;
@@ -73,7 +77,7 @@ export class AdvanceService {
       const pending: Withdrawal | null = withdrawal;
       withdrawal = null;
       const io = peek
-        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek })
+        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek, peeked })
         : await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0), pending));
       if (io === 'locked') continue;
       if (!io) return;
@@ -86,6 +90,16 @@ export class AdvanceService {
     this.log.warn({ messageId }, 'advance took too many steps; it runs again when its lease lapses');
   }
 
+  /**
+   * One decision inside a caller's transaction that holds the message lock (a report was just
+   * applied), written with the caller's commit. False when the next step needs a provider call
+   * first (capability, withdraw): the caller wakes the message for the dispatcher instead.
+   */
+  async decideWithin(tx: Tx, messageId: string): Promise<boolean> {
+    const io = await this.decide(tx, messageId, new Date(), {}, [], null);
+    return io === null;
+  }
+
   private async decide(
     tx: Tx | Pick<Tx, 'query'>,
     messageId: string,
@@ -93,11 +107,11 @@ export class AdvanceService {
     overrides: Record<string, CapabilityFacts>,
     cacheWrites: CapabilityCacheWrite[],
     withdrawal: Withdrawal | null,
-    { peek = false } = {},
+    { peek = false, peeked }: { peek?: boolean; peeked?: MessageForDecision | null } = {},
   ): Promise<Io | 'locked'> {
     // The capability answers just fetched are cached on the contact in this same transaction.
     if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
-    const rows = await this.locked.forDecision(tx, messageId, { lock: !peek });
+    const rows = peek && peeked !== undefined ? peeked : await this.locked.forDecision(tx, messageId, { lock: !peek });
     if (!rows) return null;
     const { message, attempts, contact } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;

@@ -61,6 +61,30 @@ export class LockedRows {
     };
   }
 
+  /** Several messages as `forDecision` reads them, unlocked, in one statement (the dispatcher's peek). */
+  async peekMany(messageIds: string[]): Promise<Map<string, MessageForDecision>> {
+    const found = new Map<string, MessageForDecision>();
+    if (messageIds.length === 0) return found;
+    const { m, a, c } = this.r;
+    const rows: Record<string, unknown>[] = await this.db.query(
+      `SELECT ${m.select}, ${c.select}, ${a.select}
+       FROM messages m JOIN contacts c ON c.id = m.contact_id LEFT JOIN attempts a ON a.message_id = m.id
+       WHERE m.id = ANY($1::uuid[]) ORDER BY m.id, a.seq`,
+      [messageIds],
+    );
+    for (const row of rows) {
+      const message = m.from(row)!;
+      let entry = found.get(message.id);
+      if (!entry) {
+        entry = { message, contact: c.from(row)!, attempts: [] };
+        found.set(message.id, entry);
+      }
+      const attempt = a.from(row);
+      if (attempt) entry.attempts.push(attempt);
+    }
+    return found;
+  }
+
   /**
    * An attempt and its message, both locked, with the contact (unlocked) for the adapter's view.
    * `lock: false` reads the same without locks, outside any transaction.

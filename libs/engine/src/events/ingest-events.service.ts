@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelEventSink } from '@tsunagu/channels';
-import { AttemptStatus, ChannelEvent, canTransitionAttempt, isUuid } from '@tsunagu/core';
+import { AttemptStatus, ChannelEvent, canTransitionAttempt, isTerminalMessage, isUuid } from '@tsunagu/core';
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
+import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows } from '../dispatch/locked-rows';
 import { Tx, inTx } from '../infra/tx';
 import { redactObject } from '@tsunagu/security';
@@ -35,6 +36,7 @@ export class IngestEventsService implements ChannelEventSink {
     private readonly parked: ParkedEvents,
     private readonly inbound: InboundService,
     private readonly locked: LockedRows,
+    private readonly advance: AdvanceService,
   ) {
     parked.bind((events) => this.ingest(events));
   }
@@ -146,6 +148,10 @@ export class IngestEventsService implements ChannelEventSink {
     if (target === 'read' && message.status === 'delivered' && message.channel === attempt.channel) {
       await this.recorder.message(tx, message, 'read', { source: event.channel, channel: attempt.channel });
     }
-    wakeNow(tx, message.id);
+    // The policy's next step in this same transaction (the message is locked already): a
+    // delivery completes the message, a failure starts the fallback, in this commit. Only a step
+    // that needs a provider call first goes to the dispatcher.
+    if (isTerminalMessage(message.status as never)) return;
+    if (!(await this.advance.decideWithin(tx, message.id))) wakeNow(tx, message.id);
   }
 }

@@ -1,4 +1,5 @@
 import type { Tx } from './tx';
+import { NOTIFY } from './write-batch';
 
 export interface OutboxJob {
   queue: string;
@@ -22,5 +23,5 @@ export function writeOutbox(tx: Tx, jobs: OutboxJob[]): void {
     const o = i * 5;
     return `($${o + 1}, $${o + 2}, $${o + 3}, $${o + 4}::jsonb, $${o + 5})`;
   });
-  tx.write(`INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')}`, values, { notify: true });
+  tx.write(`INSERT INTO outbox (queue, name, job_id, payload, available_at) VALUES ${rows.join(', ')}`, values, { notify: NOTIFY.outbox });
 }

@@ -136,3 +136,21 @@ export function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Promise<T>
     return result;
   });
 }
+
+/**
+ * Several statements in one round trip on a pooled connection (simple protocol: values must be
+ * inlined with `inline`); answers the rows of statement `rowsFrom`.
+ */
+export async function runScript<R>(db: DataSource, statements: string[], rowsFrom: number): Promise<R[]> {
+  const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PgClient, (err?: unknown) => void];
+  try {
+    const result = await client.query(statements.join(';\n'));
+    release();
+    const results = Array.isArray(result) ? result : [result];
+    return results[rowsFrom].rows as R[];
+  } catch (err) {
+    // A failed script may have left its transaction open: the pool discards the connection.
+    release(err);
+    throw err;
+  }
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { WORK_CHANNEL } from './write-batch';
+import { NOTIFY, NotifyChannel } from './write-batch';
 
 /**
  * One LISTEN connection per process, shared by whoever drains PostgreSQL-held work (the outbox
@@ -11,14 +11,14 @@ import { WORK_CHANNEL } from './write-batch';
 @Injectable()
 export class WorkListener implements OnModuleDestroy {
   private client: Client | null = null;
-  private readonly subscribers: (() => void)[] = [];
+  private readonly subscribers: { channel: NotifyChannel; fn: () => void }[] = [];
   private started = false;
   private stopped = false;
 
   constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
 
-  subscribe(fn: () => void): void {
-    this.subscribers.push(fn);
+  subscribe(channel: NotifyChannel, fn: () => void): void {
+    this.subscribers.push({ channel, fn });
   }
 
   async start(): Promise<void> {
@@ -38,10 +38,10 @@ export class WorkListener implements OnModuleDestroy {
     });
     try {
       await client.connect();
-      client.on('notification', () => {
-        for (const fn of this.subscribers) fn();
+      client.on('notification', (n) => {
+        for (const s of this.subscribers) if (s.channel === n.channel) s.fn();
       });
-      await client.query(`LISTEN ${WORK_CHANNEL}`);
+      await client.query(Object.values(NOTIFY).map((c) => `LISTEN ${c}`).join('; '));
       this.client = client;
     } catch {
       client.removeAllListeners('end');

@@ -32,11 +32,11 @@ describe('composeWrites', () => {
   it('chains writes into one statement of CTEs, with the relay woken when an outbox row is among them', () => {
     const [statement, ...rest] = composeWrites([
       { sql: 'UPDATE a SET x = $1 WHERE id = $2', params: [1, 'a1'], rowKey: 'a:a1' },
-      { sql: 'INSERT INTO outbox (q) VALUES ($1)', params: ['send'], notify: true },
+      { sql: 'INSERT INTO outbox (q) VALUES ($1)', params: ['send'], notify: 'tsunagu_outbox' },
     ]);
     expect(rest).toEqual([]);
     expect(statement).toBe(
-      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_work', '')",
+      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_outbox', '')",
     );
   });
 

@@ -1,7 +1,14 @@
 import { inline } from './sql-literal';
 
-/** The NOTIFY channel a commit raises when it leaves work: outbox rows, or a message due now. */
-export const WORK_CHANNEL = 'tsunagu_work';
+/** The NOTIFY channels a commit raises when it leaves work for the workers. */
+export const NOTIFY = {
+  /** Outbox rows for the relay. */
+  outbox: 'tsunagu_outbox',
+  /** A message due now, for the due-message dispatcher. */
+  due: 'tsunagu_due',
+} as const;
+
+export type NotifyChannel = (typeof NOTIFY)[keyof typeof NOTIFY];
 
 export interface PendingWrite {
   /** One plain INSERT, UPDATE or DELETE without RETURNING (it becomes a data-modifying CTE). */
@@ -12,8 +19,8 @@ export interface PendingWrite {
    * row in one statement, so a repeated key starts the next statement instead.
    */
   rowKey?: string;
-  /** Wake the workers (outbox relay, due-message dispatcher) when this commits. */
-  notify?: boolean;
+  /** Wake whoever drains this channel when this commits. */
+  notify?: NotifyChannel;
 }
 
 /**
@@ -36,9 +43,9 @@ export function composeWrites(writes: readonly PendingWrite[]): string[] {
   }
   if (current.length) groups.push(current);
   return groups.map((group) => {
-    const notify = group.some((w) => w.notify);
-    if (group.length === 1 && !notify) return inline(group[0].sql, group[0].params);
+    const channels = [...new Set(group.map((w) => w.notify).filter((c): c is NotifyChannel => !!c))];
+    if (group.length === 1 && channels.length === 0) return inline(group[0].sql, group[0].params);
     const ctes = group.map((w, i) => `w${i} AS (${inline(w.sql, w.params)})`).join(',\n');
-    return `WITH ${ctes}\nSELECT ${notify ? `pg_notify('${WORK_CHANNEL}', '')` : '1'}`;
+    return `WITH ${ctes}\nSELECT ${channels.length ? channels.map((c) => `pg_notify('${c}', '')`).join(', ') : '1'}`;
   });
 }

@@ -4,7 +4,9 @@ import { JobsOptions } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { SEND_JOB_OPTIONS } from '@tsunagu/jobs';
 import { JobQueues } from '../infra/job-queues.service';
+import { inTx } from '../infra/tx';
 import { WorkListener } from '../infra/work-listener';
+import { NOTIFY } from '../infra/write-batch';
 
 const BATCH = 500;
 /** The fallback when a NOTIFY is missed (a reconnect, another process's commit). */
@@ -20,8 +22,9 @@ interface OutboxRow {
 }
 
 /**
- * Moves committed outbox rows to BullMQ. Rows are deleted in the same transaction that
- * published them, so a crash between the two republishes (deduped by job id) rather than loses.
+ * Moves committed outbox rows (sends, callbacks) to BullMQ. Rows are deleted in the same
+ * transaction that published them, so a crash between the two republishes (deduped by job id)
+ * rather than loses.
  * LISTEN/NOTIFY wakes it immediately; the poll is the fallback when a notification is missed.
  */
 @Injectable()
@@ -40,7 +43,7 @@ export class OutboxRelayService implements OnModuleDestroy {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.listener.subscribe(() => void this.kick());
+    this.listener.subscribe(NOTIFY.outbox, () => void this.kick());
     await this.listener.start();
     this.timer = setInterval(() => void this.kick(), POLL_MS);
     void this.kick();
@@ -68,10 +71,16 @@ export class OutboxRelayService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Two round trips: BEGIN with a DELETE … RETURNING of a batch, then COMMIT once BullMQ has the
+   * jobs. A crash or a Redis error before the COMMIT rolls the delete back: republished later,
+   * deduped by job id, never lost.
+   */
   async drainOnce(): Promise<number> {
-    return this.db.transaction(async (m) => {
-      const rows: OutboxRow[] = await m.query(
-        `SELECT id, queue, name, job_id, payload, available_at FROM outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+    return inTx(this.db, async (tx) => {
+      const rows = await tx.query<OutboxRow>(
+        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+         RETURNING id, queue, name, job_id, payload, available_at`,
       );
       if (rows.length === 0) return 0;
       const byQueue = new Map<string, OutboxRow[]>();
@@ -92,7 +101,6 @@ export class OutboxRelayService implements OnModuleDestroy {
           ),
         ),
       );
-      await m.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }

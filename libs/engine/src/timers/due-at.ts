@@ -1,4 +1,5 @@
 import type { Tx } from '../infra/tx';
+import { NOTIFY } from '../infra/write-batch';
 
 /**
  * A message's next look is its `due_at`: the row is the timer. These write it inside the caller's
@@ -10,7 +11,7 @@ import type { Tx } from '../infra/tx';
 export function wakeNow(tx: Tx, messageId: string): void {
   tx.write(`UPDATE messages SET due_at = now() WHERE id = $1 AND status IN ('accepted', 'dispatching')`, [messageId], {
     rowKey: `messages:${messageId}`,
-    notify: true,
+    notify: NOTIFY.due,
   });
 }
 

@@ -3,19 +3,26 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AdvanceService } from '../dispatch/advance.service';
-import { rowsOf } from '../infra/rows-of';
+import { LockedRows, MessageForDecision } from '../dispatch/locked-rows';
+import { inline } from '../infra/sql-literal';
+import { runScript } from '../infra/tx';
 import { WorkListener } from '../infra/work-listener';
+import { NOTIFY } from '../infra/write-batch';
 
 /**
  * A claimed message is leased for this long: if the worker holding it dies, another one runs it
  * when the lease lapses. Longer than any advance takes (provider calls time out well before).
  */
 const LEASE_SECONDS = 10;
+/** Claimed ahead of free slots, so under load one claim serves many runs. */
+const PREFETCH_PER_SLOT = 4;
 
 interface Claimed {
   id: string;
   /** New, or an RCS attempt past its deadline: the advance will likely call a provider first. */
   peek: boolean;
+  /** The unlocked read for that look, taken for the whole claimed set in one statement. */
+  peeked?: MessageForDecision | null;
 }
 
 /**
@@ -24,12 +31,14 @@ interface Claimed {
  * kept in Redis and nothing has to be re-created after Redis loses data; timers fire on time
  * while Redis is down. Each worker claims due rows in sets with `FOR UPDATE SKIP LOCKED`, leasing
  * them (due_at moves `LEASE_SECONDS` ahead), and runs them in-process, at most `concurrency` at
- * once. The advance writes the next `due_at` (or clears it) under the message lock.
+ * once (claiming a few sets ahead under load). The advance writes the next `due_at` (or clears it) under the message lock.
  */
 @Injectable()
 export class DueDispatcher implements OnModuleDestroy {
   private readonly log = new Logger(DueDispatcher.name);
   private readonly running = new Map<string, Promise<void>>();
+  /** Claimed (leased) and waiting for a free slot. */
+  private ready: Claimed[] = [];
   private timer: NodeJS.Timeout | null = null;
   private claiming = false;
   private again = false;
@@ -41,13 +50,14 @@ export class DueDispatcher implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly advance: AdvanceService,
+    private readonly locked: LockedRows,
     private readonly listener: WorkListener,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.listener.subscribe(() => void this.kick());
+    this.listener.subscribe(NOTIFY.due, () => void this.kick());
     await this.listener.start();
     this.timer = setInterval(() => void this.kick(), this.config.worker.duePollMs);
     void this.kick();
@@ -65,11 +75,15 @@ export class DueDispatcher implements OnModuleDestroy {
       do {
         this.again = false;
         for (;;) {
-          const free = this.config.worker.concurrency - this.running.size;
-          if (free <= 0 || this.stopped) break;
-          const rows = await this.claim(free);
-          for (const row of rows) this.run(row);
-          this.backlog = rows.length === free;
+          this.startReady();
+          const room = this.config.worker.concurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
+          if (room <= 0 || this.stopped) break;
+          const rows = await this.claim(room);
+          const peeked = await this.locked.peekMany(rows.filter((r) => r.peek).map((r) => r.id));
+          for (const row of rows) if (row.peek) row.peeked = peeked.get(row.id) ?? null;
+          this.ready.push(...rows);
+          this.startReady();
+          this.backlog = rows.length === room;
           if (!this.backlog) break;
         }
       } while (this.again && !this.stopped);
@@ -84,11 +98,22 @@ export class DueDispatcher implements OnModuleDestroy {
     }
   }
 
+  private startReady(): void {
+    while (this.ready.length && this.running.size < this.config.worker.concurrency && !this.stopped) {
+      const row = this.ready.shift()!;
+      if (!this.running.has(row.id)) this.run(row);
+    }
+  }
+
+  /**
+   * A lease is not worth an fsync: lost in a crash, the row is simply due again. So the claim
+   * commits with synchronous_commit off, and BEGIN, SET, UPDATE and COMMIT go in one round trip.
+   */
   private async claim(limit: number): Promise<Claimed[]> {
-    // Never a message this process is already running: its lease has not lapsed, and a wake-up
-    // that arrives meanwhile is taken when the run ends (the lock would serialize them anyway).
-    const busy = [...this.running.keys()];
-    const result: unknown = await this.db.query(
+    // Never a message this process is already running or holding: its lease has not lapsed, and
+    // a wake-up that arrives meanwhile is taken when the run ends (the lock would serialize them).
+    const busy = [...this.running.keys(), ...this.ready.map((r) => r.id)];
+    const update = inline(
       `UPDATE messages m SET due_at = now() + interval '${LEASE_SECONDS} seconds'
        FROM (
          SELECT id FROM messages
@@ -101,24 +126,34 @@ export class DueDispatcher implements OnModuleDestroy {
        )) AS peek`,
       [limit, busy],
     );
-    return rowsOf<Claimed>(result);
+    return runScript<Claimed>(this.db, ['BEGIN', 'SET LOCAL synchronous_commit = off', update, 'COMMIT'], 2);
   }
 
   private run(row: Claimed): void {
     const done = this.advance
-      .advance(row.id, { peekFirst: row.peek })
+      .advance(row.id, { peekFirst: row.peek, peeked: row.peeked })
       .catch((err: Error) => this.log.warn({ messageId: row.id, err: err.message }, `advance failed; it runs again when its lease lapses (${LEASE_SECONDS}s)`))
       .finally(() => {
         this.running.delete(row.id);
-        if (this.backlog) void this.kick();
+        this.startReady();
+        if (this.backlog && this.ready.length === 0) void this.kick();
       });
     this.running.set(row.id, done);
   }
 
-  /** Graceful: claim nothing more, let the runs in hand finish (each ends in a commit or a lapsed lease). */
+  /**
+   * Graceful: claim nothing more, hand back what was claimed but not started (due at once, for
+   * another worker), let the runs in hand finish.
+   */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    const unstarted = this.ready.splice(0).map((r) => r.id);
+    if (unstarted.length) {
+      await this.db
+        .query(`UPDATE messages SET due_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'dispatching')`, [unstarted])
+        .catch(() => undefined);
+    }
     await Promise.allSettled([...this.running.values()]);
   }
 }
