@@ -89,4 +89,23 @@ describe('crash recovery: nothing accepted is lost', () => {
     const sent = [...h.providers.rcs.sent, ...h.providers.sms.sent].map((s) => s.attemptId);
     expect(new Set(sent).size).toBe(sent.length);
   });
+
+  it('a message leased by a worker that died is left alone until the lease lapses, then taken by another', async () => {
+    await h.stopWorker();
+    const phone = mobile();
+    const res = await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: 'lease' }, { 'idempotency-key': `lease-${phone}` });
+    expect(res.status).toBe(202);
+    // What a dispatcher's claim leaves behind when its process is killed before running the message.
+    await h.query(`UPDATE messages SET due_at = now() + interval '2 seconds' WHERE id = $1`, [res.body.id]);
+    const leasedAt = Date.now();
+    await h.startWorker();
+    await new Promise((r) => setTimeout(r, 1000));
+    const during = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [res.body.id]);
+    expect(during[0].status).toBe('accepted');
+    await expectEventually(async () => {
+      const rows = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [res.body.id]);
+      expect(rows[0].status).toBe('delivered');
+    });
+    expect(Date.now() - leasedAt).toBeGreaterThanOrEqual(2000);
+  });
 });

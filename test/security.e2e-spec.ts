@@ -70,7 +70,10 @@ describe('security', () => {
       const rows = await h.query<{ secret_hash: string }>(`SELECT secret_hash FROM api_keys WHERE id = $1`, [key.id]);
       expect(rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
       const dump = JSON.stringify(await h.query(`SELECT * FROM api_keys`));
-      expect(dump).not.toContain(key.token.split('_').at(-1));
+      // The secret is everything after `tsk_<id>_` (it may itself contain `_`: base64url).
+      const secret = key.token.slice(`tsk_${key.id}_`.length);
+      expect(key.token.startsWith(`tsk_${key.id}_`) && secret.length >= 20).toBe(true);
+      expect(dump).not.toContain(secret);
       expect((await get({ ...h, apiKey: key.token }, '/v1/senders')).status).toBe(403);
       await h.admin.revokeApiKey(key.id);
       expect((await get({ ...h, apiKey: key.token }, `/v1/messages/${mine.messageId}`)).status).toBe(401);

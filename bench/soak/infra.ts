@@ -44,6 +44,8 @@ export class ManagedProcess {
   child: ChildProcess | null = null;
   starts = 0;
   kills = 0;
+  /** Exits nobody asked for: a crash is a defect the soak reports (and restarts from, as a supervisor would). */
+  readonly crashes: string[] = [];
 
   constructor(
     readonly name: string,
@@ -67,7 +69,14 @@ export class ManagedProcess {
     } finally {
       closeSync(fd);
     }
-    this.child.on('error', () => undefined);
+    const child = this.child;
+    child.on('error', () => undefined);
+    child.once('exit', (code, signal) => {
+      if (this.child !== child) return; // killed on purpose (kill() lets go of it first)
+      this.crashes.push(`${this.name} exited (${signal ?? `code ${code}`}); see ${this.logPath}`);
+      this.child = null;
+      setTimeout(() => this.start(), 1000).unref();
+    });
     this.starts++;
   }
 

@@ -150,6 +150,7 @@ async function main(): Promise<number> {
     const f = await runChecks({ databaseUrl: s.databaseUrl, tenantId: s.tenantId, sandboxes: s.sandboxes, planned, accepted: load.stats.accepted, crm, repliesInjected });
     const cores = new Set(planned.map((p) => p.core));
     const pii = await scanLogs(s.logFiles(), cores, tag);
+    const crashes = [...s.apis, ...s.workers].flatMap((p) => p.crashes);
     const summary = {
       bench: 'soak',
       size: smoke ? 'smoke' : 'full',
@@ -165,6 +166,7 @@ async function main(): Promise<number> {
       fallback_lateness_p50_ms: f.lateness.p50 === null ? null : Math.round(f.lateness.p50),
       fallback_lateness_p99_ms: f.lateness.p99 === null ? null : Math.round(f.lateness.p99),
       callbacks_missing: f.callbacks.missing + f.callbacks.stateChangesWithoutCallback,
+      engine_crashes: crashes.length,
       faults: chaos.log.done,
     };
     const detail = {
@@ -187,9 +189,16 @@ async function main(): Promise<number> {
       pii: { lines_scanned: pii.lines, phone: pii.phoneHits, body: pii.bodyHits, examples: pii.examples },
       balancer: { forwarded: lb.forwarded(), failed: lb.failed() },
       chaos: chaos.log.events,
+      crashes,
     };
     out(`soak: detail ${JSON.stringify(detail, null, 1)}`);
-    ok = summary.lost === 0 && summary.duplicate_sends === 0 && summary.blind_resubmits === 0 && summary.duplicate_events === 0 && summary.pii_in_logs === 0;
+    ok =
+      summary.lost === 0 &&
+      summary.duplicate_sends === 0 &&
+      summary.blind_resubmits === 0 &&
+      summary.duplicate_events === 0 &&
+      summary.pii_in_logs === 0 &&
+      summary.engine_crashes === 0;
     if (!ok || keep) out(`soak: logs and data kept in ${s.dir}`);
     out(JSON.stringify(summary));
     return ok ? 0 : 1;

@@ -19,6 +19,9 @@ export function redisOptions(url: string): RedisOptions {
   };
 }
 
+/** A plain client. Connection errors while Redis is away are expected: each command fails on its own, and the client reconnects. */
 export function createRedis(url: string): IORedis {
-  return new IORedis(redisOptions(url));
+  const client = new IORedis(redisOptions(url));
+  client.on('error', () => undefined);
+  return client;
 }

@@ -107,9 +107,34 @@ export class ManagerTx extends DeferredWrites implements Tx {
   }
 }
 
+interface PooledClient extends PgClient {
+  on(event: 'error', fn: (err: Error) => void): void;
+  removeListener(event: 'error', fn: (err: Error) => void): void;
+}
+
+/**
+ * A connection of TypeORM's pool, held by us. pg-pool takes its own error listener off a client it
+ * hands out, and a client that loses its server while idle between our queries (PostgreSQL
+ * restarting during a Redis call inside a transaction) emits 'error': with no listener that kills
+ * the process. So one is attached while we hold it, and a client that erred is discarded on release.
+ */
+async function checkout(db: DataSource): Promise<[PgClient, (err?: unknown) => void]> {
+  const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PooledClient, (err?: unknown) => void];
+  let lost: Error | undefined;
+  const onError = (err: Error) => (lost = err);
+  client.on('error', onError);
+  return [
+    client,
+    (err?: unknown) => {
+      client.removeListener('error', onError);
+      release(err ?? lost);
+    },
+  ];
+}
+
 /** The hot paths' transaction: a pooled connection of TypeORM's own pool, two round trips at best. */
 export async function inTx<T>(db: DataSource, fn: (tx: PgTx) => Promise<T>, after?: (tx: PgTx) => T): Promise<T> {
-  const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PgClient, (err?: unknown) => void];
+  const [client, release] = await checkout(db);
   const tx = new PgTx(client);
   try {
     const result = await fn(tx);
@@ -142,7 +167,7 @@ export function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Promise<T>
  * inlined with `inline`); answers the rows of statement `rowsFrom`.
  */
 export async function runScript<R>(db: DataSource, statements: string[], rowsFrom: number): Promise<R[]> {
-  const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PgClient, (err?: unknown) => void];
+  const [client, release] = await checkout(db);
   try {
     const result = await client.query(statements.join(';\n'));
     release();

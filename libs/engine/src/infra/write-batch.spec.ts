@@ -54,6 +54,26 @@ describe('composeWrites', () => {
     expect(statements[1]).toContain("'m2'");
   });
 
+  it('starts a new statement when a write could miss an earlier one to the same table', () => {
+    // The CTEs of one statement share its snapshot: the update would not see the inserted row.
+    const insertThenUpdate = composeWrites([
+      { sql: 'INSERT INTO t (id, n) VALUES ($1, $2)', params: [1, 10] },
+      { sql: 'UPDATE t SET n = n + 1 WHERE id = $1', params: [1], rowKey: 't:1' },
+    ]);
+    expect(insertThenUpdate).toEqual(["INSERT INTO t (id, n) VALUES ('1', '10')", "UPDATE t SET n = n + 1 WHERE id = '1'"]);
+    const unkeyedUpdates = composeWrites([
+      { sql: 'UPDATE t SET n = 1 WHERE id = $1', params: [1] },
+      { sql: 'UPDATE t SET n = 2 WHERE n = $1', params: [1] },
+    ]);
+    expect(unkeyedUpdates).toHaveLength(2);
+    const inserts = composeWrites([
+      { sql: 'INSERT INTO events (id) VALUES ($1)', params: ['e1'] },
+      { sql: 'insert into events (id) values ($1)', params: ['e2'] },
+      { sql: 'UPDATE other SET n = 1 WHERE id = $1', params: ['o1'] },
+    ]);
+    expect(inserts).toHaveLength(1);
+  });
+
   it('is empty for no writes', () => {
     expect(composeWrites([])).toEqual([]);
   });

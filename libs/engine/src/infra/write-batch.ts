@@ -16,7 +16,8 @@ export interface PendingWrite {
   params: readonly unknown[];
   /**
    * The row it updates (`messages:<id>`). PostgreSQL applies only one of two updates of the same
-   * row in one statement, so a repeated key starts the next statement instead.
+   * row in one statement, so a repeated key starts the next statement instead; updates of
+   * different rows of one table share a statement only when each says which row it updates.
    */
   rowKey?: string;
   /** Wake whoever drains this channel when this commits. */
@@ -32,14 +33,26 @@ export function composeWrites(writes: readonly PendingWrite[]): string[] {
   const groups: PendingWrite[][] = [];
   let current: PendingWrite[] = [];
   let keys = new Set<string>();
+  let tables = new Map<string, { keyed: boolean; inserts: boolean }>();
   for (const w of writes) {
-    if (w.rowKey && keys.has(w.rowKey)) {
+    const target = targetOf(w.sql);
+    const seen = target ? tables.get(target.table) : undefined;
+    // The CTEs of one statement all see the snapshot from before it: a write to a table already
+    // written in this statement may only join it when neither can see the other's row — both
+    // inserts, or updates of different rows that say which (`rowKey`).
+    const clash = seen !== undefined && !((seen.keyed && !!w.rowKey) || (seen.inserts && target!.insert));
+    if ((w.rowKey && keys.has(w.rowKey)) || clash) {
       groups.push(current);
       current = [];
       keys = new Set();
+      tables = new Map();
     }
     current.push(w);
     if (w.rowKey) keys.add(w.rowKey);
+    if (target) {
+      const before = tables.get(target.table);
+      tables.set(target.table, { keyed: (before?.keyed ?? true) && !!w.rowKey, inserts: (before?.inserts ?? true) && target.insert });
+    }
   }
   if (current.length) groups.push(current);
   return groups.map((group) => {
@@ -48,4 +61,10 @@ export function composeWrites(writes: readonly PendingWrite[]): string[] {
     const ctes = group.map((w, i) => `w${i} AS (${inline(w.sql, w.params)})`).join(',\n');
     return `WITH ${ctes}\nSELECT ${channels.length ? channels.map((c) => `pg_notify('${c}', '')`).join(', ') : '1'}`;
   });
+}
+
+/** The table a plain INSERT, UPDATE or DELETE writes, and whether it inserts. */
+function targetOf(sql: string): { table: string; insert: boolean } | null {
+  const m = /^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_][a-z0-9_]*)/i.exec(sql);
+  return m ? { table: m[2].toLowerCase(), insert: /^INSERT/i.test(m[1]) } : null;
 }
