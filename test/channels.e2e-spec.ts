@@ -165,6 +165,25 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
     });
   });
 
+  it('an SMS reply the SMSC offers again (no deliver_sm_resp reached it) is one message; a new identical reply later is another', async () => {
+    const phone = mobile();
+    s.rbm.control.script(phone, 'not_capable');
+    const m = await final(await send({ to: { phone } }));
+    // SMPP gives an MO no id: the redelivery is a new deliver_sm with a new sequence number.
+    for (let i = 0; i < 3; i++) expect((await s.smsc.control.injectMo({ from: phone.slice(1), to: '00051234', text: 'はい' })).status).toBe(0);
+    const inboundTexts = async () =>
+      (await get(h, `/v1/contacts/${m.contactId}/conversation`)).body.items
+        .filter((i: { direction: string }) => i.direction === 'inbound')
+        .map((i: { text: string }) => i.text);
+    await expectEventually(async () => expect(await inboundTexts()).toEqual(['はい']));
+    const offers = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE type = 'inbound.inbound_message' AND detail->>'contactId' = $1`, [m.contactId]);
+    expect(offers[0].n).toBe(3);
+    // The window is about the SMSC's redelivery, not the person: once it has passed, the same text is a new reply.
+    await h.query(`UPDATE messages SET created_at = created_at - interval '10 minutes' WHERE contact_id = $1 AND direction = 'inbound'`, [m.contactId]);
+    expect((await s.smsc.control.injectMo({ from: phone.slice(1), to: '00051234', text: 'はい' })).status).toBe(0);
+    await expectEventually(async () => expect(await inboundTexts()).toEqual(['はい', 'はい']));
+  });
+
   it('a LINE reply appears in the conversation of the linked contact', async () => {
     const phone = mobile();
     const lineUserId = `U${randomUUID().replace(/-/g, '')}`;

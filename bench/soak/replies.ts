@@ -4,7 +4,8 @@ import { Planned } from './mix';
 
 /**
  * The person answers. SMS: an MO deliver_sm on a bound ESME, offered again (as an SMSC does) while
- * no ESME is bound or the engine refuses it. LINE: a signed webhook, redelivered with the same
+ * no ESME is bound, the engine refuses it, or no deliver_sm_resp comes back (the worker holding it
+ * died, the bind dropped): the engine must take a redelivery as the same reply. LINE: a signed webhook, redelivered with the same
  * webhookEventId (LINE's redelivery) while the engine does not answer 200.
  */
 export async function injectReply(s: Sandboxes, p: Planned, sender: string): Promise<void> {
@@ -15,9 +16,8 @@ export async function injectReply(s: Sandboxes, p: Planned, sender: string): Pro
       try {
         const { status } = await s.smsc.control.injectMo({ from: p.smscAddr, to: sender, text: p.reply.text });
         if (status === 0) return;
-      } catch (err) {
-        // No resp within 10 s: the engine may have it; offering it again could double it.
-        if ((err as Error).message !== 'no ESME is bound') return;
+      } catch {
+        // No ESME bound, or no resp within 10 s: offer it again.
       }
       await sleep(1000);
     }

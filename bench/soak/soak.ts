@@ -167,6 +167,8 @@ async function main(): Promise<number> {
       fallback_lateness_p99_ms: f.lateness.p99 === null ? null : Math.round(f.lateness.p99),
       callbacks_missing: f.callbacks.missing + f.callbacks.stateChangesWithoutCallback,
       engine_crashes: crashes.length,
+      replies_lost: f.inbound.lost,
+      replies_duplicated: f.inbound.duplicated,
       faults: chaos.log.done,
     };
     const detail = {
@@ -198,7 +200,9 @@ async function main(): Promise<number> {
       summary.blind_resubmits === 0 &&
       summary.duplicate_events === 0 &&
       summary.pii_in_logs === 0 &&
-      summary.engine_crashes === 0;
+      summary.engine_crashes === 0 &&
+      summary.replies_lost === 0 &&
+      summary.replies_duplicated === 0;
     if (!ok || keep) out(`soak: logs and data kept in ${s.dir}`);
     out(JSON.stringify(summary));
     return ok ? 0 : 1;

@@ -10,6 +10,9 @@ import { StateRecorder } from './state-recorder';
 import { ManagerTx, inManagedTx } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
 
+/** How long an identical SMS MO counts as the SMSC offering the same one again. */
+const MO_REDELIVERY_SECONDS = 120;
+
 /**
  * What people send us: replies become inbound messages in their conversation, and stop words,
  * unfollows and follows change what the policy may use.
@@ -72,6 +75,7 @@ export class InboundService {
 
   private async message(tx: ManagerTx, contact: ContactEntity, event: ChannelEvent): Promise<void> {
     const m = tx.m;
+    if (event.channel === 'sms' && (await this.redelivered(m, contact, event))) return;
     const conversation = rowsOf<{ id: string }>(
       await m.query(`UPDATE conversations SET last_activity_at = now() WHERE contact_id = $1 RETURNING id`, [contact.id]),
     );
@@ -81,11 +85,27 @@ export class InboundService {
        VALUES ($1, $2, $3, $4, 'inbound', $5, 'received', $6, $7, $8, $9)
        ON CONFLICT (channel, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING RETURNING 1`,
       [id, contact.tenantId, contact.id, conversation[0].id, event.channel, event.text ?? null, event.providerEventId,
-        JSON.stringify({ contentType: event.contentType ?? 'text' }), event.occurredAt],
+        JSON.stringify({ contentType: event.contentType ?? 'text', ...(event.recipient ? { recipient: event.recipient } : {}) }), event.occurredAt],
     );
     if (inserted.length === 0) return;
     const message = await m.getRepository(MessageEntity).findOneByOrFail({ id });
     await this.callbacks.write(tx, message, { type: 'message.inbound', status: 'received', channel: event.channel, contactId: contact.id, text: event.text ?? null });
+  }
+
+  /**
+   * SMPP gives an MO no id, and an SMSC offers again an MO whose deliver_sm got no response (the
+   * worker died holding it, the bind dropped): the same sender, recipient and text within
+   * `MO_REDELIVERY_SECONDS` is that redelivery, recorded as an event but not as a second message.
+   * The per-contact lock makes two racing offers take turns.
+   */
+  private async redelivered(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<boolean> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mo:${contact.id}`]);
+    const seen: unknown[] = await m.query(
+      `SELECT 1 FROM messages WHERE contact_id = $1 AND direction = 'inbound' AND channel = 'sms' AND text IS NOT DISTINCT FROM $2
+         AND metadata->>'recipient' IS NOT DISTINCT FROM $3 AND created_at > $4::timestamptz - make_interval(secs => $5) LIMIT 1`,
+      [contact.id, event.text ?? null, event.recipient ?? null, event.occurredAt, MO_REDELIVERY_SECONDS],
+    );
+    return seen.length > 0;
   }
 
   private async optOut(m: EntityManager, contact: ContactEntity, channel: string): Promise<void> {
