@@ -103,6 +103,9 @@ export async function startEngine(opts: {
       for (const p of Object.values(providers)) p.sink = (events) => ingest.ingest(events);
     },
     async stopWorker() {
+      // Reports the scripted providers still have on their timers go nowhere once the worker is
+      // gone, as a provider's webhook would find no one listening.
+      for (const p of Object.values(providers)) p.sink = null;
       await harness.worker?.close();
       harness.worker = null;
     },
