@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,25 @@ import { answers as answersOn, freePort } from '../../apps/demo/src/private-infr
  */
 
 export { freePort };
+
+/**
+ * A free port below the kernel's ephemeral range (32768–60999 on Linux) for a server the soak
+ * restarts (PostgreSQL, Redis, the apis): while it is down, a port from `listen(0)` could be
+ * handed to another process on the machine (a parallel test's server), and the soak's posts would
+ * reach that one instead.
+ */
+export async function stablePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort();
+}
 
 /** Does anything answer on this loopback port? */
 export function answers(port: number, timeoutMs = 300): Promise<boolean> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Sandboxes, SandboxOptions, sandboxChannelSettings, startSandboxes } from '../../apps/sandbox/src/start-sandboxes';
-import { ManagedProcess, PrivatePostgres, PrivateRedis, answers, freePort, sleep } from './infra';
+import { ManagedProcess, PrivatePostgres, PrivateRedis, answers, sleep, stablePort } from './infra';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const SENDER = '00051234';
@@ -60,8 +60,8 @@ export async function startSystem(opts: SystemOptions, onStop: (fn: (keep?: bool
   const dir = mkdtempSync(join(tmpdir(), `tsunagu-${opts.label}-`));
   const logDir = join(dir, 'logs');
   spawnSync('mkdir', ['-p', logDir]);
-  const pg = new PrivatePostgres(await freePort(), dir);
-  const redis = new PrivateRedis(await freePort(), join(dir, 'redis'), join(logDir, 'redis-server.log'));
+  const pg = new PrivatePostgres(await stablePort(), dir);
+  const redis = new PrivateRedis(await stablePort(), join(dir, 'redis'), join(logDir, 'redis-server.log'));
   let sandboxes: Sandboxes | null = null;
   const apis: ManagedProcess[] = [];
   const workers: ManagedProcess[] = [];
@@ -112,7 +112,7 @@ export async function startSystem(opts: SystemOptions, onStop: (fn: (keep?: bool
 
   const apiPorts: number[] = [];
   for (let i = 0; i < opts.apis; i++) {
-    const port = await freePort();
+    const port = await stablePort();
     apiPorts.push(port);
     apis.push(new ManagedProcess(`api-${i + 1}`, 'apps/api/src/main', { ...env, PORT: String(port) }, join(logDir, `api-${i + 1}.log`), ROOT));
   }
