@@ -54,6 +54,20 @@ async function waitDelivered(db: Client, tag: string, expected: number, timeoutM
   return n;
 }
 
+/** BENCH_PG_STATS=1: where PostgreSQL's time went, by statement (pg_stat_statements), to stderr. */
+async function printStatementStats(db: Client): Promise<void> {
+  const { rows } = await db.query(
+    `SELECT calls, round(total_exec_time)::int AS ms, round(total_plan_time)::int AS plan_ms, round((total_exec_time / nullif(calls, 0))::numeric, 3)::text AS avg_ms, rows,
+            left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS q
+     FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`,
+  );
+  const totals = (await db.query(`SELECT round(sum(total_exec_time))::int AS exec, round(sum(total_plan_time))::int AS plan, sum(calls)::int AS calls FROM pg_stat_statements`)).rows[0];
+  process.stderr.write(`pg_stat_statements: ${totals.exec} ms executing, ${totals.plan} ms planning, ${totals.calls} statements\n`);
+  for (const r of rows as { calls: number; ms: number; plan_ms: number; avg_ms: string; rows: number; q: string }[]) {
+    process.stderr.write(`${String(r.ms).padStart(7)} ms ${String(r.plan_ms).padStart(6)} plan ${String(r.calls).padStart(7)} calls ${String(r.avg_ms).padStart(8)} ms/call ${String(r.rows).padStart(7)} rows  ${r.q}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_MESSAGES ?? 3000);
   const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
     );
     db.c = new Client({ connectionString: sys.databaseUrl });
     await db.c.connect();
+    if (process.env.BENCH_PG_STATS === '1') await db.c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
     const base = 20_000_000 + Math.floor(Math.random() * 60_000_000);
     out(`pipeline: 1 api + 1 worker up; phase 1: ${total} messages, 32 concurrent posts`);
 
@@ -140,6 +155,7 @@ async function main(): Promise<void> {
       phase1_not_delivered: notDelivered,
       messages: accepted + accepted2,
     };
+    if (process.env.BENCH_PG_STATS === '1') await printStatementStats(db.c);
     out(JSON.stringify(result));
   } finally {
     await cleanup();

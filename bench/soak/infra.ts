@@ -190,7 +190,14 @@ export class PrivatePostgres {
         port: this.port,
         persistent: true,
         createPostgresUser: process.getuid?.() === 0,
-        postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+        // BENCH_PG_STATS=1 loads pg_stat_statements, for a bench to print where PostgreSQL's time goes.
+        postgresFlags: [
+          '-c',
+          'max_connections=300',
+          '-c',
+          'listen_addresses=127.0.0.1',
+          ...(process.env.BENCH_PG_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : []),
+        ],
         onLog: () => undefined,
         onError: () => undefined,
       });

@@ -82,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    database: { prepareStatements: e.TSUNAGU_DB_PREPARE === 'true' },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.TSUNAGU_REDIS_PREFIX,
     dataKey: e.TSUNAGU_DATA_KEY,
@@ -99,7 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       timeoutMs: e.TSUNAGU_CALLBACK_TIMEOUT_MS,
       retryHours: e.TSUNAGU_CALLBACK_RETRY_HOURS,
     },
-    worker: { concurrency: e.TSUNAGU_WORKER_CONCURRENCY, reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS, duePollMs: e.TSUNAGU_DUE_POLL_MS },
+    worker: {
+      concurrency: e.TSUNAGU_WORKER_CONCURRENCY,
+      sendConcurrency: e.TSUNAGU_SEND_CONCURRENCY,
+      reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS,
+      duePollMs: e.TSUNAGU_DUE_POLL_MS,
+    },
     policy,
     tenantPolicies: Object.fromEntries(file.tenants.map((t) => [t.name, t.policy ?? {}])),
     channels: file.channels,

@@ -4,6 +4,8 @@ import { PolicyDefaults } from './config.schema';
 export interface TsunaguConfig {
   port: number;
   databaseUrl: string;
+  /** prepareStatements: keep plans of repeated statements per connection (off behind a transaction-mode pooler). */
+  database: { prepareStatements: boolean };
   redisUrl: string;
   redisPrefix: string;
   /** base64 of 32 bytes; a secret: never printed. */
@@ -15,7 +17,7 @@ export interface TsunaguConfig {
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
-  worker: { concurrency: number; reconcileIntervalMs: number; duePollMs: number };
+  worker: { concurrency: number; sendConcurrency: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;
   channels: Record<string, unknown>;

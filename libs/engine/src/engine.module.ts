@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Inject, Module } from '@nestjs/common';
 import { CHANNEL_EVENT_SINK } from '@tsunagu/channels';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AcceptMessageService } from './accept/accept-message.service';
 import { ValidateMessageService } from './accept/validate-message.service';
 import { CallbackSenderService } from './callbacks/callback-sender.service';
@@ -9,6 +10,7 @@ import { LineLinkService } from './contacts/line-link.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { LockedRows } from './dispatch/locked-rows';
+import { PreparedStatements } from './infra/prepared-statements';
 import { SendAttemptService } from './dispatch/send-attempt.service';
 import { TokenBucket } from './infra/token-bucket';
 import { ChannelHealthService } from './infra/channel-health.service';
@@ -66,4 +68,8 @@ const services = [
   providers: [...services, { provide: CHANNEL_EVENT_SINK, useExisting: IngestEventsService }],
   exports: [...services, CHANNEL_EVENT_SINK],
 })
-export class EngineModule {}
+export class EngineModule {
+  constructor(@Inject(TSUNAGU_CONFIG) config: TsunaguConfig) {
+    PreparedStatements.configure({ enabled: config.database.prepareStatements });
+  }
+}

@@ -39,7 +39,7 @@ export class SendWorkers implements OnApplicationBootstrap, OnModuleDestroy {
         {
           connection: redisOptions(this.config.redisUrl),
           prefix: this.config.redisPrefix,
-          concurrency: this.config.worker.concurrency,
+          concurrency: this.config.worker.sendConcurrency,
           ...STALL_OPTIONS,
           settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => providerBackoff(attemptsMade, err) },
         },

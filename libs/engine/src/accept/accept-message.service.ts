@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { IdempotencyKeyEntity } from '@tsunagu/database';
-import { NOTIFY } from '../infra/write-batch';
+import { NOTIFY, notifyAfterCommit } from '../infra/write-batch';
+import { runScript } from '../infra/tx';
 import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
@@ -39,15 +40,15 @@ export class AcceptMessageService {
     }
     const messageId = newId();
     // The row is the job: a worker's dispatcher claims it once due_at has come (now, or sendAt),
-    // woken by the NOTIFY in the same statement. Nothing is enqueued that could be lost.
+    // woken by a NOTIFY sent right after the commit. Nothing is enqueued that could be lost.
     const dueAt = v.sendAt ?? new Date();
     const body = { id: messageId, status: 'accepted' };
     const reference = typeof req.metadata?.reference === 'string' ? req.metadata.reference : null;
 
     // One statement, one round trip: each data-modifying CTE runs only if the idempotency key was
     // claimed. A concurrent duplicate blocks on the key until this commits, then claims nothing.
-    const rows: { inserted: boolean; contact_id: string | null }[] = await this.db.query(
-      `WITH idem AS (
+    const accept = {
+      sql: `WITH idem AS (
          INSERT INTO idempotency_keys (tenant_id, key, request_hash, message_id, response_status, response_body)
          VALUES ($1, $2, $3, $4, 202, $5) ON CONFLICT DO NOTHING RETURNING 1
        ), c AS (
@@ -68,9 +69,8 @@ export class AcceptMessageService {
          INSERT INTO events (id, tenant_id, message_id, source, type, status, occurred_at)
          SELECT $22, $1, id, 'api', 'accepted', 'accepted', now() FROM msg
        )
-       SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id,
-         (SELECT pg_notify('${NOTIFY.due}', '') FROM msg) AS woke`,
-      [
+       SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id`,
+      params: [
         tenantId,
         idempotencyKey,
         hash,
@@ -94,7 +94,9 @@ export class AcceptMessageService {
         dueAt,
         newId(),
       ],
-    );
+    };
+    // Committed (durably) before the wake-up, which goes in a transaction of its own.
+    const rows = await runScript<{ inserted: boolean; contact_id: string | null }>(this.db, ['BEGIN', accept, 'COMMIT', ...notifyAfterCommit([NOTIFY.due])], 1);
 
     if (!rows[0]?.inserted) {
       const again = await this.replay(tenantId, idempotencyKey, hash);

@@ -10,7 +10,7 @@ import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from '../events/state-recorder';
 import { writeOutbox } from '../infra/outbox';
-import { Tx, inTx } from '../infra/tx';
+import { Tx, inTx, queryOnce } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AttemptViews } from './attempt-views';
 import { LockedRows, MessageForDecision } from './locked-rows';
@@ -86,7 +86,7 @@ export class AdvanceService {
         if (write) cacheWrites.push(write);
       } else withdrawal = await this.withdraw(io);
     }
-    for (const w of cacheWrites) await this.db.query(w.sql, [...w.params]);
+    for (const w of cacheWrites) await queryOnce(this.db, w.sql, w.params);
     this.log.warn({ messageId }, 'advance took too many steps; it runs again when its lease lapses');
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
 import { EntityRows } from '../infra/entity-rows';
-import type { Tx } from '../infra/tx';
+import { Tx, queryOnce } from '../infra/tx';
 
 export interface MessageForDecision {
   message: MessageEntity;
@@ -66,7 +66,8 @@ export class LockedRows {
     const found = new Map<string, MessageForDecision>();
     if (messageIds.length === 0) return found;
     const { m, a, c } = this.r;
-    const rows: Record<string, unknown>[] = await this.db.query(
+    const rows = await queryOnce<Record<string, unknown>>(
+      this.db,
       `SELECT ${m.select}, ${c.select}, ${a.select}
        FROM messages m JOIN contacts c ON c.id = m.contact_id LEFT JOIN attempts a ON a.message_id = m.id
        WHERE m.id = ANY($1::uuid[]) ORDER BY m.id, a.seq`,

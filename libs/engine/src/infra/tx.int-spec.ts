@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@tsunagu/database';
 import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
@@ -52,5 +53,32 @@ describe('inTx on a real PostgreSQL', () => {
     // The dead connection was discarded: the pool still serves transactions.
     await expect(inTx(ds, async (tx) => (await tx.query<{ one: number }>(`SELECT 1 AS one`))[0].one)).resolves.toBe(1);
     await expect(runScript<{ two: number }>(ds, ['BEGIN', 'SELECT 2 AS two', 'COMMIT'], 1)).resolves.toEqual([{ two: 2 }]);
+  });
+
+  it('wakes listeners only once the writes are committed, and not at all after a rollback', async () => {
+    const listener = (ds.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
+    const client = await listener.connect();
+    const heard: string[] = [];
+    client.on('notification', (n: { channel: string }) => heard.push(n.channel));
+    await client.query('LISTEN tsunagu_due');
+    try {
+      await inTx(ds, async (tx) => {
+        tx.write(`INSERT INTO tx_probe (id, n) VALUES ($1, $2)`, [3, 1], { notify: 'tsunagu_due' });
+        await tx.query(`SELECT 1`);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(heard).toEqual([]); // written, not committed: nobody woken yet
+      });
+      await expect(
+        inTx(ds, async (tx) => {
+          tx.write(`INSERT INTO tx_probe (id, n) VALUES ($1, $2)`, [4, 1], { notify: 'tsunagu_due' });
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(heard).toEqual(['tsunagu_due']);
+      expect(await ds.query(`SELECT id FROM tx_probe WHERE id IN (3, 4) ORDER BY id`)).toEqual([{ id: 3 }]);
+    } finally {
+      client.release();
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { PreparedStatements, Statement } from './prepared-statements';
 import { rowsOf } from './rows-of';
 import { inline } from './sql-literal';
-import { PendingWrite, composeWrites } from './write-batch';
+import { NotifyChannel, PendingWrite, composeWrites, notifyAfterCommit } from './write-batch';
 
 /**
  * A transaction as the engine uses it. Reads run at once; writes wait and travel together with
@@ -16,12 +17,21 @@ export interface Tx {
 
 abstract class DeferredWrites {
   private pending: PendingWrite[] = [];
+  private notifications = new Set<NotifyChannel>();
 
   write(sql: string, params: readonly unknown[], opts: Pick<PendingWrite, 'rowKey' | 'notify'> = {}): void {
     this.pending.push({ sql, params, ...opts });
+    if (opts.notify) this.notifications.add(opts.notify);
   }
 
-  protected takeWrites(): string[] {
+  /** The wake-ups the writes asked for, to send once they are committed (`notifyAfterCommit`). */
+  takeNotifications(): string[] {
+    const script = notifyAfterCommit(this.notifications);
+    this.notifications = new Set();
+    return script;
+  }
+
+  protected takeWrites(): Statement[] {
     const statements = composeWrites(this.pending);
     this.pending = [];
     return statements;
@@ -35,22 +45,21 @@ interface PgClient {
 /**
  * On a raw pool connection: BEGIN rides with the first read, the writes with the COMMIT, so a
  * lock-decide-write transaction is two round trips. Multi-statement strings need the simple
- * protocol, hence literals inlined by `inline` (pg's own value conversion and escaping).
+ * protocol, hence repeated templates run as prepared statements (`PreparedStatements`) and
+ * others with their literals inlined by `inline` (pg's own value conversion and escaping).
  */
 export class PgTx extends DeferredWrites implements Tx {
   private begun = false;
-  private final: { sql: string; params: readonly unknown[]; rows: unknown[] } | null = null;
+  private final: { statement: Statement; rows: unknown[] } | null = null;
 
   constructor(private readonly client: PgClient) {
     super();
   }
 
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const writes = this.takeWrites();
-    if (this.begun && writes.length === 0) return ((await this.client.query(sql, params)) as { rows: R[] }).rows;
-    const text = [...(this.begun ? [] : ['BEGIN']), ...writes, inline(sql, params)].join(';\n');
+    const texts = await this.render([...(this.begun ? [] : ['BEGIN']), ...this.takeWrites(), { sql, params }]);
     this.begun = true;
-    const result = await this.client.query(text);
+    const result = await this.client.query(texts.join(';\n'));
     const results = Array.isArray(result) ? result : [result];
     return results[results.length - 1].rows as R[];
   }
@@ -60,7 +69,7 @@ export class PgTx extends DeferredWrites implements Tx {
    * transaction, so it sees what this one committed; its rows come from `afterCommitRows()`.
    */
   afterCommit(sql: string, params: readonly unknown[]): void {
-    this.final = { sql, params, rows: [] };
+    this.final = { statement: { sql, params }, rows: [] };
   }
 
   afterCommitRows<R>(): R[] {
@@ -69,24 +78,31 @@ export class PgTx extends DeferredWrites implements Tx {
 
   async commit(): Promise<void> {
     const writes = this.takeWrites();
+    const notify = this.takeNotifications();
     const final = this.final;
-    if (!this.begun && !final) {
+    if (!this.begun && !final && notify.length === 0) {
       // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
-      if (writes.length) await this.client.query(writes.join(';\n'));
+      if (writes.length) await this.client.query((await this.render(writes)).join(';\n'));
       return;
     }
-    const text = [...(this.begun ? [] : ['BEGIN']), ...writes, 'COMMIT', ...(final ? [inline(final.sql, final.params)] : [])].join(';\n');
+    // The wake-ups go after the COMMIT, in their own transaction; the final statement last, in its own.
+    const texts = await this.render([...(this.begun ? [] : ['BEGIN']), ...writes, 'COMMIT', ...notify, ...(final ? [final.statement] : [])]);
     // Until this answers, a failure leaves a transaction to roll back (ROLLBACK after a COMMIT
     // that did happen only warns).
     this.begun = true;
-    const result = await this.client.query(text);
+    const result = await this.client.query(texts.join(';\n'));
     this.begun = false;
     if (final) final.rows = (Array.isArray(result) ? result[result.length - 1] : result).rows;
   }
 
   async rollback(): Promise<void> {
+    this.takeNotifications();
     if (this.begun) await this.client.query('ROLLBACK');
     this.begun = false;
+  }
+
+  private render(statements: (Statement | string)[]): Promise<string[]> {
+    return PreparedStatements.render(this.client, statements, this.begun);
   }
 }
 
@@ -103,7 +119,7 @@ export class ManagerTx extends DeferredWrites implements Tx {
 
   async flush(): Promise<void> {
     const writes = this.takeWrites();
-    if (writes.length) await this.m.query(writes.join(';\n'));
+    if (writes.length) await this.m.query(writes.map((w) => inline(w.sql, w.params)).join(';\n'));
   }
 }
 
@@ -152,24 +168,29 @@ export async function inTx<T>(db: DataSource, fn: (tx: PgTx) => Promise<T>, afte
   }
 }
 
-/** A TypeORM transaction whose deferred writes are sent before it commits. */
-export function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Promise<T>): Promise<T> {
-  return db.transaction(async (m) => {
+/** A TypeORM transaction whose deferred writes are sent before it commits, and their wake-ups after. */
+export async function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Promise<T>): Promise<T> {
+  let notify: string[] = [];
+  const result = await db.transaction(async (m) => {
     const tx = new ManagerTx(m);
-    const result = await fn(tx);
+    const out = await fn(tx);
     await tx.flush();
-    return result;
+    notify = tx.takeNotifications();
+    return out;
   });
+  if (notify.length) await runScript(db, notify, 0);
+  return result;
 }
 
 /**
- * Several statements in one round trip on a pooled connection (simple protocol: values must be
- * inlined with `inline`); answers the rows of statement `rowsFrom`.
+ * Several statements in one round trip on a pooled connection (simple protocol: templates run
+ * prepared or inlined, as in `PgTx`); answers the rows of statement `rowsFrom`.
  */
-export async function runScript<R>(db: DataSource, statements: string[], rowsFrom: number): Promise<R[]> {
+export async function runScript<R>(db: DataSource, statements: (Statement | string)[], rowsFrom: number): Promise<R[]> {
   const [client, release] = await checkout(db);
   try {
-    const result = await client.query(statements.join(';\n'));
+    const texts = await PreparedStatements.render(client, statements, false);
+    const result = await client.query(texts.join(';\n'));
     release();
     const results = Array.isArray(result) ? result : [result];
     return results[rowsFrom].rows as R[];
@@ -178,4 +199,9 @@ export async function runScript<R>(db: DataSource, statements: string[], rowsFro
     release(err);
     throw err;
   }
+}
+
+/** One statement outside any transaction, prepared once it repeats: the hot paths' single reads and writes. */
+export async function queryOnce<R>(db: DataSource, sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  return runScript<R>(db, [{ sql, params }], 0);
 }

@@ -1,4 +1,4 @@
-import { composeWrites } from './write-batch';
+import { PendingWrite, composeWrites as composeTemplates, notifyAfterCommit } from './write-batch';
 import { inline, literal } from './sql-literal';
 
 describe('inline', () => {
@@ -24,20 +24,42 @@ describe('inline', () => {
   });
 });
 
+/** The composed statements as the simple protocol would run them inlined. */
+const composeWrites = (writes: PendingWrite[]) => composeTemplates(writes).map((s) => inline(s.sql, s.params));
+
 describe('composeWrites', () => {
+  it('numbers each write\'s parameters after the ones before it, as one template', () => {
+    const [statement] = composeTemplates([
+      { sql: 'UPDATE a SET x = $1 WHERE id = $2', params: [1, 'a1'], rowKey: 'a:a1' },
+      { sql: 'INSERT INTO b (p, q) VALUES ($2, $1)', params: ['q', 'p'] },
+    ]);
+    expect(statement).toEqual({
+      sql: 'WITH w0 AS (UPDATE a SET x = $1 WHERE id = $2),\nw1 AS (INSERT INTO b (p, q) VALUES ($4, $3))\nSELECT 1',
+      params: [1, 'a1', 'q', 'p'],
+    });
+  });
+
   it('sends a lone write as it is', () => {
     expect(composeWrites([{ sql: 'DELETE FROM t WHERE id = $1', params: ['a'] }])).toEqual(["DELETE FROM t WHERE id = 'a'"]);
   });
 
-  it('chains writes into one statement of CTEs, with the relay woken when an outbox row is among them', () => {
+  it('chains writes into one statement of CTEs; their wake-ups are not in it', () => {
     const [statement, ...rest] = composeWrites([
       { sql: 'UPDATE a SET x = $1 WHERE id = $2', params: [1, 'a1'], rowKey: 'a:a1' },
       { sql: 'INSERT INTO outbox (q) VALUES ($1)', params: ['send'], notify: 'tsunagu_outbox' },
     ]);
     expect(rest).toEqual([]);
-    expect(statement).toBe(
-      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT pg_notify('tsunagu_outbox', '')",
-    );
+    expect(statement).toBe("WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a1'),\nw1 AS (INSERT INTO outbox (q) VALUES ('send'))\nSELECT 1");
+  });
+
+  it('sends wake-ups after the commit, once per channel, in a transaction that does not wait for the WAL flush', () => {
+    expect(notifyAfterCommit([])).toEqual([]);
+    expect(notifyAfterCommit(['tsunagu_due', 'tsunagu_outbox', 'tsunagu_due'])).toEqual([
+      'BEGIN',
+      'SET LOCAL synchronous_commit = off',
+      "SELECT pg_notify('tsunagu_due', ''), pg_notify('tsunagu_outbox', '')",
+      'COMMIT',
+    ]);
   });
 
   it('starts a new statement when a row would be updated twice in one', () => {

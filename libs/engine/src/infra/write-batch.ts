@@ -1,4 +1,4 @@
-import { inline } from './sql-literal';
+import type { Statement } from './prepared-statements';
 
 /** The NOTIFY channels a commit raises when it leaves work for the workers. */
 export const NOTIFY = {
@@ -27,9 +27,9 @@ export interface PendingWrite {
 /**
  * Writes collected during a transaction and sent together: each statement is a chain of
  * data-modifying CTEs, so a transition's update, events, callbacks and outbox rows cost one round
- * trip instead of one each.
+ * trip instead of one each. Their wake-ups (`notify`) are not in it: see `notifyAfterCommit`.
  */
-export function composeWrites(writes: readonly PendingWrite[]): string[] {
+export function composeWrites(writes: readonly PendingWrite[]): Statement[] {
   const groups: PendingWrite[][] = [];
   let current: PendingWrite[] = [];
   let keys = new Set<string>();
@@ -56,11 +56,33 @@ export function composeWrites(writes: readonly PendingWrite[]): string[] {
   }
   if (current.length) groups.push(current);
   return groups.map((group) => {
-    const channels = [...new Set(group.map((w) => w.notify).filter((c): c is NotifyChannel => !!c))];
-    if (group.length === 1 && channels.length === 0) return inline(group[0].sql, group[0].params);
-    const ctes = group.map((w, i) => `w${i} AS (${inline(w.sql, w.params)})`).join(',\n');
-    return `WITH ${ctes}\nSELECT ${channels.length ? channels.map((c) => `pg_notify('${c}', '')`).join(', ') : '1'}`;
+    if (group.length === 1) return { sql: group[0].sql, params: group[0].params };
+    // Each write's placeholders move past the ones before it: one template, one parameter list.
+    let offset = 0;
+    const ctes = group.map((w, i) => {
+      const sql = offset ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : w.sql;
+      offset += w.params.length;
+      return `w${i} AS (${sql})`;
+    });
+    return {
+      sql: `WITH ${ctes.join(',\n')}\nSELECT 1`,
+      params: group.flatMap((w) => w.params),
+    };
   });
+}
+
+/**
+ * The wake-ups for what a transaction left, sent right after its COMMIT in a transaction of their
+ * own that does not wait for the WAL flush. Why not inside it: PostgreSQL commits notifying
+ * transactions one at a time, under one database-wide lock held through the commit's WAL flush,
+ * and the pipeline bench found three quarters of the busy backends queued on that lock
+ * (`Lock:object`). A wake-up is only a hint (the workers also poll), so losing one in a crash
+ * costs a poll interval, never work.
+ */
+export function notifyAfterCommit(channels: Iterable<NotifyChannel>): string[] {
+  const unique = [...new Set(channels)];
+  if (unique.length === 0) return [];
+  return ['BEGIN', 'SET LOCAL synchronous_commit = off', `SELECT ${unique.map((c) => `pg_notify('${c}', '')`).join(', ')}`, 'COMMIT'];
 }
 
 /** The table a plain INSERT, UPDATE or DELETE writes, and whether it inserts. */

@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows, MessageForDecision } from '../dispatch/locked-rows';
-import { inline } from '../infra/sql-literal';
 import { runScript } from '../infra/tx';
 import { WorkListener } from '../infra/work-listener';
 import { NOTIFY } from '../infra/write-batch';
@@ -113,8 +112,8 @@ export class DueDispatcher implements OnModuleDestroy {
     // Never a message this process is already running or holding: its lease has not lapsed, and
     // a wake-up that arrives meanwhile is taken when the run ends (the lock would serialize them).
     const busy = [...this.running.keys(), ...this.ready.map((r) => r.id)];
-    const update = inline(
-      `UPDATE messages m SET due_at = now() + interval '${LEASE_SECONDS} seconds'
+    const update = {
+      sql: `UPDATE messages m SET due_at = now() + interval '${LEASE_SECONDS} seconds'
        FROM (
          SELECT id FROM messages
          WHERE status IN ('accepted', 'dispatching') AND due_at <= now() AND NOT (id = ANY($2::uuid[]))
@@ -124,8 +123,8 @@ export class DueDispatcher implements OnModuleDestroy {
        RETURNING m.id, (m.status = 'accepted' OR EXISTS (
          SELECT 1 FROM attempts a WHERE a.message_id = m.id AND a.status = 'sent' AND a.deadline_at <= now()
        )) AS peek`,
-      [limit, busy],
-    );
+      params: [limit, busy],
+    };
     return runScript<Claimed>(this.db, ['BEGIN', 'SET LOCAL synchronous_commit = off', update, 'COMMIT'], 2);
   }
 
