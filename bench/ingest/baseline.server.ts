@@ -1,7 +1,7 @@
 /**
  * The no-framework baseline: `node:http` and a `pg` Pool of the api's size doing the durable work
  * of one accept — parse the JSON, then one transaction writing the idempotency row, the contact and
- * its conversation, the message, its `accepted` event and the dispatchers' NOTIFY (the message row, due now, is its first job),
+ * its conversation, the message and its `accepted` event, then (after the commit) the dispatchers' NOTIFY (the message row, due now, is its first job),
  * and 202 once it commits. Statement for statement what AcceptMessageService writes; no auth, no
  * validation, no ORM, no middleware. What the api does beyond this is what the ratio prices.
  */
@@ -106,9 +106,11 @@ export async function startBaseline(databaseUrl: string, poolSize: number): Prom
         `INSERT INTO events (id, tenant_id, message_id, source, type, status, occurred_at) VALUES ($1, $2, $3, 'api', 'accepted', 'accepted', now())`,
         [newId(), tenantId, messageId],
       );
-      // The message row is its own first job (due_at = now): only the dispatchers are woken.
-      await client.query(`SELECT pg_notify('tsunagu_due', '')`);
       await client.query('COMMIT');
+      // The message row is its own first job (due_at = now): the dispatchers are woken after the
+      // commit, without waiting for a flush, as the engine does (a NOTIFY inside the transaction
+      // would serialize the commits on PostgreSQL's notify lock).
+      await client.query(`BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('tsunagu_due', ''); COMMIT`);
       return { status: 202, body: reply };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

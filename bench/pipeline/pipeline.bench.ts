@@ -89,7 +89,6 @@ async function main(): Promise<void> {
         timeouts: { rcs: 60, sms: 600, line: 600 },
         sandbox: { receiptDelayMs: 50 },
         logLevel: 'warn',
-        env: process.env.BENCH_WORKER_CONCURRENCY ? { TSUNAGU_WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY } : {},
       },
       (stop) => stops.push(stop),
     );

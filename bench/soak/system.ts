@@ -45,6 +45,21 @@ export interface System {
   stop(keep?: boolean): Promise<void>;
 }
 
+/**
+ * BENCH_ENGINE_ENV="TSUNAGU_WORKER_CONCURRENCY=20 TSUNAGU_DB_PREPARE=false": settings for the api
+ * and worker processes of a bench run, to measure one against another.
+ */
+function benchEngineEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_ENGINE_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const m = /^(TSUNAGU_[A-Z_]+)=(.*)$/.exec(pair);
+      if (!m) throw new Error(`BENCH_ENGINE_ENV: "${pair}" is not TSUNAGU_NAME=value`);
+      return [m[1], m[2]];
+    }),
+  );
+}
+
 function cli(args: string[], env: NodeJS.ProcessEnv): string {
   const run = spawnSync(process.execPath, ['scripts/run.js', 'apps/cli/src/main', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
   if (run.status !== 0) throw new Error(`cli ${args[0]} failed (${run.status}): ${run.stderr || run.stdout}`);
@@ -108,7 +123,7 @@ export async function startSystem(opts: SystemOptions, onStop: (fn: (keep?: bool
     stringify({ policy: { timeouts: opts.timeouts }, channels: sandboxChannelSettings(sandboxes, tenantId) }),
     { mode: 0o600 },
   );
-  const env = { ...baseEnv, TSUNAGU_CONFIG: configPath, ...opts.env };
+  const env = { ...baseEnv, TSUNAGU_CONFIG: configPath, ...opts.env, ...benchEngineEnv() };
 
   const apiPorts: number[] = [];
   for (let i = 0; i < opts.apis; i++) {

@@ -12,6 +12,9 @@ import { SENDER, startSystem } from '../soak/system';
  * pending timer: Redis (used_memory while all wait, minus before, over the number waiting) and
  * PostgreSQL (the partial index of due messages, messages_due, which is where the timers live).
  *
+ * BENCH_TIMERS_RATE (posts per second, default 150; 0 = as fast as the api takes them) paces the
+ * posting, and so the rate the deadlines come due: the fallbacks can keep their deadlines only
+ * while they come due no faster than this machine makes fallbacks (the JSON shows both peaks).
  * BENCH_RCS_TIMEOUT (seconds, default 900) must exceed the time the worker needs to put every RCS
  * attempt on the wire, or the first timers fire before the last are set; the bench reports how
  * many were pending at once. The last line of stdout is one JSON object.
@@ -27,6 +30,7 @@ async function usedMemory(redis: IORedis): Promise<number> {
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_TIMERS ?? 10_000);
   const timeout = Number(process.env.BENCH_RCS_TIMEOUT ?? 900);
+  const rate = Number(process.env.BENCH_TIMERS_RATE ?? 150);
   const stops: ((keep?: boolean) => Promise<void>)[] = [];
   let db: Client | null = null;
   let redis: IORedis | null = null;
@@ -46,14 +50,20 @@ async function main(): Promise<void> {
     const q = async (sql: string, params: unknown[] = []) => Number((await db!.query(sql, params)).rows[0].n);
     await sleep(2000);
     const before = await usedMemory(redis);
-    out(`timers: 1 api + 1 worker up; posting ${total} messages whose RCS is never delivered (RCS timeout ${timeout}s)`);
+    out(`timers: 1 api + 1 worker up; posting ${total} messages${rate > 0 ? ` at ${rate}/s` : ' as fast as the api takes them'}, whose RCS is never delivered (RCS timeout ${timeout}s)`);
 
     const base = 20_000_000 + Math.floor(Math.random() * 60_000_000);
     let next = 0;
     let accepted = 0;
+    // Paced: the deadlines then arrive at the rate the RCS attempts went out, at most `rate`.
+    const t0 = Date.now();
     const client = async () => {
       while (next < total) {
         const n = next++;
+        if (rate > 0) {
+          const slot = t0 + (n * 1000) / rate;
+          if (slot > Date.now()) await sleep(slot - Date.now());
+        }
         const e164 = `+8190${String(base + n).padStart(8, '0')}`;
         sys.sandboxes.rbm.control.script(e164, 'never_delivered');
         for (let i = 0; i < 5; i++) {
@@ -71,7 +81,6 @@ async function main(): Promise<void> {
         }
       }
     };
-    const t0 = Date.now();
     await Promise.all(Array.from({ length: 32 }, client));
     out(`timers: ${accepted} accepted in ${((Date.now() - t0) / 1000).toFixed(1)}s; waiting for every RCS attempt to be sent…`);
 
@@ -111,8 +120,16 @@ async function main(): Promise<void> {
     ).rows
       .map((r: { ms: string }) => Number(r.ms))
       .sort((a: number, b: number) => a - b);
+    // The busiest 2 s of deadlines coming due, and of fallbacks made: lateness grows whenever
+    // the first outruns the second.
+    const peakRate = async (column: string, seq: number) =>
+      (await q(
+        `SELECT coalesce(max(n), 0) AS n FROM (SELECT count(*) AS n FROM attempts WHERE seq = ${seq} AND message_id IN (SELECT message_id FROM attempts WHERE seq = 2)
+         GROUP BY floor(extract(epoch FROM ${column}) / 2)) b`,
+      )) / 2;
     const result = {
       bench: 'timers',
+      posted_per_s: rate > 0 ? rate : null,
       timers: accepted,
       pending_at_once: peak,
       fallbacks: late.length,
@@ -122,6 +139,8 @@ async function main(): Promise<void> {
       redis_bytes_per_pending_timer: peak ? Math.round((peakMemory - before) / peak) : null,
       postgres_index_bytes_per_pending_timer: peak ? Math.round(indexAtPeak / peak) : null,
       seconds_to_set_all: Math.round(setSeconds),
+      deadlines_peak_per_s: await peakRate('deadline_at', 1),
+      fallbacks_peak_per_s: await peakRate('created_at', 2),
     };
     out(JSON.stringify(result));
   } finally {

@@ -12,7 +12,7 @@ import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SendersController } from './senders/senders.controller';
-import { ConsoleModule } from '../../console/src/console.module';
+import { ConsoleModule } from '@tsunagu/console';
 
 /** HTTP only: controllers validate and call one engine service each. */
 @Module({})

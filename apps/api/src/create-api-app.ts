@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { TsunaguConfig } from '@tsunagu/config';
 import { PinoNestLogger, createLogger } from '@tsunagu/platform';
-import { consoleHttp } from '../../console/src/http/console-http';
+import { consoleHttp } from '@tsunagu/console';
 import { ApiModule } from './api.module';
 import { correlationId } from './http/correlation-id.middleware';
 import { ErrorFilter } from './http/error.filter';

@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { ChannelsModule } from '@tsunagu/channels';
-import { ConfigModule, loadConfig } from '@tsunagu/config';
+import { ConfigModule, loadConfig, loadStaffPassword } from '@tsunagu/config';
 import { isUuid } from '@tsunagu/core';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
 import { EngineModule, TenantAdminService } from '@tsunagu/engine';
-import { StaffService } from '../../console/src/staff/staff.service';
+import { StaffService } from '@tsunagu/console';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if needed and run migrations
@@ -32,12 +32,6 @@ async function withEngine<T>(fn: (admin: TenantAdminService) => Promise<T>): Pro
   } finally {
     await app.close();
   }
-}
-
-/** The console password from the environment, for scripted set-ups; undefined means "generate one". */
-function loadStaffPassword(): string | undefined {
-  const value = process.env.TSUNAGU_STAFF_PASSWORD;
-  return value ? value : undefined;
 }
 
 async function withStaff<T>(fn: (staff: StaffService) => Promise<T>): Promise<T> {

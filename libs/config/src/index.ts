@@ -3,3 +3,4 @@ export * from './tsunagu-config';
 export * from './load-config';
 export * from './config.module';
 export * from './in-process-config';
+export * from './staff-password';

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { SEND_JOB_OPTIONS } from '@tsunagu/jobs';
 import { JobQueues } from '../infra/job-queues.service';
 import { inTx } from '../infra/tx';
+import { WakeableLoop } from '../infra/wakeable-loop';
 import { WorkListener } from '../infra/work-listener';
 import { NOTIFY } from '../infra/write-batch';
 
@@ -25,15 +26,19 @@ interface OutboxRow {
  * Moves committed outbox rows (sends, callbacks) to BullMQ. Rows are deleted in the same
  * transaction that published them, so a crash between the two republishes (deduped by job id)
  * rather than loses.
- * LISTEN/NOTIFY wakes it immediately; the poll is the fallback when a notification is missed.
+ * A NOTIFY after each commit that leaves a row wakes it; the poll is the fallback (`WakeableLoop`).
  */
 @Injectable()
 export class OutboxRelayService implements OnModuleDestroy {
   private readonly log = new Logger(OutboxRelayService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running = false;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new WakeableLoop(
+    async () => {
+      while ((await this.drainOnce()) === BATCH) {
+        /* keep going while full batches come back */
+      }
+    },
+    (err) => this.log.warn({ err: err.message }, 'outbox relay could not publish; will retry'),
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -41,34 +46,8 @@ export class OutboxRelayService implements OnModuleDestroy {
     private readonly listener: WorkListener,
   ) {}
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.listener.subscribe(NOTIFY.outbox, () => void this.kick());
-    await this.listener.start();
-    this.timer = setInterval(() => void this.kick(), POLL_MS);
-    void this.kick();
-  }
-
-  /** Coalesces wake-ups: one drain at a time, and one more if woken during it. */
-  async kick(): Promise<void> {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        while ((await this.drainOnce()) === BATCH) {
-          /* keep going while full batches come back */
-        }
-      } while (this.again && !this.stopped);
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'outbox relay could not publish; will retry');
-    } finally {
-      this.running = false;
-    }
+  start(): Promise<void> {
+    return this.loop.start(this.listener, NOTIFY.outbox, POLL_MS);
   }
 
   /**
@@ -106,7 +85,6 @@ export class OutboxRelayService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.loop.stop();
   }
 }

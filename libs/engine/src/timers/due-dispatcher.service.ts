@@ -5,6 +5,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows, MessageForDecision } from '../dispatch/locked-rows';
 import { runScript } from '../infra/tx';
+import { WakeableLoop } from '../infra/wakeable-loop';
 import { WorkListener } from '../infra/work-listener';
 import { NOTIFY } from '../infra/write-batch';
 
@@ -38,13 +39,17 @@ export class DueDispatcher implements OnModuleDestroy {
   private readonly running = new Map<string, Promise<void>>();
   /** Claimed (leased) and waiting for a free slot. */
   private ready: Claimed[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private claiming = false;
-  private again = false;
-  private stopped = true;
   /** The last claim filled every free slot: more may be due, so a finished run claims again. */
   private backlog = false;
   private failing = false;
+  private readonly loop = new WakeableLoop(
+    () => this.claimWhileRoom(),
+    (err) => {
+      // PostgreSQL is down or restarting: say so once, keep polling.
+      if (!this.failing) this.log.warn({ err: err.message }, 'cannot claim due messages; retrying every poll');
+      this.failing = true;
+    },
+  );
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -54,51 +59,34 @@ export class DueDispatcher implements OnModuleDestroy {
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    this.listener.subscribe(NOTIFY.due, () => void this.kick());
-    await this.listener.start();
-    this.timer = setInterval(() => void this.kick(), this.config.worker.duePollMs);
-    void this.kick();
+  start(): Promise<void> {
+    return this.loop.start(this.listener, NOTIFY.due, this.config.worker.duePollMs);
   }
 
-  /** Coalesces wake-ups: one claim at a time, and one more if woken during it. */
-  async kick(): Promise<void> {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
+  kick(): Promise<void> {
+    return this.loop.kick();
+  }
+
+  /** Claims sets of due messages while slots are free (a few sets ahead under load). */
+  private async claimWhileRoom(): Promise<void> {
+    for (;;) {
+      this.startReady();
+      const room = this.config.worker.concurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
+      if (room <= 0 || this.loop.isStopped) break;
+      const rows = await this.claim(room);
+      const peeked = await this.locked.peekMany(rows.filter((r) => r.peek).map((r) => r.id));
+      for (const row of rows) if (row.peek) row.peeked = peeked.get(row.id) ?? null;
+      this.ready.push(...rows);
+      this.startReady();
+      this.backlog = rows.length === room;
+      if (!this.backlog) break;
     }
-    this.claiming = true;
-    try {
-      do {
-        this.again = false;
-        for (;;) {
-          this.startReady();
-          const room = this.config.worker.concurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
-          if (room <= 0 || this.stopped) break;
-          const rows = await this.claim(room);
-          const peeked = await this.locked.peekMany(rows.filter((r) => r.peek).map((r) => r.id));
-          for (const row of rows) if (row.peek) row.peeked = peeked.get(row.id) ?? null;
-          this.ready.push(...rows);
-          this.startReady();
-          this.backlog = rows.length === room;
-          if (!this.backlog) break;
-        }
-      } while (this.again && !this.stopped);
-      if (this.failing) this.log.log('due messages claimed again');
-      this.failing = false;
-    } catch (err) {
-      // PostgreSQL is down or restarting: say so once, keep polling.
-      if (!this.failing) this.log.warn({ err: (err as Error).message }, 'cannot claim due messages; retrying every poll');
-      this.failing = true;
-    } finally {
-      this.claiming = false;
-    }
+    if (this.failing) this.log.log('due messages claimed again');
+    this.failing = false;
   }
 
   private startReady(): void {
-    while (this.ready.length && this.running.size < this.config.worker.concurrency && !this.stopped) {
+    while (this.ready.length && this.running.size < this.config.worker.concurrency && !this.loop.isStopped) {
       const row = this.ready.shift()!;
       if (!this.running.has(row.id)) this.run(row);
     }
@@ -145,8 +133,7 @@ export class DueDispatcher implements OnModuleDestroy {
    * another worker), let the runs in hand finish.
    */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.loop.stop();
     const unstarted = this.ready.splice(0).map((r) => r.id);
     if (unstarted.length) {
       await this.db
