@@ -32,6 +32,7 @@ export class PreparedStatements {
   private static readonly log = new Logger('PreparedStatements');
   private static enabled = true;
   private static readonly uses = new Map<string, number>();
+  private static readonly templates = new Map<string, { name: string; placeholders: number }>();
   private static readonly refused = new Set<string>();
   private static readonly byConnection = new WeakMap<object, Set<string>>();
 
@@ -53,10 +54,22 @@ export class PreparedStatements {
         continue;
       }
       // EXECUTE must pass exactly the parameters the template names.
-      const name = prepared && highestPlaceholder(s.sql) === s.params.length ? await this.ensure(client, prepared, s.sql, inTransaction) : null;
+      const template = prepared ? this.template(s.sql) : null;
+      const name = prepared && template?.placeholders === s.params.length ? await this.ensure(client, prepared, template.name, s.sql, inTransaction) : null;
       texts.push(name ? execute(name, s.params) : inline(s.sql, s.params));
     }
     return texts;
+  }
+
+  /** A template's name and parameter count, worked out once (a hash and a scan of its text). */
+  private static template(sql: string): { name: string; placeholders: number } {
+    let found = this.templates.get(sql);
+    if (!found) {
+      if (this.templates.size >= MAX_COUNTED_TEXTS) this.templates.clear();
+      found = { name: nameOf(sql), placeholders: highestPlaceholder(sql) };
+      this.templates.set(sql, found);
+    }
+    return found;
   }
 
   private static connection(client: ScriptClient): Set<string> | null {
@@ -70,8 +83,7 @@ export class PreparedStatements {
   }
 
   /** The prepared statement's name on this connection, or null to send the template inlined. */
-  private static async ensure(client: ScriptClient, prepared: Set<string>, sql: string, inTransaction: boolean): Promise<string | null> {
-    const name = nameOf(sql);
+  private static async ensure(client: ScriptClient, prepared: Set<string>, name: string, sql: string, inTransaction: boolean): Promise<string | null> {
     if (prepared.has(name)) return name;
     if (this.refused.has(name) || prepared.size >= MAX_PREPARED_PER_CONNECTION) return null;
     const uses = (this.uses.get(name) ?? 0) + 1;
