@@ -71,4 +71,14 @@ describe('PreparedStatements on a real PostgreSQL', () => {
     PreparedStatements.configure({ enabled: true });
     expect(await preparedWith(ds, 'WHERE n > ')).toBe(0);
   });
+
+  it('prepares again after the session lost its statements (DISCARD ALL), failing only the call that found out', async () => {
+    const read = `SELECT n FROM prep_probe WHERE id = $1`;
+    const id = '00000000-0000-4000-8000-000000000003';
+    for (let i = 0; i < 2; i++) await inTx(ds, (tx) => tx.query(read, [id])); // prepared by now
+    await ds.query('DISCARD ALL');
+    await expect(inTx(ds, (tx) => tx.query(read, [id]))).rejects.toMatchObject({ code: '26000' });
+    await expect(inTx(ds, (tx) => tx.query(read, [id]))).resolves.toEqual([{ n: 3 }]);
+    await expect(inTx(ds, (tx) => tx.query(read, [id]))).resolves.toEqual([{ n: 3 }]);
+  });
 });

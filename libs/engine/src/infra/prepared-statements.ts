@@ -17,6 +17,8 @@ const PREPARE_AFTER_USES = 2;
 /** Bounds on what a process remembers: texts counted, plans kept per connection. */
 const MAX_COUNTED_TEXTS = 5_000;
 const MAX_PREPARED_PER_CONNECTION = 256;
+/** SQLSTATE 26000: EXECUTE of a name the session does not have. */
+const INVALID_STATEMENT_NAME = '26000';
 
 /**
  * The engine's hot statements travel several to a round trip over the simple protocol, which
@@ -59,6 +61,15 @@ export class PreparedStatements {
       texts.push(name ? execute(name, s.params) : inline(s.sql, s.params));
     }
     return texts;
+  }
+
+  /**
+   * Called with a failed script's error: when the connection no longer holds what this process
+   * prepared on it (a `DISCARD ALL`, a pooler in front that swapped the session), forget it all,
+   * so the next use prepares again instead of failing forever.
+   */
+  static forgetIfLost(client: ScriptClient, err: unknown): void {
+    if ((err as { code?: string } | null)?.code === INVALID_STATEMENT_NAME) this.byConnection.delete(client);
   }
 
   /** A template's name and parameter count, worked out once (a hash and a scan of its text). */

@@ -59,7 +59,7 @@ export class PgTx extends DeferredWrites implements Tx {
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     const texts = await this.render([...(this.begun ? [] : ['BEGIN']), ...this.takeWrites(), { sql, params }]);
     this.begun = true;
-    const result = await this.client.query(texts.join(';\n'));
+    const result = await this.run(texts);
     const results = Array.isArray(result) ? result : [result];
     return results[results.length - 1].rows as R[];
   }
@@ -82,7 +82,7 @@ export class PgTx extends DeferredWrites implements Tx {
     const final = this.final;
     if (!this.begun && !final && notify.length === 0) {
       // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
-      if (writes.length) await this.client.query((await this.render(writes)).join(';\n'));
+      if (writes.length) await this.run(await this.render(writes));
       return;
     }
     // The wake-ups go after the COMMIT, in their own transaction; the final statement last, in its own.
@@ -90,7 +90,7 @@ export class PgTx extends DeferredWrites implements Tx {
     // Until this answers, a failure leaves a transaction to roll back (ROLLBACK after a COMMIT
     // that did happen only warns).
     this.begun = true;
-    const result = await this.client.query(texts.join(';\n'));
+    const result = await this.run(texts);
     this.begun = false;
     if (final) final.rows = (Array.isArray(result) ? result[result.length - 1] : result).rows;
   }
@@ -103,6 +103,15 @@ export class PgTx extends DeferredWrites implements Tx {
 
   private render(statements: (Statement | string)[]): Promise<string[]> {
     return PreparedStatements.render(this.client, statements, this.begun);
+  }
+
+  private async run(texts: string[]): Promise<Awaited<ReturnType<PgClient['query']>>> {
+    try {
+      return await this.client.query(texts.join(';\n'));
+    } catch (err) {
+      PreparedStatements.forgetIfLost(this.client, err);
+      throw err;
+    }
   }
 }
 
@@ -196,6 +205,7 @@ export async function runScript<R>(db: DataSource, statements: (Statement | stri
     return results[rowsFrom].rows as R[];
   } catch (err) {
     // A failed script may have left its transaction open: the pool discards the connection.
+    PreparedStatements.forgetIfLost(client, err);
     release(err);
     throw err;
   }
