@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import { sleep } from '../soak/infra';
 import { percentile } from '../soak/checks';
+import { cpuSecondsByTree } from '../soak/cpu-usage';
 import { SENDER, System, startSystem } from '../soak/system';
 
 /**
@@ -13,6 +14,8 @@ import { SENDER, System, startSystem } from '../soak/system';
  * takes them; delivered/s = messages delivered / (last delivered − first accepted).
  * Phase 2 (latency): BENCH_LATENCY_SECONDS (20) at 80% of the phase-1 rate; accept → first submit
  * = the SMSC's own receive time of the submit_sm minus the message's created_at.
+ * Phase 1 also prints the cores each process used (from /proc) and, in the JSON, its CPU
+ * milliseconds per delivered message (the bench's own process holds the load and the sandboxes).
  * The last line of stdout is one JSON object.
  */
 
@@ -100,6 +103,9 @@ async function main(): Promise<void> {
 
     // Phase 1: throughput.
     const tag1 = `P1${Date.now().toString(36)}`;
+    const cpuRoots = () => ({ postgres: sys.pg.pid, api: sys.apis[0].child?.pid, worker: sys.workers[0].child?.pid, redis: sys.redis.pid });
+    const engineCpu0 = cpuSecondsByTree(cpuRoots());
+    const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
     let next = 0;
     let accepted = 0;
@@ -122,7 +128,14 @@ async function main(): Promise<void> {
     const k95 = Math.max(1, Math.floor(accepted * 0.95));
     const deliveredPerS = done.length >= k95 ? k95 / done[k95 - 1] : done.length / Math.max(1, done.at(-1) ?? 1);
     const notDelivered = accepted - done.length;
+    // Where the two cores went during phase 1, per delivered message.
+    const phaseSeconds = (Date.now() - t0) / 1000;
+    const engineCpu = Object.entries(cpuSecondsByTree(cpuRoots())).map(([k, v]) => [k, v - (engineCpu0[k] ?? 0)] as const);
+    const benchCpu = process.cpuUsage(benchCpu0);
+    const cpuSeconds: Record<string, number> = { ...Object.fromEntries(engineCpu), bench: (benchCpu.user + benchCpu.system) / 1e6 };
+    const cpuMsPerDelivered = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 10000) / Math.max(1, delivered)) / 10]));
     out(`pipeline: phase 1: ${accepted} accepted in ${acceptSeconds.toFixed(1)}s (${(accepted / acceptSeconds).toFixed(0)}/s), ${delivered} final, ${notDelivered} not delivered; ${deliveredPerS.toFixed(1)} delivered/s to p95`);
+    out(`pipeline: phase 1 CPU (cores over ${phaseSeconds.toFixed(0)} s): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${(v / phaseSeconds).toFixed(2)}`).join(', ')}`);
 
     // Phase 2: accept → first submit at 80% of that rate.
     const rate = Math.max(1, Math.floor(deliveredPerS * 0.8));
@@ -152,6 +165,7 @@ async function main(): Promise<void> {
       latency_phase_rate_per_s: rate,
       latency_samples: lat.length,
       phase1_not_delivered: notDelivered,
+      cpu_ms_per_delivered: cpuMsPerDelivered,
       messages: accepted + accepted2,
     };
     if (process.env.BENCH_PG_STATS === '1') await printStatementStats(db.c);

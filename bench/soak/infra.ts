@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
 
@@ -124,6 +124,10 @@ export class PrivateRedis {
     this.url = `redis://127.0.0.1:${port}`;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const fd = openSync(this.logPath, 'a');
     try {
@@ -205,6 +209,16 @@ export class PrivatePostgres {
     }
     await this.pg.start();
     this.running = true;
+  }
+
+  /** The postmaster's pid (first line of postmaster.pid), while it runs. */
+  get pid(): number | undefined {
+    if (!this.running) return undefined;
+    try {
+      return Number(readFileSync(join(this.parentDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A fast shutdown (SIGINT): sessions are cut, in-flight transactions roll back. */

@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux counts process CPU in USER_HZ ticks, 100 per second on every architecture it runs here. */
+const TICKS_PER_SECOND = 100;
+
+interface ProcStat {
+  ppid: number;
+  /** utime + stime + cutime + cstime: its own CPU and that of the children it has reaped. */
+  ticks: number;
+}
+
+function readProcs(): Map<number, ProcStat> {
+  const procs = new Map<number, ProcStat>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return procs; // not Linux: nothing to report
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces), from field 3 on.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      /* exited while we read */
+    }
+  }
+  return procs;
+}
+
+/**
+ * CPU seconds used so far by each named process tree (the root and every descendant alive, plus
+ * the children they reaped): PostgreSQL's postmaster covers its backends, a node process its own.
+ * Two readings apart give the cores each part of a bench used in between. Empty where there is no
+ * /proc.
+ */
+export function cpuSecondsByTree(roots: Record<string, number | undefined>): Record<string, number> {
+  const procs = readProcs();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  const out: Record<string, number> = {};
+  for (const [name, root] of Object.entries(roots)) {
+    if (!root || !procs.has(root)) continue;
+    let ticks = 0;
+    const stack = [root];
+    while (stack.length) {
+      const pid = stack.pop()!;
+      ticks += procs.get(pid)?.ticks ?? 0;
+      stack.push(...(children.get(pid) ?? []));
+    }
+    out[name] = ticks / TICKS_PER_SECOND;
+  }
+  return out;
+}
