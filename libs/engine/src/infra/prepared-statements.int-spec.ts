@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@tsunagu/database';
 import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
@@ -80,5 +81,24 @@ describe('PreparedStatements on a real PostgreSQL', () => {
     await expect(inTx(ds, (tx) => tx.query(read, [id]))).rejects.toMatchObject({ code: '26000' });
     await expect(inTx(ds, (tx) => tx.query(read, [id]))).resolves.toEqual([{ n: 3 }]);
     await expect(inTx(ds, (tx) => tx.query(read, [id]))).resolves.toEqual([{ n: 3 }]);
+  });
+
+  it('does not give up on a template whose PREPARE failed only because the connection was lost', async () => {
+    const read = `SELECT count(*)::int AS n FROM prep_probe WHERE n >= $1`;
+    await queryOnce(ds, read, [0]); // first use: inlined
+    // The pool's one connection dies after it is checked out and before the transaction's first
+    // statement, so the PREPARE that goes ahead of it meets a dead socket.
+    const [{ pid }] = await queryOnce<{ pid: number }>(ds, `SELECT pg_backend_pid() AS pid`);
+    const lost = inTx(ds, async (tx) => {
+      const killer = new Client({ connectionString: db.url });
+      await killer.connect();
+      await killer.query('SELECT pg_terminate_backend($1)', [pid]);
+      await killer.end();
+      await new Promise((r) => setTimeout(r, 100));
+      await tx.query(read, [0]);
+    });
+    await expect(lost).rejects.toThrow();
+    await expect(queryOnce(ds, read, [0])).resolves.toEqual([{ n: 5 }]); // a new connection prepares it
+    expect(await preparedWith(ds, 'WHERE n >= ')).toBe(1);
   });
 });

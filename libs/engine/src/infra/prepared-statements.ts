@@ -33,8 +33,7 @@ const INVALID_STATEMENT_NAME = '26000';
 export class PreparedStatements {
   private static readonly log = new Logger('PreparedStatements');
   private static enabled = true;
-  private static readonly uses = new Map<string, number>();
-  private static readonly templates = new Map<string, { name: string; placeholders: number }>();
+  private static readonly templates = new Map<string, Template>();
   private static readonly refused = new Set<string>();
   private static readonly byConnection = new WeakMap<object, Set<string>>();
 
@@ -57,7 +56,7 @@ export class PreparedStatements {
       }
       // EXECUTE must pass exactly the parameters the template names.
       const template = prepared ? this.template(s.sql) : null;
-      const name = prepared && template?.placeholders === s.params.length ? await this.ensure(client, prepared, template.name, s.sql, inTransaction) : null;
+      const name = prepared && template?.placeholders === s.params.length ? await this.ensure(client, prepared, template, s.sql, inTransaction) : null;
       texts.push(name ? execute(name, s.params) : inline(s.sql, s.params));
     }
     return texts;
@@ -73,11 +72,11 @@ export class PreparedStatements {
   }
 
   /** A template's name and parameter count, worked out once (a hash and a scan of its text). */
-  private static template(sql: string): { name: string; placeholders: number } {
+  private static template(sql: string): Template {
     let found = this.templates.get(sql);
     if (!found) {
       if (this.templates.size >= MAX_COUNTED_TEXTS) this.templates.clear();
-      found = { name: nameOf(sql), placeholders: highestPlaceholder(sql) };
+      found = { name: nameOf(sql), placeholders: highestPlaceholder(sql), uses: 0 };
       this.templates.set(sql, found);
     }
     return found;
@@ -94,17 +93,18 @@ export class PreparedStatements {
   }
 
   /** The prepared statement's name on this connection, or null to send the template inlined. */
-  private static async ensure(client: ScriptClient, prepared: Set<string>, name: string, sql: string, inTransaction: boolean): Promise<string | null> {
+  private static async ensure(client: ScriptClient, prepared: Set<string>, template: Template, sql: string, inTransaction: boolean): Promise<string | null> {
+    const { name } = template;
     if (prepared.has(name)) return name;
     if (this.refused.has(name) || prepared.size >= MAX_PREPARED_PER_CONNECTION) return null;
-    const uses = (this.uses.get(name) ?? 0) + 1;
-    if (this.uses.size >= MAX_COUNTED_TEXTS) this.uses.clear();
-    this.uses.set(name, uses);
-    if (uses < PREPARE_AFTER_USES) return null;
+    if (++template.uses < PREPARE_AFTER_USES) return null;
     const statement = `PREPARE ${name} AS ${sql}`;
     try {
       await client.query(inTransaction ? `SAVEPOINT tsunagu_prepare; ${statement}; RELEASE SAVEPOINT tsunagu_prepare` : statement);
     } catch (err) {
+      // Only PostgreSQL saying "not as a prepared statement" (class 42: an untyped parameter)
+      // refuses the template for good; a lost connection is the caller's failure, retried as any.
+      if (!String((err as { code?: unknown }).code ?? '').startsWith('42')) throw err;
       if (inTransaction) await client.query('ROLLBACK TO SAVEPOINT tsunagu_prepare; RELEASE SAVEPOINT tsunagu_prepare');
       // A template, never values: safe to name in a log.
       this.log.warn({ statement: name, err: (err as Error).message, sql: sql.replace(/\s+/g, ' ').slice(0, 80) }, 'statement cannot be prepared; sent inlined');
@@ -114,6 +114,13 @@ export class PreparedStatements {
     prepared.add(name);
     return name;
   }
+}
+
+interface Template {
+  name: string;
+  placeholders: number;
+  /** How often this process has sent it unprepared (`PREPARE_AFTER_USES`). */
+  uses: number;
 }
 
 function highestPlaceholder(sql: string): number {
