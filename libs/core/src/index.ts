@@ -3,3 +3,4 @@ export * from './channel-name';
 export * from './states';
 export * from './channel-event';
 export * from './ids';
+export * from './random-bytes';

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import { randomWindow } from '@tsunagu/core';
 import { inspect } from 'node:util';
 
 const KEY_ENV = 'TSUNAGU_DATA_KEY';
@@ -75,7 +76,8 @@ const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
 
 function seal(key: Buffer, plain: string): Buffer {
-  const iv = randomBytes(IV_BYTES); // random per message: GCM must never reuse an IV under a key
+  // Random per message (GCM must never reuse an IV under a key), from the pooled CSPRNG.
+  const iv = randomWindow(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);

@@ -1,12 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { DomainError } from '@tsunagu/core';
-import { AcceptMessageService, BackpressureService, MessageViewService } from '@tsunagu/engine';
+import { AcceptMessageService, BackpressureService, MessageRequest, MessageViewService } from '@tsunagu/engine';
 import { normalizeText } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
-import { AcceptedDto, PreviewDto, SendMessageDto } from './send-message.dto';
+import { SchemaPipe } from '../http/schema.pipe';
+import { AcceptedDto, PreviewDto } from './messages.dto';
+import { SEND_MESSAGE_SCHEMA } from './send-message.schema';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
@@ -25,17 +27,18 @@ export class MessagesController {
   @Post()
   @Scopes('messages:send')
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Printable ASCII, 1–255 characters; scoped by tenant.' })
+  @ApiBody({ schema: SEND_MESSAGE_SCHEMA })
   @ApiResponse({ status: 202, type: AcceptedDto })
   async send(
     @Req() req: AuthedRequest,
     @Headers('idempotency-key') key: string | undefined,
-    @Body() body: SendMessageDto,
+    @Body(new SchemaPipe<MessageRequest>(SEND_MESSAGE_SCHEMA)) body: MessageRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AcceptedDto> {
     if (key === undefined || key === '') throw new DomainError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header: the same key replays the same answer.');
     if (!KEY_FORMAT.test(key)) throw new DomainError('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key must be 1–255 printable ASCII characters.');
     await this.backpressure.assertAccepting();
-    const result = await this.accept.accept(req.tenantId, key, body as never);
+    const result = await this.accept.accept(req.tenantId, key, body);
     res.status(result.status);
     if (result.replayed) res.setHeader('idempotent-replayed', 'true');
     return result.body;

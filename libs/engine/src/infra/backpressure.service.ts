@@ -23,12 +23,13 @@ export class BackpressureService {
   ) {}
 
   async assertAccepting(): Promise<void> {
+    const max = this.config.http.maxBacklog;
+    if (max <= 0) return; // turned off: no sampling either
     if (Date.now() - this.sampledAt > SAMPLE_MS) {
       this.sampling ??= this.sample().finally(() => (this.sampling = null));
       await this.sampling;
     }
-    const max = this.config.http.maxBacklog;
-    if (max > 0 && this.depth > max) {
+    if (this.depth > max) {
       throw new DomainError('OVERLOADED', 'Tsunagu is working through a backlog; retry shortly.', { backlog: this.depth, retryAfterSeconds: 5 });
     }
   }
