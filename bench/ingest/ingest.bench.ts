@@ -7,11 +7,14 @@
  *   npm run bench:ingest            (BENCH_SECONDS=10 to shorten; BENCH_DATABASE_SERVER to point elsewhere)
  * Prints a table and ends with one JSON line. Targets: ≥ 1,500 accepted/s on 2 cores, ≥ 40% of the
  * baseline, p99 < 100 ms; the ratio is the figure that matters.
+ * BENCH_API_PROCESSES=2 measures the api as two processes sharing the port (node:cluster), as one
+ * would run it on a two-core machine; the default is one, in this process.
  */
 import { fork } from 'node:child_process';
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Server, ServerResponse } from 'node:http';
+import { Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -129,11 +132,11 @@ function row(label: string, f: LoadFigures): string {
   );
 }
 
-function report(measured: LoadFigures, base: LoadFigures): void {
+function report(measured: LoadFigures, base: LoadFigures, processes: number): void {
   const ratio = base.acceptedPerS > 0 ? measured.acceptedPerS / base.acceptedPerS : 0;
   console.log('');
   console.log(`${'run'.padEnd(22)} ${'202/s'.padStart(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(6)} ${'p99 ms'.padStart(6)} ${'non-2xx'.padStart(7)} ${'errors'.padStart(6)}`);
-  console.log(row('api (Nest, in-process)', measured));
+  console.log(row(processes > 1 ? `api (Nest, ${processes} procs)` : 'api (Nest, in-process)', measured));
   console.log(row('baseline (http + pg)', base));
   console.log(
     `ratio ${(100 * ratio).toFixed(0)}% of baseline (target ≥ 40%), ` +
@@ -142,6 +145,7 @@ function report(measured: LoadFigures, base: LoadFigures): void {
   console.log(
     JSON.stringify({
       bench: 'ingest',
+      api_processes: processes,
       accepted_per_s: Math.round(measured.acceptedPerS),
       p50_ms: measured.p50Ms,
       p99_ms: measured.p99Ms,
@@ -151,23 +155,97 @@ function report(measured: LoadFigures, base: LoadFigures): void {
   );
 }
 
+interface ApiWorkers {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** N api processes listening on one port (node:cluster hands them connections in turn). */
+async function startApiWorkers(n: number, r: Resources, dataKey: string): Promise<ApiWorkers> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  // The same data key as the process that made the tenant: its secrets are sealed with it.
+  const env = { BENCH_API_WORKER: JSON.stringify({ resources: { ...r, cleanup: undefined }, port, dataKey }) };
+  // scripts/run.js takes its entry off argv, so name it again for the workers it will start.
+  cluster.setupPrimary({ exec: process.argv[1], args: ['bench/ingest/ingest.bench'] });
+  const forked = Array.from({ length: n }, () => cluster.fork(env));
+  await Promise.all(
+    forked.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.once('message', (m: { ready?: boolean; error?: string }) => (m.ready ? resolve() : reject(new Error(`api worker failed: ${m.error}`))));
+          w.once('exit', (code) => reject(new Error(`api worker exited with ${code} before listening`)));
+        }),
+    ),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await Promise.all(
+        forked.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              w.once('exit', () => resolve());
+              w.send({ stop: true });
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** One api process of BENCH_API_PROCESSES: the same app and config, answering until told to stop. */
+async function apiWorkerMain(): Promise<void> {
+  const { resources, port, dataKey } = JSON.parse(process.env.BENCH_API_WORKER ?? '{}') as { resources: Resources; port: number; dataKey: string };
+  try {
+    const app = await createApiApp({ ...benchConfig(resources), dataKey }, nullChannelModules());
+    await app.listen(port, '127.0.0.1');
+    const drained = drainer(app.getHttpServer() as Server);
+    process.on('message', (m: { stop?: boolean }) => {
+      if (!m.stop) return;
+      void drained()
+        .then(() => app.close())
+        .finally(() => process.exit(0));
+    });
+    process.send?.({ ready: true });
+  } catch (err) {
+    process.send?.({ error: (err as Error).message });
+    process.exit(1);
+  }
+}
+
 export async function main(): Promise<{ api: LoadFigures; baseline: LoadFigures }> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 30) || 30;
+  const processes = Math.max(1, Number(process.env.BENCH_API_PROCESSES ?? 1) || 1);
   const resources = await createResources();
   let api: Awaited<ReturnType<typeof createApiApp>> | null = null;
   let baseline: Awaited<ReturnType<typeof startBaseline>> | null = null;
   let figures: { api: LoadFigures; baseline: LoadFigures };
+  let workers: ApiWorkers | null = null;
   try {
-    api = await createApiApp(benchConfig(resources), nullChannelModules());
+    const config = benchConfig(resources);
+    api = await createApiApp(config, nullChannelModules());
     await api.listen(0, '127.0.0.1');
     const apiDrained = drainer(api.getHttpServer() as Server);
-    const apiUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
+    let apiUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
     const admin = api.get(TenantAdminService);
     const tenant = await admin.createTenant(`bench-${randomBytes(3).toString('hex')}`);
     const key = await admin.createApiKey(tenant.id, ['messages:send']);
+    if (processes > 1) {
+      workers = await startApiWorkers(processes, resources, config.dataKey);
+      apiUrl = workers.url;
+    }
 
     const spec = { connections: CONNECTIONS, seconds, warmupSeconds: WARMUP_SECONDS };
-    console.log(`ingest: POST /v1/messages, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${seconds} s each, servers in this process, autocannon in a child, pg pool ${POOL_SIZE}`);
+    const where = processes > 1 ? `api in ${processes} processes (node:cluster)` : 'servers in this process';
+    console.log(`ingest: POST /v1/messages, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${seconds} s each, ${where}, autocannon in a child, pg pool ${POOL_SIZE} per process`);
 
     // The baseline first, so the api (the figure that matters) meets the fuller tables, not the reverse.
     baseline = await startBaseline(resources.databaseUrl, POOL_SIZE);
@@ -179,21 +257,26 @@ export async function main(): Promise<{ api: LoadFigures; baseline: LoadFigures 
 
     const measured = await load({ ...spec, url: apiUrl, apiKey: key.token });
     await apiDrained();
+    await workers?.stop();
+    workers = null;
 
     figures = { api: measured, baseline: base };
   } finally {
+    await workers?.stop().catch(() => undefined);
     await baseline?.close().catch(() => undefined);
     await api?.close().catch(() => undefined);
     await resources.cleanup();
   }
   // Printed after every close, so nothing the shutdown writes can follow the JSON line.
-  report(figures.api, figures.baseline);
+  report(figures.api, figures.baseline, processes);
   return figures;
 }
 
 // Run directly, or through scripts/run.js (which require()s this file from dist/).
 const launcher = require.main?.filename ?? '';
-if (require.main === module || /[\\/]scripts[\\/]run\.js$/.test(launcher)) {
+if (cluster.isWorker && process.env.BENCH_API_WORKER) {
+  void apiWorkerMain();
+} else if (require.main === module || /[\\/]scripts[\\/]run\.js$/.test(launcher)) {
   main().then(
     () => process.exit(0),
     (err: unknown) => {

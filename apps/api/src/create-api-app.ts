@@ -21,6 +21,9 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
     logger: new PinoNestLogger(logger),
   });
   app.disable('x-powered-by');
+  // No ETag on API answers: hashing every JSON body costs ~1% of the api's CPU and no client of
+  // /v1 revalidates (the console's static assets get theirs from express.static).
+  app.set('etag', false);
   app.use(correlationId);
   // Raw bytes first: signatures are verified over exactly what was received, and the size limit
   // answers 413 before anything is parsed.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generateApiKey, hashApiKey, parseApiKey, safeEqual } from './api-key';
+import { generateApiKey, hashApiKey, parseApiKey, safeEqual, sha256HexEqual } from './api-key';
 
 describe('generateApiKey', () => {
   it('produces tsk_<12 base62>_<43 base64url> and its SHA-256', () => {
@@ -71,5 +71,20 @@ describe('safeEqual', () => {
   it('compares UTF-8 bytes, not UTF-16 lengths', () => {
     expect(safeEqual('é', 'é')).toBe(true);
     expect(safeEqual('é', 'e\u0301')).toBe(false);
+  });
+});
+
+describe('sha256HexEqual', () => {
+  it('is true only for the same digest', () => {
+    const a = hashApiKey('tsk_a');
+    expect(sha256HexEqual(a, hashApiKey('tsk_a'))).toBe(true);
+    expect(sha256HexEqual(a, hashApiKey('tsk_b'))).toBe(false);
+  });
+
+  it('is false, never a throw, for anything that is not a hex SHA-256', () => {
+    const a = hashApiKey('tsk_a');
+    expect(sha256HexEqual(a, a.slice(1))).toBe(false);
+    expect(sha256HexEqual(a.toUpperCase(), a)).toBe(false);
+    expect(sha256HexEqual('', '')).toBe(false);
   });
 });

@@ -70,3 +70,15 @@ function randomBase62(length: number): string {
   }
   return out;
 }
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Constant-time equality of two hex SHA-256 digests (an API key's stored and presented hashes).
+ * Their length is public (64), so they are compared as they are: `safeEqual` would hash each
+ * side again, two more digests on every authenticated request.
+ */
+export function sha256HexEqual(a: string, b: string): boolean {
+  if (!SHA256_HEX.test(a) || !SHA256_HEX.test(b)) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}

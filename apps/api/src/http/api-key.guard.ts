@@ -7,7 +7,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
 import { TokenBucket } from '@tsunagu/engine';
-import { parseApiKey, safeEqual } from '@tsunagu/security';
+import { parseApiKey, sha256HexEqual } from '@tsunagu/security';
 
 export const SCOPES_KEY = 'tsunagu:scopes';
 export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
@@ -46,7 +46,7 @@ export class ApiKeyGuard implements CanActivate {
     const parsed = token ? parseApiKey(token) : null;
     if (!parsed) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as Authorization: Bearer <key>.');
     const key = await this.lookup(parsed.id);
-    if (!key || key.revokedAt || !safeEqual(key.secretHash, parsed.hash)) {
+    if (!key || key.revokedAt || !sha256HexEqual(key.secretHash, parsed.hash)) {
       throw new DomainError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
     }
     const needed = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
