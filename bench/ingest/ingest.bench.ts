@@ -241,6 +241,9 @@ export async function main(): Promise<{ api: LoadFigures; baseline: LoadFigures 
     if (processes > 1) {
       workers = await startApiWorkers(processes, resources, config.dataKey);
       apiUrl = workers.url;
+      // This process only made the tenant and key: it takes no requests, so it holds no connections either.
+      await api.close();
+      api = null;
     }
 
     const spec = { connections: CONNECTIONS, seconds, warmupSeconds: WARMUP_SECONDS };
