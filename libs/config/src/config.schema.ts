@@ -69,6 +69,12 @@ export const envSchema = z.object({
   // Per process, for the due-message dispatcher and the callback queue: 5 each keeps the sum near the pg pool (20).
   TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),
   /**
+   * Per process: messages the due-message dispatcher runs at once. Their decisions share
+   * transactions (`TSUNAGU_TX_GROUP_SIZE`), so this is not a count of database connections; 5
+   * kept the groups small and the pipeline bench near 170 delivered/s, 32 near 200–220.
+   */
+  TSUNAGU_DISPATCH_CONCURRENCY: z.coerce.number().int().positive().default(32),
+  /**
    * Per process, for each channel's send queue. A send waits on the provider (an SMPP window, an
    * HTTP call) most of its time and holds a database connection only for its two short
    * transactions, so it runs wider than the rest: 5 held the pipeline bench near 110 sends/s.
@@ -78,6 +84,14 @@ export const envSchema = z.object({
   TSUNAGU_DUE_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
   /** Repeated statements run prepared on each connection; 'false' behind a transaction-mode pooler (PgBouncer). */
   TSUNAGU_DB_PREPARE: z.enum(['true', 'false']).default('true'),
+  /**
+   * The worker's transitions (decide, send, receipt) that arrive together share one PostgreSQL
+   * transaction, every member's next statement in one round trip: at most this many members per
+   * transaction. 1 runs each in its own transaction.
+   */
+  TSUNAGU_TX_GROUP_SIZE: z.coerce.number().int().min(1).max(256).default(32),
+  /** Shared transactions open at once per process (each holds one pooled connection). */
+  TSUNAGU_TX_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(4),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_RETRY_HOURS: z.coerce.number().positive().default(24),

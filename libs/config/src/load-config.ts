@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
-    database: { prepareStatements: e.TSUNAGU_DB_PREPARE === 'true' },
+    database: { prepareStatements: e.TSUNAGU_DB_PREPARE === 'true', txGroupSize: e.TSUNAGU_TX_GROUP_SIZE, txGroupsInFlight: e.TSUNAGU_TX_GROUPS_IN_FLIGHT },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.TSUNAGU_REDIS_PREFIX,
     dataKey: e.TSUNAGU_DATA_KEY,
@@ -102,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
     },
     worker: {
       concurrency: e.TSUNAGU_WORKER_CONCURRENCY,
+      dispatchConcurrency: e.TSUNAGU_DISPATCH_CONCURRENCY,
       sendConcurrency: e.TSUNAGU_SEND_CONCURRENCY,
       reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS,
       duePollMs: e.TSUNAGU_DUE_POLL_MS,

@@ -5,7 +5,8 @@ export interface TsunaguConfig {
   port: number;
   databaseUrl: string;
   /** prepareStatements: keep plans of repeated statements per connection (off behind a transaction-mode pooler). */
-  database: { prepareStatements: boolean };
+  /** txGroupSize / txGroupsInFlight: the worker's shared transactions (`TxGroups`); size 1 turns them off. */
+  database: { prepareStatements: boolean; txGroupSize: number; txGroupsInFlight: number };
   redisUrl: string;
   redisPrefix: string;
   /** base64 of 32 bytes; a secret: never printed. */
@@ -17,7 +18,7 @@ export interface TsunaguConfig {
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
-  worker: { concurrency: number; sendConcurrency: number; reconcileIntervalMs: number; duePollMs: number };
+  worker: { concurrency: number; dispatchConcurrency: number; sendConcurrency: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;
   channels: Record<string, unknown>;

@@ -10,6 +10,7 @@ import { LineLinkService } from './contacts/line-link.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { LockedRows } from './dispatch/locked-rows';
+import { TxGroups } from './infra/tx-groups.service';
 import { PreparedStatements } from './infra/prepared-statements';
 import { SendAttemptService } from './dispatch/send-attempt.service';
 import { TokenBucket } from './infra/token-bucket';
@@ -41,6 +42,7 @@ const services = [
   AdvanceService,
   AttemptViews,
   LockedRows,
+  TxGroups,
   SendAttemptService,
   TokenBucket,
   ChannelHealthService,

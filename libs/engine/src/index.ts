@@ -21,5 +21,6 @@ export * from './senders/sender-admin.service';
 export * from './senders/sender-address';
 export * from './contacts/line-link.service';
 export * from './infra/token-bucket';
+export * from './infra/tx-groups.service';
 export * from './infra/backpressure.service';
 export * from './infra/channel-health.service';

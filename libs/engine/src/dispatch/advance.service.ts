@@ -10,7 +10,8 @@ import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from '../events/state-recorder';
 import { writeOutbox } from '../infra/outbox';
-import { Tx, inTx, queryOnce } from '../infra/tx';
+import { Tx, queryOnce } from '../infra/tx';
+import { TxGroups } from '../infra/tx-groups.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AttemptViews } from './attempt-views';
 import { LockedRows, MessageForDecision } from './locked-rows';
@@ -58,6 +59,7 @@ export class AdvanceService {
     private readonly recorder: StateRecorder,
     private readonly views: AttemptViews,
     private readonly locked: LockedRows,
+    private readonly txs: TxGroups,
   ) {}
 
   /**
@@ -78,7 +80,7 @@ export class AdvanceService {
       withdrawal = null;
       const io = peek
         ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek, peeked })
-        : await inTx(this.db, (tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0), pending));
+        : await this.txs.run((tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0), pending));
       if (io === 'locked') continue;
       if (!io) return;
       if (io.kind === 'capability') {

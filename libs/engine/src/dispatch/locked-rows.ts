@@ -45,7 +45,7 @@ export class LockedRows {
   }
 
   /** The message locked, with its attempts in order and its contact. */
-  async forDecision(tx: Pick<Tx, 'query'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
+  async forDecision(tx: Pick<Tx, 'query' | 'own'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
     const { m, a, c } = this.r;
     const rows = await tx.query(
       `SELECT ${m.select}, ${c.select}, ${a.select}
@@ -54,8 +54,10 @@ export class LockedRows {
       [messageId],
     );
     if (rows.length === 0) return null;
+    const message = m.from(rows[0])!;
+    if (lock) tx.own?.(`messages:${message.id}`);
     return {
-      message: m.from(rows[0])!,
+      message,
       contact: c.from(rows[0])!,
       attempts: rows.map((row) => a.from(row)).filter((x): x is AttemptEntity => x !== null),
     };
@@ -90,7 +92,7 @@ export class LockedRows {
    * An attempt and its message, both locked, with the contact (unlocked) for the adapter's view.
    * `lock: false` reads the same without locks, outside any transaction.
    */
-  async pair(tx: Pick<Tx, 'query'>, attemptId: string, { lock = true }: { lock?: boolean } = {}): Promise<AttemptPair | null> {
+  async pair(tx: Pick<Tx, 'query' | 'own'>, attemptId: string, { lock = true }: { lock?: boolean } = {}): Promise<AttemptPair | null> {
     return this.pairFrom(tx, `SELECT $1::uuid AS attempt_id, NULL::smallint AS part_index`, [attemptId], lock);
   }
 
@@ -100,7 +102,7 @@ export class LockedRows {
    * by the attempt's provider id. `partIndex` says which part it was.
    */
   async pairForReport(
-    tx: Pick<Tx, 'query'>,
+    tx: Pick<Tx, 'query' | 'own'>,
     report: { channel: string; attemptId: string | null; providerMessageId: string | null },
     { lock = true }: { lock?: boolean } = {},
   ): Promise<(AttemptPair & { partIndex: number | null }) | null> {
@@ -119,7 +121,7 @@ export class LockedRows {
     );
   }
 
-  private async pairFrom(tx: Pick<Tx, 'query'>, found: string, params: unknown[], lock: boolean): Promise<(AttemptPair & { partIndex: number | null }) | null> {
+  private async pairFrom(tx: Pick<Tx, 'query' | 'own'>, found: string, params: unknown[], lock: boolean): Promise<(AttemptPair & { partIndex: number | null }) | null> {
     const { m, a, c } = this.r;
     const [row] = await tx.query(
       `WITH found AS (${found})
@@ -130,8 +132,10 @@ export class LockedRows {
       params,
     );
     if (!row) return null;
+    const message = m.from(row)!;
+    if (lock) tx.own?.(`messages:${message.id}`);
     return {
-      message: m.from(row)!,
+      message,
       attempt: a.from(row)!,
       contact: c.from(row)!,
       hasLaterAttempt: row.has_later === true,

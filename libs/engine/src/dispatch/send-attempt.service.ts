@@ -7,6 +7,7 @@ import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents, ParkedRow } from '../events/parked-events';
 import { dueAt, wakeNow } from '../timers/due-at';
 import { Tx, inTx } from '../infra/tx';
+import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
 import { TokenBucket } from '../infra/token-bucket';
 import { LockedRows } from './locked-rows';
@@ -49,10 +50,11 @@ export class SendAttemptService {
     private readonly parked: ParkedEvents,
     private readonly buckets: TokenBucket,
     private readonly locked: LockedRows,
+    private readonly txs: TxGroups,
   ) {}
 
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
-    const claim = await inTx(this.db, async (tx) => {
+    const claim = await this.txs.run(async (tx) => {
       const pair = await this.locked.pair(tx, attemptId);
       if (!pair) return null;
       const { message, attempt, contact } = pair;
@@ -90,8 +92,7 @@ export class SendAttemptService {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
     }
     const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
-    const parked = await inTx(
-      this.db,
+    const parked = await this.txs.run(
       async (tx) => {
         const pair = await this.locked.pair(tx, attemptId);
         if (!pair) return;

@@ -6,7 +6,8 @@ import { AttemptStatus, ChannelEvent, canTransitionAttempt, isTerminalMessage, i
 import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows } from '../dispatch/locked-rows';
-import { Tx, inTx } from '../infra/tx';
+import { Tx } from '../infra/tx';
+import { TxGroups } from '../infra/tx-groups.service';
 import { redactObject } from '@tsunagu/security';
 import { wakeNow } from '../timers/due-at';
 import { InboundService } from './inbound.service';
@@ -37,6 +38,7 @@ export class IngestEventsService implements ChannelEventSink {
     private readonly inbound: InboundService,
     private readonly locked: LockedRows,
     private readonly advance: AdvanceService,
+    private readonly txs: TxGroups,
   ) {
     parked.bind((events) => this.ingest(events));
   }
@@ -53,7 +55,7 @@ export class IngestEventsService implements ChannelEventSink {
 
   private async status(event: ChannelEvent): Promise<void> {
     const report = { channel: event.channel, attemptId: event.attemptId && isUuid(event.attemptId) ? event.attemptId : null, providerMessageId: event.providerMessageId ?? null };
-    const known = await inTx(this.db, async (tx) => {
+    const known = await this.txs.run(async (tx) => {
       const pair = await this.locked.pairForReport(tx, report);
       if (!pair) return false;
       const { message, attempt } = pair;

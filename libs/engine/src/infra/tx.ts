@@ -13,9 +13,21 @@ import { NotifyChannel, PendingWrite, composeWrites, notifyAfterCommit } from '.
 export interface Tx {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   write(sql: string, params: readonly unknown[], opts?: Pick<PendingWrite, 'rowKey' | 'notify'>): void;
+  /**
+   * Says this transaction holds `key` (a message it locked). Inside a shared transaction
+   * (`TxGroups`) a second member locking the same message would be granted the lock its group
+   * already holds, so it is stopped here and run again after the group; elsewhere a no-op.
+   */
+  own?(key: string): void;
 }
 
-abstract class DeferredWrites {
+/** The hot paths' transaction: a `Tx` with one statement after its COMMIT (see `PgTx.afterCommit`). */
+export interface WorkTx extends Tx {
+  afterCommit(sql: string, params: readonly unknown[]): void;
+  afterCommitRows<R>(): R[];
+}
+
+export abstract class DeferredWrites {
   private pending: PendingWrite[] = [];
   private notifications = new Set<NotifyChannel>();
 
@@ -26,19 +38,25 @@ abstract class DeferredWrites {
 
   /** The wake-ups the writes asked for, to send once they are committed (`notifyAfterCommit`). */
   takeNotifications(): string[] {
-    const script = notifyAfterCommit(this.notifications);
-    this.notifications = new Set();
-    return script;
+    return notifyAfterCommit(this.takeChannels());
   }
 
-  protected takeWrites(): Statement[] {
+  /** The channels to wake, forgotten here (a shared transaction sends its members' together). */
+  takeChannels(): NotifyChannel[] {
+    const channels = [...this.notifications];
+    this.notifications = new Set();
+    return channels;
+  }
+
+  /** The writes so far, composed into statements, and forgotten. */
+  takeWrites(): Statement[] {
     const statements = composeWrites(this.pending);
     this.pending = [];
     return statements;
   }
 }
 
-interface PgClient {
+export interface PgClient {
   query(text: string, values?: readonly unknown[]): Promise<{ rows: unknown[] } | { rows: unknown[] }[]>;
 }
 
@@ -48,7 +66,7 @@ interface PgClient {
  * protocol, hence repeated templates run as prepared statements (`PreparedStatements`) and
  * others with their literals inlined by `inline` (pg's own value conversion and escaping).
  */
-export class PgTx extends DeferredWrites implements Tx {
+export class PgTx extends DeferredWrites implements WorkTx {
   private begun = false;
   private final: { statement: Statement; rows: unknown[] } | null = null;
 
@@ -143,7 +161,7 @@ interface PooledClient extends PgClient {
  * restarting during a Redis call inside a transaction) emits 'error': with no listener that kills
  * the process. So one is attached while we hold it, and a client that erred is discarded on release.
  */
-async function checkout(db: DataSource): Promise<[PgClient, (err?: unknown) => void]> {
+export async function checkout(db: DataSource): Promise<[PgClient, (err?: unknown) => void]> {
   const [client, release] = (await (db.driver as PostgresDriver).obtainMasterConnection()) as [PooledClient, (err?: unknown) => void];
   let lost: Error | undefined;
   const onError = (err: Error) => (lost = err);

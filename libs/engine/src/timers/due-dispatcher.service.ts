@@ -30,7 +30,7 @@ interface Claimed {
  * quiet hours' end, and wake-ups after a report (`wakeNow`). The row is the timer, so nothing is
  * kept in Redis and nothing has to be re-created after Redis loses data; timers fire on time
  * while Redis is down. Each worker claims due rows in sets with `FOR UPDATE SKIP LOCKED`, leasing
- * them (due_at moves `LEASE_SECONDS` ahead), and runs them in-process, at most `concurrency` at
+ * them (due_at moves `LEASE_SECONDS` ahead), and runs them in-process, at most `dispatchConcurrency` at
  * once (claiming a few sets ahead under load). The advance writes the next `due_at` (or clears it) under the message lock.
  */
 @Injectable()
@@ -71,7 +71,7 @@ export class DueDispatcher implements OnModuleDestroy {
   private async claimWhileRoom(): Promise<void> {
     for (;;) {
       this.startReady();
-      const room = this.config.worker.concurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
+      const room = this.config.worker.dispatchConcurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
       if (room <= 0 || this.loop.isStopped) break;
       const rows = await this.claim(room);
       const peeked = await this.locked.peekMany(rows.filter((r) => r.peek).map((r) => r.id));
@@ -86,7 +86,7 @@ export class DueDispatcher implements OnModuleDestroy {
   }
 
   private startReady(): void {
-    while (this.ready.length && this.running.size < this.config.worker.concurrency && !this.loop.isStopped) {
+    while (this.ready.length && this.running.size < this.config.worker.dispatchConcurrency && !this.loop.isStopped) {
       const row = this.ready.shift()!;
       if (!this.running.has(row.id)) this.run(row);
     }
