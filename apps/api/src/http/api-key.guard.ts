@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Request } from 'express';
@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
-import { TokenBucket } from '@tsunagu/engine';
+import { BucketUnavailable, TokenBucket } from '@tsunagu/engine';
 import { parseApiKey, sha256HexEqual } from '@tsunagu/security';
 
 export const SCOPES_KEY = 'tsunagu:scopes';
@@ -28,6 +28,8 @@ const TOUCH_EVERY_MS = 60_000;
 export class ApiKeyGuard implements CanActivate {
   private readonly touched = new Map<string, number>();
   private readonly cache = new Map<string, { at: number; key: ApiKeyEntity | null }>();
+  private readonly log = new Logger(ApiKeyGuard.name);
+  private warnedAt = 0;
 
   constructor(
     private readonly reflector: Reflector,
@@ -56,7 +58,7 @@ export class ApiKeyGuard implements CanActivate {
     req.apiKeyId = key.id;
     const rate = this.config.http.rateLimitPerSecond;
     if (rate > 0) {
-      const waitMs = await this.buckets.take(`apikey:${key.id}`, rate);
+      const waitMs = await this.takeRate(key.id, rate);
       if (waitMs > 0) {
         throw new DomainError('RATE_LIMITED', `This API key is limited to ${rate} requests per second.`, { retryAfterSeconds: Math.ceil(waitMs / 1000) });
       }
@@ -67,6 +69,24 @@ export class ApiKeyGuard implements CanActivate {
       void this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [key.id]).catch(() => undefined);
     }
     return true;
+  }
+
+  /**
+   * Redis away: the request is admitted unlimited rather than refused or held. Accepting needs
+   * only PostgreSQL, and queue-depth backpressure (503) still guards the engine; a rate limit
+   * that failed closed would turn a Redis restart into an outage for every CRM.
+   */
+  private async takeRate(keyId: string, rate: number): Promise<number> {
+    try {
+      return await this.buckets.take(`apikey:${keyId}`, rate);
+    } catch (err) {
+      if (!(err instanceof BucketUnavailable)) throw err;
+      if (Date.now() - this.warnedAt > 10_000) {
+        this.warnedAt = Date.now();
+        this.log.warn('rate limit not applied: Redis is not answering');
+      }
+      return 0;
+    }
   }
 
   private async lookup(id: string): Promise<ApiKeyEntity | null> {

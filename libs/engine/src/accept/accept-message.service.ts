@@ -11,6 +11,21 @@ import { AcceptResult, MessageRequest } from './message-request';
 import { requestHash } from './request-hash';
 import { ValidateMessageService, ValidatedMessage } from './validate-message.service';
 
+interface AcceptRow {
+  inserted: boolean;
+  contact_id: string | null;
+  sender_ok: boolean;
+  sender_state: string | null;
+}
+
+/** Anti-spoofing: a sender must be registered, approved, and approved for the route it will use. */
+function senderNotApproved(state: string | null, route: string | null): DomainError {
+  return new DomainError('SENDER_NOT_APPROVED', 'This sender is not registered and approved for the route this message would take.', {
+    state: state ?? 'unregistered',
+    route,
+  });
+}
+
 /**
  * Accepting is one transaction: the idempotency row, the contact, the message and the outbox
  * job. 202 only after it commits; a crash before then leaves nothing, a crash after it loses
@@ -45,12 +60,17 @@ export class AcceptMessageService {
     const body = { id: messageId, status: 'accepted' };
     const reference = typeof req.metadata?.reference === 'string' ? req.metadata.reference : null;
 
-    // One statement, one round trip: each data-modifying CTE runs only if the idempotency key was
-    // claimed. A concurrent duplicate blocks on the key until this commits, then claims nothing.
+    // One statement, one round trip: each data-modifying CTE runs only if the sender passed the
+    // anti-spoofing gate and the idempotency key was claimed. A concurrent duplicate blocks on the
+    // key until this commits, then claims nothing.
     const accept = {
-      sql: `WITH idem AS (
+      sql: `WITH s AS (
+         SELECT state, state = 'approved' AND ($23::text IS NULL OR cardinality(routes) = 0 OR $23 = ANY (routes)) AS ok
+         FROM senders WHERE tenant_id = $1 AND address = $15
+       ), idem AS (
          INSERT INTO idempotency_keys (tenant_id, key, request_hash, message_id, response_status, response_body)
-         VALUES ($1, $2, $3, $4, 202, $5) ON CONFLICT DO NOTHING RETURNING 1
+         SELECT $1, $2, $3, $4, 202, $5 WHERE $15::text IS NULL OR (SELECT ok FROM s)
+         ON CONFLICT DO NOTHING RETURNING 1
        ), c AS (
          INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx)
          SELECT $6, $1, $7, $8 WHERE EXISTS (SELECT 1 FROM idem)
@@ -69,7 +89,8 @@ export class AcceptMessageService {
          INSERT INTO events (id, tenant_id, message_id, source, type, status, occurred_at)
          SELECT $22, $1, id, 'api', 'accepted', 'accepted', now() FROM msg
        )
-       SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id`,
+       SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id,
+         $15::text IS NULL OR coalesce((SELECT ok FROM s), false) AS sender_ok, (SELECT state FROM s) AS sender_state`,
       params: [
         tenantId,
         idempotencyKey,
@@ -93,21 +114,25 @@ export class AcceptMessageService {
         v.expiresAt,
         dueAt,
         newId(),
+        v.plan.smsRoute ?? null,
       ],
     };
     // Committed (durably) before the wake-up, which goes in a transaction of its own.
-    const rows = await runScript<{ inserted: boolean; contact_id: string | null }>(this.db, ['BEGIN', accept, 'COMMIT', ...notifyAfterCommit([NOTIFY.due])], 1);
+    const rows = await runScript<AcceptRow>(this.db, ['BEGIN', accept, 'COMMIT', ...notifyAfterCommit([NOTIFY.due])], 1);
+    const row = rows[0];
 
-    if (!rows[0]?.inserted) {
+    if (!row?.inserted) {
+      // A replay answers as it did then, even if its sender has been suspended since.
       const again = await this.replay(tenantId, idempotencyKey, hash);
       if (again) return again;
+      if (row && !row.sender_ok) throw senderNotApproved(row.sender_state, v.plan.smsRoute ?? null);
       throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.');
     }
-    if (req.to.lineUserId && rows[0].contact_id) {
+    if (req.to.lineUserId && row.contact_id) {
       // Rare (a CRM that links LINE accounts), so kept out of the hot statement.
       await this.db.query(`UPDATE contacts SET line_user_id = $1, line_following = COALESCE(line_following, true) WHERE id = $2 AND line_user_id IS NULL`, [
         req.to.lineUserId,
-        rows[0].contact_id,
+        row.contact_id,
       ]);
     }
     return { status: 202, body, replayed: false };

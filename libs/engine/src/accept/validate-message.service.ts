@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
-import { MessagePlan, SenderEntity } from '@tsunagu/database';
+import { MessagePlan } from '@tsunagu/database';
 import { planChannels } from '@tsunagu/policy';
 import {
   assertCallbackUrlAllowed,
@@ -37,7 +35,6 @@ export interface ValidatedMessage {
 export class ValidateMessageService {
   constructor(
     private readonly registry: ChannelRegistry,
-    @InjectDataSource() private readonly db: DataSource,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
@@ -88,8 +85,9 @@ export class ValidateMessageService {
       });
       if (routed && channel === 'sms') smsRoute = routed.route;
     }
+    // Whether the sender is registered and approved for that route is checked by the accept's
+    // own statement (`senderGate`), in the snapshot that stores the message.
     const sender = req.sender ?? null;
-    if (sender !== null) await this.assertSenderApproved(tenant.id, sender, smsRoute);
 
     const { sendAt, expiresAt } = parseSchedule(req.sendAt, req.expiresAt, now, policy.maxScheduleDays);
     const callbackUrl = req.callbackUrl ?? null;
@@ -114,18 +112,6 @@ export class ValidateMessageService {
     const problems = this.registry.get(channel).validateContent?.(content) ?? [];
     if (problems.length > 0) {
       throw new DomainError('VALIDATION_FAILED', `The ${channel} content is not valid.`, { channel, problems });
-    }
-  }
-
-  /** Anti-spoofing: a sender must be registered, approved, and approved for the route it will use. */
-  private async assertSenderApproved(tenantId: string, address: string, route: string | null): Promise<void> {
-    const sender = await this.db.getRepository(SenderEntity).findOneBy({ tenantId, address });
-    const approved = sender?.state === 'approved' && (route === null || sender.routes.length === 0 || sender.routes.includes(route));
-    if (!approved) {
-      throw new DomainError('SENDER_NOT_APPROVED', 'This sender is not registered and approved for the route this message would take.', {
-        state: sender?.state ?? 'unregistered',
-        route,
-      });
     }
   }
 }

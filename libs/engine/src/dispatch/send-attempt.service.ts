@@ -9,8 +9,11 @@ import { dueAt, wakeNow } from '../timers/due-at';
 import { Tx, inTx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
-import { TokenBucket } from '../infra/token-bucket';
+import { BucketUnavailable, TokenBucket } from '../infra/token-bucket';
 import { LockedRows } from './locked-rows';
+
+/** How long a send waits before trying again when the throughput bucket cannot be read. */
+const BUCKET_AWAY_WAIT_MS = 1000;
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
 
@@ -75,7 +78,7 @@ export class SendAttemptService {
         // leaves the attempt exactly as it was.
         const cost = adapter.throughputCost?.(view);
         if (cost) {
-          const wait = await this.buckets.take(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
+          const wait = await this.takeThroughput(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
           if (wait > 0) throw new ThroughputWait(wait);
         }
         await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine' });
@@ -135,6 +138,20 @@ export class SendAttemptService {
     );
     await this.parked.replayClaimed(parked ?? []);
     return 'sent';
+  }
+
+  /**
+   * Redis away: nothing is sent (the carrier's limit is never guessed), the transaction rolls back
+   * with its lock, and the job runs again later without spending a retry.
+   */
+  private async takeThroughput(bucket: string, perSecond: number, units: number): Promise<number> {
+    try {
+      return await this.buckets.take(bucket, perSecond, units);
+    } catch (err) {
+      if (!(err instanceof BucketUnavailable)) throw err;
+      this.log.warn({ bucket }, 'throughput bucket unavailable (Redis not answering); send deferred');
+      return BUCKET_AWAY_WAIT_MS;
+    }
   }
 
   private classify(err: unknown, idempotent: boolean): ChannelError {
