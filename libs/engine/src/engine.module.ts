@@ -11,6 +11,7 @@ import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { LockedRows } from './dispatch/locked-rows';
 import { TxGroups } from './infra/tx-groups.service';
+import { StatementBatches } from './infra/statement-batches';
 import { PreparedStatements } from './infra/prepared-statements';
 import { SendAttemptService } from './dispatch/send-attempt.service';
 import { TokenBucket } from './infra/token-bucket';
@@ -43,6 +44,7 @@ const services = [
   AttemptViews,
   LockedRows,
   TxGroups,
+  StatementBatches,
   SendAttemptService,
   TokenBucket,
   ChannelHealthService,

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { IdempotencyKeyEntity } from '@tsunagu/database';
-import { NOTIFY, notifyAfterCommit } from '../infra/write-batch';
-import { runScript } from '../infra/tx';
+import { NOTIFY } from '../infra/write-batch';
+import { StatementBatches } from '../infra/statement-batches';
 import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
@@ -38,6 +38,7 @@ export class AcceptMessageService {
     private readonly tenants: TenantSettingsService,
     private readonly validator: ValidateMessageService,
     private readonly contacts: ContactService,
+    private readonly batches: StatementBatches,
   ) {}
 
   async accept(tenantId: string, idempotencyKey: string, req: MessageRequest): Promise<AcceptResult> {
@@ -63,6 +64,7 @@ export class AcceptMessageService {
     // One statement, one round trip: each data-modifying CTE runs only if the sender passed the
     // anti-spoofing gate and the idempotency key was claimed. A concurrent duplicate blocks on the
     // key until this commits, then claims nothing.
+    const phoneIndex = this.contacts.blindIndex(tenantId, v.e164);
     const accept = {
       sql: `WITH s AS (
          SELECT state, state = 'approved' AND ($23::text IS NULL OR cardinality(routes) = 0 OR $23 = ANY (routes)) AS ok
@@ -99,7 +101,7 @@ export class AcceptMessageService {
         JSON.stringify(body),
         newId(),
         this.contacts.encrypt(v.e164),
-        this.contacts.blindIndex(tenantId, v.e164),
+        phoneIndex,
         newId(),
         req.category,
         v.text,
@@ -117,8 +119,9 @@ export class AcceptMessageService {
         v.plan.smsRoute ?? null,
       ],
     };
-    // Committed (durably) before the wake-up, which goes in a transaction of its own.
-    const rows = await runScript<AcceptRow>(this.db, ['BEGIN', accept, 'COMMIT', ...notifyAfterCommit([NOTIFY.due])], 1);
+    // Committed (durably) before the wake-up, which goes in a transaction of its own; accepts that
+    // arrive together share the commit, taking their contacts' rows in blind-index order.
+    const rows = await this.batches.run<AcceptRow>(accept, { order: phoneIndex, notify: [NOTIFY.due] });
     const row = rows[0];
 
     if (!row?.inserted) {

@@ -214,13 +214,17 @@ export async function inManagedTx<T>(db: DataSource, fn: (tx: ManagerTx) => Prom
  * prepared or inlined, as in `PgTx`); answers the rows of statement `rowsFrom`.
  */
 export async function runScript<R>(db: DataSource, statements: (Statement | string)[], rowsFrom: number): Promise<R[]> {
+  return (await runScriptResults(db, statements))[rowsFrom].rows as R[];
+}
+
+/** `runScript`, answering every statement's result in order. */
+export async function runScriptResults(db: DataSource, statements: (Statement | string)[]): Promise<{ rows: unknown[] }[]> {
   const [client, release] = await checkout(db);
   try {
     const texts = await PreparedStatements.render(client, statements, false);
     const result = await client.query(texts.join(';\n'));
     release();
-    const results = Array.isArray(result) ? result : [result];
-    return results[rowsFrom].rows as R[];
+    return Array.isArray(result) ? result : [result];
   } catch (err) {
     // A failed script may have left its transaction open: the pool discards the connection.
     PreparedStatements.forgetIfLost(client, err);

@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { Statement } from './prepared-statements';
+import { runScriptResults } from './tx';
+import { NotifyChannel, notifyAfterCommit } from './write-batch';
+
+interface BatchJob {
+  statement: Statement;
+  order: string;
+  notify: readonly NotifyChannel[];
+  resolve(rows: unknown[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * One-statement transactions that arrive together, committed together: `BEGIN; s1; …; sN;
+ * COMMIT` and their wake-ups in one round trip, one commit and one WAL flush for all of them.
+ * The api's accepts are this shape (one statement, durable before the 202), and on this kind of
+ * machine their round trip and commit cost PostgreSQL more than the statement itself.
+ *
+ * Statements run in `order` (the caller's lock order: rows two batches both lock are taken in
+ * the same order, so batches do not deadlock each other). When a batch fails, whatever the
+ * reason, each of its statements runs again in a transaction of its own, so one bad statement
+ * fails alone. A statement must therefore be safe to run twice: a batch whose connection was lost
+ * as it committed may have committed. (An accept is: its idempotency key claims nothing the
+ * second time, and the caller answers from the stored response.)
+ *
+ * Batching follows load: a statement runs at once when fewer than `maxInFlight` batches are
+ * running, alone if nothing came with it; the statements that arrive meanwhile make the next batch.
+ */
+export class StatementBatcher {
+  private readonly queue: BatchJob[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly size: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  run<R>(statement: Statement, { order, notify = [] }: { order: string; notify?: readonly NotifyChannel[] }): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) => {
+      const job: BatchJob = { statement, order, notify, resolve: resolve as (rows: unknown[]) => void, reject };
+      if (this.size <= 1) return void this.alone(job);
+      this.queue.push(job);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.queue.length && this.inFlight < this.maxInFlight) {
+      const jobs = this.queue.splice(0, this.size);
+      this.inFlight++;
+      void (jobs.length === 1 ? this.alone(jobs[0]) : this.batch(jobs)).finally(() => {
+        this.inFlight--;
+        if (this.queue.length) this.schedule();
+      });
+    }
+  }
+
+  private async batch(jobs: BatchJob[]): Promise<void> {
+    jobs.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    let results: { rows: unknown[] }[];
+    try {
+      results = await runScriptResults(this.db, [
+        'BEGIN',
+        ...jobs.map((j) => j.statement),
+        'COMMIT',
+        ...notifyAfterCommit(jobs.flatMap((j) => j.notify)),
+      ]);
+    } catch {
+      // Rolled back (the pool discards the connection with its failed transaction): each alone,
+      // so the statement at fault hears its own error and the others commit.
+      await Promise.all(jobs.map((j) => this.alone(j)));
+      return;
+    }
+    jobs.forEach((j, i) => j.resolve(results[1 + i].rows));
+  }
+
+  private async alone(job: BatchJob): Promise<void> {
+    try {
+      const results = await runScriptResults(this.db, ['BEGIN', job.statement, 'COMMIT', ...notifyAfterCommit(job.notify)]);
+      job.resolve(results[1].rows);
+    } catch (err) {
+      job.reject(err);
+    }
+  }
+}
+
+/**
+ * The api's accepts in shared commits (`StatementBatcher`): as many as `TSUNAGU_TX_GROUP_SIZE`
+ * to a batch, `TSUNAGU_TX_GROUPS_IN_FLIGHT` batches at once, the same settings as the worker's
+ * shared transactions.
+ */
+@Injectable()
+export class StatementBatches {
+  private readonly batcher: StatementBatcher;
+
+  constructor(@InjectDataSource() db: DataSource, @Inject(TSUNAGU_CONFIG) config: TsunaguConfig) {
+    this.batcher = new StatementBatcher(db, config.database.txGroupSize, config.database.txGroupsInFlight);
+  }
+
+  run<R>(statement: Statement, opts: { order: string; notify?: readonly NotifyChannel[] }): Promise<R[]> {
+    return this.batcher.run<R>(statement, opts);
+  }
+}
