@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { PreparedStatements, Statement } from './prepared-statements';
-import { DeferredWrites, PgClient, WorkTx, checkout, inTx } from './tx';
+import { Statement } from './prepared-statements';
+import { DeferredWrites, PgClient, PgResult, WorkTx, checkout, inTx, runOnClient } from './tx';
 import { NotifyChannel, notifyAfterCommit } from './write-batch';
 
 export type Work<T> = (tx: WorkTx) => Promise<T>;
@@ -70,8 +70,6 @@ class MemberTx extends DeferredWrites implements WorkTx {
     return (this.final?.rows ?? []) as R[];
   }
 }
-
-type PgResult = { rows: unknown[] };
 
 /**
  * Several engine transactions run as one PostgreSQL transaction, in lockstep: whenever every
@@ -259,16 +257,8 @@ class Group {
     else m.job.reject(m.error);
   }
 
-  private async script(statements: (Statement | string)[]): Promise<PgResult[]> {
-    const client = this.client!;
-    try {
-      const texts = await PreparedStatements.render(client, statements, this.begun);
-      const result = (await client.query(texts.join(';\n'))) as PgResult | PgResult[];
-      return Array.isArray(result) ? result : [result];
-    } catch (err) {
-      PreparedStatements.forgetIfLost(client, err);
-      throw err;
-    }
+  private script(statements: (Statement | string)[]): Promise<PgResult[]> {
+    return runOnClient(this.client!, statements, this.begun);
   }
 }
 

@@ -56,8 +56,27 @@ export abstract class DeferredWrites {
   }
 }
 
+export type PgResult = { rows: unknown[] };
+
 export interface PgClient {
-  query(text: string, values?: readonly unknown[]): Promise<{ rows: unknown[] } | { rows: unknown[] }[]>;
+  query(text: string, values?: readonly unknown[]): Promise<PgResult | PgResult[]>;
+}
+
+/**
+ * `statements` as one simple-protocol message on `client` (repeated templates as `EXECUTE` of
+ * statements prepared on it, others inlined), answering each statement's result in order.
+ * `inTransaction`: a transaction is open on the client (a failed PREPARE must not abort it).
+ * The one way the engine's hot paths talk to PostgreSQL: `PgTx`, `runScript` and shared transactions.
+ */
+export async function runOnClient(client: PgClient, statements: readonly (Statement | string)[], inTransaction: boolean): Promise<PgResult[]> {
+  try {
+    const texts = await PreparedStatements.render(client, statements, inTransaction);
+    const result = await client.query(texts.join(';\n'));
+    return Array.isArray(result) ? result : [result];
+  } catch (err) {
+    PreparedStatements.forgetIfLost(client, err);
+    throw err;
+  }
 }
 
 /**
@@ -75,10 +94,7 @@ export class PgTx extends DeferredWrites implements WorkTx {
   }
 
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const texts = await this.render([...(this.begun ? [] : ['BEGIN']), ...this.takeWrites(), { sql, params }]);
-    this.begun = true;
-    const result = await this.run(texts);
-    const results = Array.isArray(result) ? result : [result];
+    const results = await this.run([...(this.begun ? [] : ['BEGIN']), ...this.takeWrites(), { sql, params }]);
     return results[results.length - 1].rows as R[];
   }
 
@@ -100,17 +116,15 @@ export class PgTx extends DeferredWrites implements WorkTx {
     const final = this.final;
     if (!this.begun && !final && notify.length === 0) {
       // Never begun: the writes alone, which one simple-protocol message runs as one transaction.
-      if (writes.length) await this.run(await this.render(writes));
+      if (writes.length) await runOnClient(this.client, writes, false);
       return;
     }
     // The wake-ups go after the COMMIT, in their own transaction; the final statement last, in its own.
-    const texts = await this.render([...(this.begun ? [] : ['BEGIN']), ...writes, 'COMMIT', ...notify, ...(final ? [final.statement] : [])]);
     // Until this answers, a failure leaves a transaction to roll back (ROLLBACK after a COMMIT
     // that did happen only warns).
-    this.begun = true;
-    const result = await this.run(texts);
+    const results = await this.run([...(this.begun ? [] : ['BEGIN']), ...writes, 'COMMIT', ...notify, ...(final ? [final.statement] : [])]);
     this.begun = false;
-    if (final) final.rows = (Array.isArray(result) ? result[result.length - 1] : result).rows;
+    if (final) final.rows = results[results.length - 1].rows;
   }
 
   async rollback(): Promise<void> {
@@ -119,17 +133,11 @@ export class PgTx extends DeferredWrites implements WorkTx {
     this.begun = false;
   }
 
-  private render(statements: (Statement | string)[]): Promise<string[]> {
-    return PreparedStatements.render(this.client, statements, this.begun);
-  }
-
-  private async run(texts: string[]): Promise<Awaited<ReturnType<PgClient['query']>>> {
-    try {
-      return await this.client.query(texts.join(';\n'));
-    } catch (err) {
-      PreparedStatements.forgetIfLost(this.client, err);
-      throw err;
-    }
+  /** Runs on the connection; from here on a transaction may be open, whatever the script did. */
+  private run(statements: (Statement | string)[]): Promise<PgResult[]> {
+    const inTransaction = this.begun;
+    this.begun = true;
+    return runOnClient(this.client, statements, inTransaction);
   }
 }
 
@@ -218,16 +226,14 @@ export async function runScript<R>(db: DataSource, statements: (Statement | stri
 }
 
 /** `runScript`, answering every statement's result in order. */
-export async function runScriptResults(db: DataSource, statements: (Statement | string)[]): Promise<{ rows: unknown[] }[]> {
+export async function runScriptResults(db: DataSource, statements: (Statement | string)[]): Promise<PgResult[]> {
   const [client, release] = await checkout(db);
   try {
-    const texts = await PreparedStatements.render(client, statements, false);
-    const result = await client.query(texts.join(';\n'));
+    const results = await runOnClient(client, statements, false);
     release();
-    return Array.isArray(result) ? result : [result];
+    return results;
   } catch (err) {
     // A failed script may have left its transaction open: the pool discards the connection.
-    PreparedStatements.forgetIfLost(client, err);
     release(err);
     throw err;
   }
