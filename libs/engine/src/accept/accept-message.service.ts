@@ -66,12 +66,12 @@ export class AcceptMessageService {
     // key until this commits, then claims nothing.
     const phoneIndex = this.contacts.blindIndex(tenantId, v.e164);
     const accept = {
-      sql: `WITH s AS (
+      sql: `WITH sender_gate AS (
          SELECT state, state = 'approved' AND ($23::text IS NULL OR cardinality(routes) = 0 OR $23 = ANY (routes)) AS ok
          FROM senders WHERE tenant_id = $1 AND address = $15
        ), idem AS (
          INSERT INTO idempotency_keys (tenant_id, key, request_hash, message_id, response_status, response_body)
-         SELECT $1, $2, $3, $4, 202, $5 WHERE $15::text IS NULL OR (SELECT ok FROM s)
+         SELECT $1, $2, $3, $4, 202, $5 WHERE $15::text IS NULL OR (SELECT ok FROM sender_gate)
          ON CONFLICT DO NOTHING RETURNING 1
        ), c AS (
          INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx)
@@ -92,7 +92,7 @@ export class AcceptMessageService {
          SELECT $22, $1, id, 'api', 'accepted', 'accepted', now() FROM msg
        )
        SELECT EXISTS (SELECT 1 FROM idem) AS inserted, (SELECT contact_id FROM conv) AS contact_id,
-         $15::text IS NULL OR coalesce((SELECT ok FROM s), false) AS sender_ok, (SELECT state FROM s) AS sender_state`,
+         $15::text IS NULL OR coalesce((SELECT ok FROM sender_gate), false) AS sender_ok, (SELECT state FROM sender_gate) AS sender_state`,
       params: [
         tenantId,
         idempotencyKey,

@@ -86,7 +86,7 @@ export class ValidateMessageService {
       if (routed && channel === 'sms') smsRoute = routed.route;
     }
     // Whether the sender is registered and approved for that route is checked by the accept's
-    // own statement (`senderGate`), in the snapshot that stores the message.
+    // own statement (`sender_gate`), in the snapshot that stores the message.
     const sender = req.sender ?? null;
 
     const { sendAt, expiresAt } = parseSchedule(req.sendAt, req.expiresAt, now, policy.maxScheduleDays);
