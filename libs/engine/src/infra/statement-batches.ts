@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { BatchQueue } from './batch-queue';
 import { Statement } from './prepared-statements';
 import { runScriptResults } from './tx';
 import { NotifyChannel, notifyAfterCommit } from './write-batch';
@@ -31,43 +32,22 @@ interface BatchJob {
  * running, alone if nothing came with it; the statements that arrive meanwhile make the next batch.
  */
 export class StatementBatcher {
-  private readonly queue: BatchJob[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batches: BatchQueue<BatchJob>;
 
   constructor(
     private readonly db: DataSource,
     private readonly size: number,
-    private readonly maxInFlight: number,
-  ) {}
+    maxInFlight: number,
+  ) {
+    this.batches = new BatchQueue<BatchJob>(size, maxInFlight, (jobs) => (jobs.length === 1 ? this.alone(jobs[0]) : this.batch(jobs)));
+  }
 
   run<R>(statement: Statement, { order, notify = [] }: { order: string; notify?: readonly NotifyChannel[] }): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       const job: BatchJob = { statement, order, notify, resolve: resolve as (rows: unknown[]) => void, reject };
-      if (this.size <= 1) return void this.alone(job);
-      this.queue.push(job);
-      this.schedule();
+      if (this.size <= 1) void this.alone(job);
+      else this.batches.push(job);
     });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.queue.length && this.inFlight < this.maxInFlight) {
-      const jobs = this.queue.splice(0, this.size);
-      this.inFlight++;
-      void (jobs.length === 1 ? this.alone(jobs[0]) : this.batch(jobs)).finally(() => {
-        this.inFlight--;
-        if (this.queue.length) this.schedule();
-      });
-    }
   }
 
   private async batch(jobs: BatchJob[]): Promise<void> {

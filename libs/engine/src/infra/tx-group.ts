@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { BatchQueue } from './batch-queue';
 import { Statement } from './prepared-statements';
 import { DeferredWrites, PgClient, PgResult, WorkTx, checkout, inTx, runOnClient } from './tx';
 import { NotifyChannel, notifyAfterCommit } from './write-batch';
@@ -269,52 +270,25 @@ class Group {
  * `inTx`. A member must never wait on another `TxGroups` call: it would wait on its own group.
  */
 export class TxGroupRunner {
-  private readonly queue: GroupJob[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batches: BatchQueue<GroupJob>;
 
   constructor(
     private readonly db: DataSource,
     private readonly size: number,
-    private readonly maxInFlight: number,
-  ) {}
+    maxInFlight: number,
+  ) {
+    this.batches = new BatchQueue<GroupJob>(size, maxInFlight, (jobs) =>
+      // Held by another member: first in line for the next group.
+      jobs.length === 1 ? this.alone(jobs[0]) : new Group(this.db, jobs, (job) => this.batches.pushFront(job)).run(),
+    );
+  }
 
   run<T>(fn: Work<T>, after?: After<T>): Promise<T> {
     if (this.size <= 1) return inTx(this.db, fn, after);
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, after, resolve, reject } as GroupJob);
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.queue.length && this.inFlight < this.maxInFlight) {
-      const jobs = this.queue.splice(0, this.size);
-      this.inFlight++;
-      const done = jobs.length === 1 ? this.alone(jobs[0]) : new Group(this.db, jobs, (job) => this.later(job)).run();
-      void done.finally(() => {
-        this.inFlight--;
-        if (this.queue.length) this.schedule();
-      });
-    }
+    return new Promise<T>((resolve, reject) => this.batches.push({ fn, after, resolve, reject } as GroupJob));
   }
 
   private alone(job: GroupJob): Promise<void> {
     return inTx(this.db, job.fn, job.after).then(job.resolve, job.reject);
-  }
-
-  /** Held by another member: first in line for the next group. */
-  private later(job: GroupJob): void {
-    this.queue.unshift(job);
-    this.schedule();
   }
 }
