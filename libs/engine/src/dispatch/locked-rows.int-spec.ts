@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AttemptEntity, ContactEntity, MessageEntity, createDataSource } from '@tsunagu/database';
+import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
+import { inTx } from '../infra/tx';
+import { LockedRows } from './locked-rows';
+
+/**
+ * The hot paths read entities as one JSON value each (EntityRows): what they build must be
+ * exactly what TypeORM's own repository loads — dates as Dates, bytea as Buffers, arrays,
+ * jsonb, nulls — or the policy and the adapters would see different values than everywhere else.
+ */
+describe('LockedRows on a real PostgreSQL', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let rows: LockedRows;
+  const ids = { tenant: randomUUID(), contact: randomUUID(), conversation: randomUUID(), message: randomUUID(), bare: randomUUID(), a1: randomUUID(), a2: randomUUID() };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('lockedrows');
+    ds = await createDataSource(db.url).initialize();
+    rows = new LockedRows(ds);
+    await ds.query(`INSERT INTO tenants (id, name) VALUES ($1, 'rows')`, [ids.tenant]);
+    await ds.query(
+      `INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx, line_user_id, line_following, opt_outs, capabilities)
+       VALUES ($1, $2, '\\x00ff10'::bytea, 'bidx', 'U123', true, '{sms,"line"}', '{"rcs": {"reachable": false, "reason": "not \\"capable\\"", "checkedAt": "2026-01-01T00:00:00.000Z", "expiresAt": "2026-01-02T00:00:00.000Z"}}')`,
+      [ids.contact, ids.tenant],
+    );
+    await ds.query(`INSERT INTO conversations (id, tenant_id, contact_id) VALUES ($1, $2, $3)`, [ids.conversation, ids.tenant, ids.contact]);
+    for (const [id, text] of [[ids.message, 'ご注文 "quoted" \\ back\nline'], [ids.bare, null]]) {
+      await ds.query(
+        `INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, status, text, plan, metadata, category, send_at, due_at, created_at)
+         VALUES ($1, $2, $3, $4, 'outbound', 'dispatching', $5, $6, $7, 'transactional', '2026-03-04 05:06:07.891234+00', now() + interval '1 hour', '2026-03-04 05:06:07.5+09')`,
+        [id, ids.tenant, ids.contact, ids.conversation, text, JSON.stringify({ channels: ['rcs', 'sms'], timeouts: { rcs: 60 }, successOn: 'delivered', allowInternational: false, smsRoute: 'docomo' }), JSON.stringify({ order: 42, nested: { ok: true } })],
+      );
+    }
+    await ds.query(
+      `INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, route, provider_message_id, permanent, retries, timeout_seconds, deadline_at, sent_at)
+       VALUES ($1, $3, $4, 1, 'rcs', 'expired', NULL, 'rbm-1', NULL, 2, 60, now(), now()), ($2, $3, $4, 2, 'sms', 'sent', 'docomo', 'smsc-9', false, 0, 120, now() + interval '2 minutes', now())`,
+      [ids.a1, ids.a2, ids.tenant, ids.message],
+    );
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const loaded = async () => ({
+    message: await ds.getRepository(MessageEntity).findOneByOrFail({ id: ids.message }),
+    contact: await ds.getRepository(ContactEntity).findOneByOrFail({ id: ids.contact }),
+    attempts: await ds.getRepository(AttemptEntity).find({ where: { messageId: ids.message }, order: { seq: 'ASC' } }),
+  });
+
+  it('reads a message, its contact and its attempts exactly as the repository loads them', async () => {
+    const expected = await loaded();
+    const read = await inTx(ds, (tx) => rows.forDecision(tx, ids.message));
+    expect(read).toEqual(expected);
+    expect(read!.message).toBeInstanceOf(MessageEntity);
+    expect(read!.message.createdAt).toBeInstanceOf(Date);
+    expect(read!.message.sendAt!.toISOString()).toBe('2026-03-04T05:06:07.891Z');
+    expect(read!.contact.phoneEnc).toEqual(Buffer.from([0x00, 0xff, 0x10]));
+    expect(read!.contact.optOuts).toEqual(['sms', 'line']);
+    expect(read!.attempts.map((a) => [a.seq, a.permanent, a.retries])).toEqual([[1, null, 2], [2, false, 0]]);
+  });
+
+  it('builds no attempt for a message that has none (the empty side of the outer join)', async () => {
+    const [peeked] = [...(await rows.peekMany([ids.bare])).values()];
+    expect(peeked.attempts).toEqual([]);
+    expect(peeked.message).toEqual(await ds.getRepository(MessageEntity).findOneByOrFail({ id: ids.bare }));
+    expect(peeked.message.text).toBeNull();
+  });
+
+  it('reads an attempt pair, and the pair a report names by provider id, as the repository does', async () => {
+    const expected = await loaded();
+    const pair = await inTx(ds, (tx) => rows.pair(tx, ids.a1));
+    expect(pair).toEqual({ message: expected.message, contact: expected.contact, attempt: expected.attempts[0], hasLaterAttempt: true, partIndex: null });
+    const report = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }));
+    expect(report).toMatchObject({ attempt: expected.attempts[1], hasLaterAttempt: false, partIndex: null });
+  });
+});
