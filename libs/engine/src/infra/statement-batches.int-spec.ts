@@ -57,6 +57,24 @@ describe('StatementBatcher on a real PostgreSQL', () => {
     expect((await stored()).map((r) => r.id).sort((a, b) => a - b)).toEqual([1, 2, 7, 50]);
   });
 
+  it('reruns a failed batch one statement at a time, never more connections than the batch held', async () => {
+    const batcher = new StatementBatcher(ds, 16, 1);
+    await ds.query(`INSERT INTO batch_probe (id, label) VALUES (7, 'already')`);
+    // Each takes 60 ms and says when it finished: run in turn, the finishes are 60 ms apart.
+    const slow = (id: number, label: string) => ({
+      sql: `INSERT INTO batch_probe (id, label) SELECT $1, $2 FROM pg_sleep(0.06) RETURNING id, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS done_ms`,
+      params: [id, label],
+    });
+    const blocker = batcher.run(put(50, 'blocker'), { order: 'a' });
+    const runs = [slow(1, 'one'), slow(7, 'duplicate'), slow(2, 'two'), slow(3, 'three')].map((s, i) =>
+      batcher.run<{ done_ms: number }>(s, { order: `b${i}` }).then((rows) => rows[0].done_ms, () => null),
+    );
+    await blocker;
+    const done = (await Promise.all(runs)).filter((t): t is number => t !== null).sort((a, b) => a - b);
+    expect(done).toHaveLength(3);
+    for (let i = 1; i < done.length; i++) expect(done[i] - done[i - 1]).toBeGreaterThanOrEqual(55);
+  });
+
   it('wakes listeners once the batch has committed', async () => {
     const listener = new Client({ connectionString: db.url });
     await listener.connect();

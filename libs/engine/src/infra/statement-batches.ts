@@ -23,8 +23,8 @@ interface BatchJob {
  *
  * Statements run in `order` (the caller's lock order: rows two batches both lock are taken in
  * the same order, so batches do not deadlock each other). When a batch fails, whatever the
- * reason, each of its statements runs again in a transaction of its own, so one bad statement
- * fails alone. A statement must therefore be safe to run twice: a batch whose connection was lost
+ * reason, each of its statements runs again in a transaction of its own, in turn, so one bad
+ * statement fails alone. A statement must therefore be safe to run twice: a batch whose connection was lost
  * as it committed may have committed. (An accept is: its idempotency key claims nothing the
  * second time, and the caller answers from the stored response.)
  *
@@ -62,8 +62,10 @@ export class StatementBatcher {
       ]);
     } catch {
       // Rolled back (the pool discards the connection with its failed transaction): each alone,
-      // so the statement at fault hears its own error and the others commit.
-      await Promise.all(jobs.map((j) => this.alone(j)));
+      // so the statement at fault hears its own error and the others commit. One after another,
+      // inside this batch's in-flight slot: a failing batch never takes more connections than
+      // the batch did, however large it was.
+      for (const j of jobs) await this.alone(j);
       return;
     }
     jobs.forEach((j, i) => j.resolve(results[1 + i].rows));
