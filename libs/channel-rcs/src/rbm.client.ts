@@ -1,5 +1,6 @@
 import { ChannelError } from '@tsunagu/channels';
 import { rbmNetworkError } from './rbm-error.parser';
+import { RbmHttp, RbmHttpAnswer } from './rbm-http';
 import { RbmTokenProvider } from './rbm-token.provider';
 import { RbmAgentMessage } from './rich-card.builder';
 import { agentBaseUrl, RcsAgentOptions } from './rcs.options';
@@ -23,6 +24,7 @@ export interface RbmCallStatus {
  */
 export class RbmClient {
   private last: RbmCallStatus | null = null;
+  private readonly http = new RbmHttp();
 
   constructor(
     readonly agent: RcsAgentOptions,
@@ -32,6 +34,11 @@ export class RbmClient {
 
   get lastCall(): RbmCallStatus | null {
     return this.last;
+  }
+
+  /** Lets go of the kept-alive connections. */
+  close(): void {
+    this.http.close();
   }
 
   /** For health: whether an access token can be had now (cached or fresh). */
@@ -68,9 +75,9 @@ export class RbmClient {
     const url = new URL(`${agentBaseUrl(this.agent)}${path}`);
     for (const [key, value] of Object.entries({ ...query, agentId: this.agent.id })) url.searchParams.set(key, value);
 
-    let response: Response;
+    let answer: RbmHttpAnswer;
     try {
-      response = await fetch(url, {
+      answer = await this.http.request(url, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -78,17 +85,15 @@ export class RbmClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
       });
     } catch (err) {
       this.last = { at: new Date(), outcome: 'unreachable' };
       throw rbmNetworkError(err);
     }
-    const text = await response.text().catch(() => '');
-    this.last = { at: new Date(), outcome: response.status };
-    if (response.status === 401) this.tokens.invalidate();
-    return { status: response.status, body: parseBody(text), retryAfter: response.headers.get('retry-after') };
+    this.last = { at: new Date(), outcome: answer.status };
+    if (answer.status === 401) this.tokens.invalidate();
+    return { status: answer.status, body: parseBody(answer.text), retryAfter: answer.retryAfter };
   }
 }
 

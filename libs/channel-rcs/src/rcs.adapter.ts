@@ -59,6 +59,11 @@ export class RcsAdapter implements ChannelAdapterInstance {
     this.delivered = new DeliveredIdsCache(this.options.deliveredCacheSize);
   }
 
+  /** After the send workers have stopped: the kept-alive RBM connections go. */
+  onApplicationShutdown(): void {
+    for (const client of this.clients.values()) client.close();
+  }
+
   /** RBM takes up to 3072 characters of text in one message, whatever the script. */
   checkLength(text: string): LengthCheck {
     const units = [...text].length;
