@@ -63,11 +63,15 @@ describe('LockedRows on a real PostgreSQL', () => {
     expect(read!.attempts.map((a) => [a.seq, a.permanent, a.retries])).toEqual([[1, null, 2], [2, false, 0]]);
   });
 
-  it('builds no attempt for a message that has none (the empty side of the outer join)', async () => {
-    const [peeked] = [...(await rows.peekMany([ids.bare])).values()];
-    expect(peeked.attempts).toEqual([]);
-    expect(peeked.message).toEqual(await ds.getRepository(MessageEntity).findOneByOrFail({ id: ids.bare }));
-    expect(peeked.message.text).toBeNull();
+  it('peeks several messages in one read, each with its own attempts in order, none for a message that has none', async () => {
+    const expected = await loaded();
+    const peeked = await rows.peekMany([ids.bare, ids.message]);
+    expect([...peeked.keys()].sort()).toEqual([ids.bare, ids.message].sort());
+    expect(peeked.get(ids.message)).toEqual(expected);
+    const bare = peeked.get(ids.bare)!;
+    expect(bare.attempts).toEqual([]);
+    expect(bare.message).toEqual(await ds.getRepository(MessageEntity).findOneByOrFail({ id: ids.bare }));
+    expect(bare.message.text).toBeNull();
   });
 
   it('reads an attempt pair, and the pair a report names by provider id, as the repository does', async () => {

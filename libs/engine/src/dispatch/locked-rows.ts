@@ -47,20 +47,16 @@ export class LockedRows {
   /** The message locked, with its attempts in order and its contact. */
   async forDecision(tx: Pick<Tx, 'query' | 'own'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
     const { m, a, c } = this.r;
-    const rows = await tx.query(
-      `SELECT ${m.select}, ${c.select}, ${a.select}
-       FROM messages m JOIN contacts c ON c.id = m.contact_id LEFT JOIN attempts a ON a.message_id = m.id
-       WHERE m.id = $1 ORDER BY a.seq ${lock ? 'FOR UPDATE OF m' : ''}`,
+    const [row] = await tx.query(
+      `SELECT ${m.select}, ${c.select}, ${a.list('attempts', 'a.message_id = m.id', 'a.seq')}
+       FROM messages m JOIN contacts c ON c.id = m.contact_id
+       WHERE m.id = $1 ${lock ? 'FOR UPDATE OF m' : ''}`,
       [messageId],
     );
-    if (rows.length === 0) return null;
-    const message = m.from(rows[0])!;
+    if (!row) return null;
+    const message = m.from(row)!;
     if (lock) tx.own?.(`messages:${message.id}`);
-    return {
-      message,
-      contact: c.from(rows[0])!,
-      attempts: rows.map((row) => a.from(row)).filter((x): x is AttemptEntity => x !== null),
-    };
+    return { message, contact: c.from(row)!, attempts: a.fromList(row) };
   }
 
   /** Several messages as `forDecision` reads them, unlocked, in one statement (the dispatcher's peek). */
@@ -70,20 +66,14 @@ export class LockedRows {
     const { m, a, c } = this.r;
     const rows = await queryOnce<Record<string, unknown>>(
       this.db,
-      `SELECT ${m.select}, ${c.select}, ${a.select}
-       FROM messages m JOIN contacts c ON c.id = m.contact_id LEFT JOIN attempts a ON a.message_id = m.id
-       WHERE m.id = ANY($1::uuid[]) ORDER BY m.id, a.seq`,
+      `SELECT ${m.select}, ${c.select}, ${a.list('attempts', 'a.message_id = m.id', 'a.seq')}
+       FROM messages m JOIN contacts c ON c.id = m.contact_id
+       WHERE m.id = ANY($1::uuid[])`,
       [messageIds],
     );
     for (const row of rows) {
       const message = m.from(row)!;
-      let entry = found.get(message.id);
-      if (!entry) {
-        entry = { message, contact: c.from(row)!, attempts: [] };
-        found.set(message.id, entry);
-      }
-      const attempt = a.from(row);
-      if (attempt) entry.attempts.push(attempt);
+      found.set(message.id, { message, contact: c.from(row)!, attempts: a.fromList(row) });
     }
     return found;
   }

@@ -50,10 +50,30 @@ export class EntityRows<T> {
     this.create = () => metadata.create() as T;
   }
 
+  /**
+   * A select-list item for the rows of this entity that belong to the outer row, as one JSON
+   * array in `orderBy` (e.g. a message's attempts). A correlated subquery, not a join: PostgreSQL
+   * runs it once per outer row on the condition's index, whatever it thinks of the table's size,
+   * and the outer row is not repeated once per child.
+   */
+  list(table: string, where: string, orderBy: string): string {
+    return `(SELECT coalesce(json_agg(${this.alias}.* ORDER BY ${orderBy}), '[]'::json) FROM ${table} ${this.alias} WHERE ${where}) AS "${this.alias}"`;
+  }
+
+  /** The entities a `list` item carried. */
+  fromList(row: Record<string, unknown>): T[] {
+    const list = (row[this.alias] ?? []) as Record<string, unknown>[];
+    return list.map((json) => this.build(json));
+  }
+
   /** Null when the alias is the empty side of an outer join. */
   from(row: Record<string, unknown>): T | null {
     const json = row[this.alias] as Record<string, unknown> | null | undefined;
     if (!json || json[this.primaryKey] === null || json[this.primaryKey] === undefined) return null;
+    return this.build(json);
+  }
+
+  private build(json: Record<string, unknown>): T {
     const entity = this.create() as Record<string, unknown>;
     for (const c of this.columns) {
       const value = json[c.name];
