@@ -48,7 +48,7 @@ export class LockedRows {
   async forDecision(tx: Pick<Tx, 'query' | 'own'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
     const { m, a, c } = this.r;
     const [row] = await tx.query(
-      `SELECT ${m.select}, ${c.select}, ${a.list('attempts', 'a.message_id = m.id', 'a.seq')}
+      `SELECT ${m.select}, ${c.select}, ${a.list('a.message_id = m.id', 'a.seq')}
        FROM messages m JOIN contacts c ON c.id = m.contact_id
        WHERE m.id = $1 ${lock ? 'FOR UPDATE OF m' : ''}`,
       [messageId],
@@ -66,7 +66,7 @@ export class LockedRows {
     const { m, a, c } = this.r;
     const rows = await queryOnce<Record<string, unknown>>(
       this.db,
-      `SELECT ${m.select}, ${c.select}, ${a.list('attempts', 'a.message_id = m.id', 'a.seq')}
+      `SELECT ${m.select}, ${c.select}, ${a.list('a.message_id = m.id', 'a.seq')}
        FROM messages m JOIN contacts c ON c.id = m.contact_id
        WHERE m.id = ANY($1::uuid[])`,
       [messageIds],

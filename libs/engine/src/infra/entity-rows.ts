@@ -2,21 +2,20 @@ import { DataSource, EntityTarget } from 'typeorm';
 
 type Convert = (value: unknown) => unknown;
 
-/**
- * JSON carries these as strings or numbers that are not what TypeORM would hand back. A
- * timestamp without time zone is absent on purpose: its JSON has no offset, so it would be read in
- * whatever zone this process runs in; the constructor refuses an entity that has one.
- */
+/** JSON carries these as strings that are not what TypeORM would hand back. */
 const CONVERSIONS: Record<string, Convert> = {
   timestamptz: (v) => new Date(v as string),
   'timestamp with time zone': (v) => new Date(v as string),
   // bytea comes as '\x' and hex.
   bytea: (v) => Buffer.from((v as string).slice(2), 'hex'),
-  bigint: (v) => String(v),
-  int8: (v) => String(v),
-  numeric: (v) => String(v),
-  decimal: (v) => String(v),
 };
+
+/**
+ * Types JSON cannot bring back faithfully: a timestamp without time zone has no offset (it would
+ * be read in whatever zone this process runs in), and 64-bit and decimal numbers lose digits in
+ * `JSON.parse`. An entity with one is refused at start-up, not misread at run time.
+ */
+const REFUSED = new Set(['timestamp', 'timestamp without time zone', 'bigint', 'int8', 'numeric', 'decimal']);
 
 /**
  * Reads an entity from a hand-written join under an alias and builds it from the raw row: the
@@ -27,19 +26,21 @@ const CONVERSIONS: Record<string, Convert> = {
  * per column of every result (a description parsed, a parser looked up, a value converted), and
  * three entities are some 60 columns on every locked read, where it was the worker's largest
  * share of CPU. One JSON value per entity is parsed natively in one go; only the types JSON
- * cannot carry (timestamps, bytea, 64-bit numbers) are converted here, to what TypeORM returns.
+ * cannot carry (timestamps, bytea) are converted here, to what TypeORM returns.
  */
 export class EntityRows<T> {
   /** The select-list item: the entity's row as JSON under the alias's name. */
   readonly select: string;
   private readonly columns: { name: string; prop: string; convert: Convert | null }[];
   private readonly primaryKey: string;
+  private readonly table: string;
   private readonly create: () => T;
 
   constructor(db: DataSource, entity: EntityTarget<T>, readonly alias: string) {
     const metadata = db.getMetadata(entity);
-    const unsafe = metadata.columns.find((c) => c.type === 'timestamp' || c.type === 'timestamp without time zone');
-    if (unsafe) throw new Error(`EntityRows: ${metadata.tableName}.${unsafe.databaseName} is a timestamp without time zone`);
+    const unsafe = metadata.columns.find((c) => typeof c.type === 'string' && REFUSED.has(c.type));
+    if (unsafe) throw new Error(`EntityRows: ${metadata.tableName}.${unsafe.databaseName} is ${String(unsafe.type)}, which JSON does not carry faithfully`);
+    this.table = metadata.tableName;
     this.columns = metadata.columns.map((c) => ({
       name: c.databaseName,
       prop: c.propertyName,
@@ -56,8 +57,8 @@ export class EntityRows<T> {
    * runs it once per outer row on the condition's index, whatever it thinks of the table's size,
    * and the outer row is not repeated once per child.
    */
-  list(table: string, where: string, orderBy: string): string {
-    return `(SELECT coalesce(json_agg(${this.alias}.* ORDER BY ${orderBy}), '[]'::json) FROM ${table} ${this.alias} WHERE ${where}) AS "${this.alias}"`;
+  list(where: string, orderBy: string): string {
+    return `(SELECT coalesce(json_agg(${this.alias}.* ORDER BY ${orderBy}), '[]'::json) FROM ${this.table} ${this.alias} WHERE ${where}) AS "${this.alias}"`;
   }
 
   /** The entities a `list` item carried. */
