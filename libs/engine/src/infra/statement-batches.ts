@@ -24,9 +24,9 @@ interface BatchJob {
  * Statements run in `order` (the caller's lock order: rows two batches both lock are taken in
  * the same order, so batches do not deadlock each other). When a batch fails, whatever the
  * reason, each of its statements runs again in a transaction of its own, in turn, so one bad
- * statement fails alone. A statement must therefore be safe to run twice: a batch whose connection was lost
- * as it committed may have committed. (An accept is: its idempotency key claims nothing the
- * second time, and the caller answers from the stored response.)
+ * statement fails alone. A statement must therefore be safe to run twice: a batch whose
+ * connection was lost as it committed may have committed. (An accept is: its idempotency key
+ * claims nothing the second time, and the caller answers from the stored response.)
  *
  * Batching follows load: a statement runs at once when fewer than `maxInFlight` batches are
  * running, alone if nothing came with it; the statements that arrive meanwhile make the next batch.
