@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AttemptEntity, ContactEntity, MessageEntity, createDataSource } from '@tsunagu/database';
 import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
+import { literal } from '../infra/sql-literal';
 import { inTx } from '../infra/tx';
 import { LockedRows } from './locked-rows';
 
@@ -81,4 +83,81 @@ describe('LockedRows on a real PostgreSQL', () => {
     const report = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }));
     expect(report).toMatchObject({ attempt: expected.attempts[1], hasLaterAttempt: false, partIndex: null });
   });
+
+  /**
+   * The hot paths run their reads as prepared statements: each connection plans a statement once
+   * (a generic plan, from what the tables looked like then) and keeps that plan as the tables
+   * grow. These reads must cost the same however many messages, contacts and attempts there are:
+   * counted in buffers touched (a measure that does not depend on the machine's speed), planned
+   * on a young database and run again after thousands of rows were written.
+   */
+  it('reads by index alone with plans made on young tables: a few pages, not whole tables, after they grow', async () => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    await pg.query('SET plan_cache_mode = force_generic_plan');
+    const probes = {
+      report: new PlanProbe(pg, 'report'),
+      peek: new PlanProbe(pg, 'peek'),
+      decision: new PlanProbe(pg, 'decision'),
+    };
+    const readAll = () =>
+      Promise.all([
+        rows.pairForReport(probes.report, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }, { lock: false }),
+        rows.peekMany([ids.message, ids.bare], probes.peek),
+        rows.forDecision(probes.decision, ids.message, { lock: false }),
+      ]);
+    try {
+      await readAll(); // planned while the tables hold a handful of rows
+      await ds.query(
+        `WITH c AS (
+           INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx)
+           SELECT gen_random_uuid(), $1, '\\x00'::bytea, 'bulk-' || g FROM generate_series(1, 3000) g
+           RETURNING id
+         ), m AS (
+           INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, status, category)
+           SELECT gen_random_uuid(), $1, c.id, $2, 'outbound', 'dispatching', 'transactional' FROM c
+           RETURNING id
+         )
+         INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, provider_message_id, timeout_seconds)
+         SELECT gen_random_uuid(), $1, m.id, 1, 'sms', 'sent', 'bulk-' || m.id, 600 FROM m`,
+        [ids.tenant, ids.conversation],
+      );
+      await readAll(); // the same plans, now under EXPLAIN
+    } finally {
+      await pg.end();
+    }
+    expect(probes.report.buffers()).toBeLessThan(60);
+    expect(probes.peek.buffers()).toBeLessThan(60);
+    expect(probes.decision.buffers()).toBeLessThan(60);
+  });
 });
+
+/**
+ * A reader that prepares the one statement it is given (generic plan forced on its connection)
+ * and runs it; every later call runs that same plan under EXPLAIN and keeps the buffers it touched.
+ */
+class PlanProbe {
+  private prepared = false;
+  private touched: number | null = null;
+
+  constructor(
+    private readonly pg: Client,
+    private readonly name: string,
+  ) {}
+
+  readonly query = async <R>(sql: string, params: readonly unknown[] = []): Promise<R[]> => {
+    const execute = `EXECUTE ${this.name}(${params.map(literal).join(', ')})`;
+    if (!this.prepared) {
+      await this.pg.query(`PREPARE ${this.name} AS ${sql}; ${execute}`);
+      this.prepared = true;
+    } else {
+      const plan = (await this.pg.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${execute}`)).rows[0]['QUERY PLAN'][0].Plan;
+      this.touched = plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+    }
+    return [];
+  };
+
+  buffers(): number | null {
+    return this.touched;
+  }
+}
