@@ -14,6 +14,19 @@ import { rowsOf } from '../infra/rows-of';
 const MO_REDELIVERY_SECONDS = 120;
 
 /**
+ * An SMS from this contact with this text to this recipient in the window before `occurredAt`
+ * ($1 contact, $2 text, $3 recipient, $4 occurredAt, $5 window seconds). Found through the
+ * contact's one conversation on `messages_conversation (conversation_id, created_at)`: only the
+ * window's rows are read. By `contact_id` alone, which no index leads with, every SMS reply read
+ * the whole messages table.
+ */
+export const MO_SEEN = `SELECT 1 FROM messages
+  WHERE conversation_id = (SELECT id FROM conversations WHERE contact_id = $1) AND created_at > $4::timestamptz - make_interval(secs => $5)
+    AND contact_id = $1 AND direction = 'inbound' AND channel = 'sms' AND text IS NOT DISTINCT FROM $2
+    AND metadata->>'recipient' IS NOT DISTINCT FROM $3
+  LIMIT 1`;
+
+/**
  * What people send us: replies become inbound messages in their conversation, and stop words,
  * unfollows and follows change what the policy may use.
  */
@@ -100,11 +113,7 @@ export class InboundService {
    */
   private async redelivered(m: EntityManager, contact: ContactEntity, event: ChannelEvent): Promise<boolean> {
     await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`mo:${contact.id}`]);
-    const seen: unknown[] = await m.query(
-      `SELECT 1 FROM messages WHERE contact_id = $1 AND direction = 'inbound' AND channel = 'sms' AND text IS NOT DISTINCT FROM $2
-         AND metadata->>'recipient' IS NOT DISTINCT FROM $3 AND created_at > $4::timestamptz - make_interval(secs => $5) LIMIT 1`,
-      [contact.id, event.text ?? null, event.recipient ?? null, event.occurredAt, MO_REDELIVERY_SECONDS],
-    );
+    const seen: unknown[] = await m.query(MO_SEEN, [contact.id, event.text ?? null, event.recipient ?? null, event.occurredAt, MO_REDELIVERY_SECONDS]);
     return seen.length > 0;
   }
 

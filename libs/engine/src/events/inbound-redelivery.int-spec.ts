@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '@tsunagu/database';
+import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
+import { MO_SEEN } from './inbound.service';
+
+/**
+ * Every SMS reply asks whether the SMSC is offering it again (`MO_SEEN`). That look runs per
+ * reply, so it must read the contact's last two minutes, not the messages table: counted in
+ * buffers touched (a measure that does not depend on the machine's speed) beside 6,000 messages
+ * of 3,000 other contacts.
+ */
+describe('SMS reply redelivery check on a real PostgreSQL', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  const tenant = randomUUID();
+  const person = { contact: randomUUID(), conversation: randomUUID() };
+  const at = new Date();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('moseen');
+    ds = await createDataSource(db.url).initialize();
+    await ds.query(`INSERT INTO tenants (id, name) VALUES ($1, 'mo')`, [tenant]);
+    await ds.query(`INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx) VALUES ($1, $2, '\\x00'::bytea, 'bidx')`, [person.contact, tenant]);
+    await ds.query(`INSERT INTO conversations (id, tenant_id, contact_id) VALUES ($1, $2, $3)`, [person.conversation, tenant, person.contact]);
+    // Other people's replies, as traffic looks: 3,000 contacts, two replies each, over the last hours.
+    await ds.query(
+      `WITH c AS (
+         INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx)
+         SELECT gen_random_uuid(), $1, '\\x00'::bytea, 'bulk-' || g FROM generate_series(1, 3000) g
+         RETURNING id
+       ), v AS (
+         INSERT INTO conversations (id, tenant_id, contact_id) SELECT gen_random_uuid(), $1, id FROM c RETURNING id, contact_id
+       )
+       INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, metadata, created_at)
+       SELECT gen_random_uuid(), $1, v.contact_id, v.id, 'inbound', 'sms', 'received', 'はい', '{"recipient": "00051234"}', $2::timestamptz - (k * 3 || ' seconds')::interval
+       FROM (SELECT v.*, row_number() OVER () AS k FROM v) v CROSS JOIN generate_series(1, 2)`,
+      [tenant, at],
+    );
+    await ds.query(
+      `INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, metadata, created_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, 'inbound', 'sms', 'received', 'はい', '{"recipient": "00051234"}', $4)`,
+      [tenant, person.contact, person.conversation, at],
+    );
+    await ds.query('ANALYZE');
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  const seen = async (text: string, recipient: string, occurredAt: Date) => (await ds.query(MO_SEEN, [person.contact, text, recipient, occurredAt, 120])).length > 0;
+
+  it('finds the same text to the same recipient within the window, and nothing else', async () => {
+    expect(await seen('はい', '00051234', new Date(at.getTime() + 5_000))).toBe(true);
+    expect(await seen('いいえ', '00051234', new Date(at.getTime() + 5_000))).toBe(false);
+    expect(await seen('はい', '00059999', new Date(at.getTime() + 5_000))).toBe(false);
+    expect(await seen('はい', '00051234', new Date(at.getTime() + 121_000))).toBe(false);
+  });
+
+  it("reads the contact's window on the conversation index, not the messages table", async () => {
+    const params = [person.contact, 'いいえ', '00051234', new Date(at.getTime() + 5_000).toISOString(), 120];
+    const [{ 'QUERY PLAN': plan }] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${MO_SEEN}`, params);
+    expect(plan[0].Plan['Shared Hit Blocks'] + plan[0].Plan['Shared Read Blocks']).toBeLessThan(20);
+  });
+});
