@@ -3,3 +3,4 @@ export * from './global-setup';
 export * from './expect-eventually';
 export * from './test-redis';
 export * from './scripted-channel';
+export * from './seed-traffic';

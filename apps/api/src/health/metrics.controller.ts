@@ -7,6 +7,9 @@ import { JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 
 /** Prometheus metrics: process defaults, queue depths, and message and attempt states from PostgreSQL. */
+/** Attempts of the last 24 hours by channel and status, on the `attempts_created` BRIN index. */
+export const ATTEMPTS_LAST_24H = `SELECT channel, status, count(*) AS n FROM attempts WHERE created_at > now() - interval '24 hours' GROUP BY channel, status`;
+
 @Controller('metrics')
 export class MetricsController {
   private readonly registry = new Registry();
@@ -61,7 +64,7 @@ export class MetricsController {
       registers: [this.registry],
       async collect() {
         const rows: { channel: string; status: string; n: string }[] = await db
-          .query(`SELECT channel, status, count(*) AS n FROM attempts WHERE created_at > now() - interval '24 hours' GROUP BY channel, status`)
+          .query(ATTEMPTS_LAST_24H)
           .catch(() => []);
         this.reset();
         for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@tsunagu/database';
-import { createTestDatabase, TestDatabase } from '@tsunagu/testing';
+import { createTestDatabase, seedTraffic, TestDatabase } from '@tsunagu/testing';
 import { MO_SEEN } from './inbound.service';
 
 /**
@@ -23,20 +23,8 @@ describe('SMS reply redelivery check on a real PostgreSQL', () => {
     await ds.query(`INSERT INTO tenants (id, name) VALUES ($1, 'mo')`, [tenant]);
     await ds.query(`INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx) VALUES ($1, $2, '\\x00'::bytea, 'bidx')`, [person.contact, tenant]);
     await ds.query(`INSERT INTO conversations (id, tenant_id, contact_id) VALUES ($1, $2, $3)`, [person.conversation, tenant, person.contact]);
-    // Other people's replies, as traffic looks: 3,000 contacts, two replies each, over the last hours.
-    await ds.query(
-      `WITH c AS (
-         INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx)
-         SELECT gen_random_uuid(), $1, '\\x00'::bytea, 'bulk-' || g FROM generate_series(1, 3000) g
-         RETURNING id
-       ), v AS (
-         INSERT INTO conversations (id, tenant_id, contact_id) SELECT gen_random_uuid(), $1, id FROM c RETURNING id, contact_id
-       )
-       INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, metadata, created_at)
-       SELECT gen_random_uuid(), $1, v.contact_id, v.id, 'inbound', 'sms', 'received', 'はい', '{"recipient": "00051234"}', $2::timestamptz - (k * 3 || ' seconds')::interval
-       FROM (SELECT v.*, row_number() OVER () AS k FROM v) v CROSS JOIN generate_series(1, 2)`,
-      [tenant, at],
-    );
+    // Other people's replies: 3,000 contacts, two each, over the last hours.
+    await seedTraffic(ds, { tenantId: tenant, contacts: 3000, messagesPerContact: 2, at, spacingSeconds: 3, direction: 'inbound' });
     await ds.query(
       `INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, metadata, created_at)
        VALUES (gen_random_uuid(), $1, $2, $3, 'inbound', 'sms', 'received', 'はい', '{"recipient": "00051234"}', $4)`,
