@@ -25,6 +25,10 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
 }
 
 /** One timeline per contact across every channel, both directions, newest first. */
+/** A contact's own events (no message), newest first, on the `events_contact` index. */
+export const CONTACT_EVENTS = `SELECT type, source, occurred_at FROM events
+  WHERE detail->>'contactId' = $2 AND message_id IS NULL AND tenant_id = $1 ORDER BY occurred_at DESC LIMIT 50`;
+
 @Injectable()
 export class ConversationService {
   constructor(
@@ -32,23 +36,33 @@ export class ConversationService {
     private readonly contacts: ContactService,
   ) {}
 
+  /**
+   * A page of the contact's messages, newest first, through the contact's one conversation: on
+   * `messages_conversation (conversation_id, created_at)` only the page's rows are read. By
+   * `contact_id`, which no index leads with, every view read the whole messages table.
+   */
+  messagesPage(tenantId: string, contactId: string, take: number, before?: string) {
+    const qb = this.db
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.conversation_id = (SELECT id FROM conversations WHERE contact_id = :contactId)', { contactId })
+      .andWhere('m.tenant_id = :tenantId AND m.contact_id = :contactId', { tenantId })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(take);
+    if (before) {
+      const c = decodeCursor(before);
+      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.at, id: c.id });
+    }
+    return qb;
+  }
+
   async timeline(tenantId: string, contactId: string, page: Page) {
     assertId(contactId);
     const contact = await this.db.getRepository(ContactEntity).findOneBy({ id: contactId, tenantId });
     if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
     const limit = Math.min(Math.max(page.limit, 1), 100);
-    const qb = this.db
-      .getRepository(MessageEntity)
-      .createQueryBuilder('m')
-      .where('m.tenant_id = :tenantId AND m.contact_id = :contactId', { tenantId, contactId })
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .take(limit + 1);
-    if (page.before) {
-      const c = decodeCursor(page.before);
-      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.at, id: c.id });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.messagesPage(tenantId, contactId, limit + 1, page.before).getMany();
     const items = rows.slice(0, limit);
     const ids = items.map((m) => m.id);
     const [attempts, events] = ids.length
@@ -58,10 +72,7 @@ export class ConversationService {
         ])
       : [[], []];
     // Link, unlink, follow and unfollow: things that happened to the contact, not to a message.
-    const contactEvents: { type: string; source: string; occurred_at: Date }[] = await this.db.query(
-      `SELECT type, source, occurred_at FROM events WHERE tenant_id = $1 AND message_id IS NULL AND detail->>'contactId' = $2 ORDER BY occurred_at DESC LIMIT 50`,
-      [tenantId, contactId],
-    );
+    const contactEvents: { type: string; source: string; occurred_at: Date }[] = await this.db.query(CONTACT_EVENTS, [tenantId, contactId]);
     return {
       contactEvents: contactEvents.map((e) => ({ type: e.type, source: e.source, occurredAt: e.occurred_at.toISOString() })),
       contact: {
