@@ -6,10 +6,10 @@ import { DataSource } from 'typeorm';
 import { JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 
-/** Prometheus metrics: process defaults, queue depths, and message and attempt states from PostgreSQL. */
 /** Attempts of the last 24 hours by channel and status, on the `attempts_created` BRIN index. */
 export const ATTEMPTS_LAST_24H = `SELECT channel, status, count(*) AS n FROM attempts WHERE created_at > now() - interval '24 hours' GROUP BY channel, status`;
 
+/** Prometheus metrics: process defaults, queue depths, and message and attempt states from PostgreSQL. */
 @Controller('metrics')
 export class MetricsController {
   private readonly registry = new Registry();

@@ -8,6 +8,7 @@ import { rowsOf } from '../infra/rows-of';
 export const PARK_TTL_MS = 10 * 60_000;
 
 type Replay = (events: ChannelEvent[]) => Promise<void>;
+export type ParkedRow = { event: ChannelEvent & { occurredAt: string } };
 
 /**
  * Parked receipts whose attempt (or multipart part) is known by now, looked up per parked row on
@@ -21,7 +22,6 @@ export const MATCHED_PARKED = `SELECT DISTINCT p.channel, p.provider_message_id 
        AND (SELECT a.channel FROM attempts a WHERE a.id = ap.attempt_id) = p.channel LIMIT 1),
     false)
   LIMIT 500`;
-export type ParkedRow = { event: ChannelEvent & { occurredAt: string } };
 
 /**
  * A receipt can beat its submit_sm_resp (the SMSC answers on another connection, or the resp is

@@ -24,11 +24,11 @@ function decodeCursor(cursor: string): { at: Date; id: string } {
   return { at: date, id };
 }
 
-/** One timeline per contact across every channel, both directions, newest first. */
 /** A contact's own events (no message), newest first, on the `events_contact` index. */
 export const CONTACT_EVENTS = `SELECT type, source, occurred_at FROM events
   WHERE detail->>'contactId' = $2 AND message_id IS NULL AND tenant_id = $1 ORDER BY occurred_at DESC LIMIT 50`;
 
+/** One timeline per contact across every channel, both directions, newest first. */
 @Injectable()
 export class ConversationService {
   constructor(
