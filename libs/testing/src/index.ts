@@ -4,3 +4,4 @@ export * from './expect-eventually';
 export * from './test-redis';
 export * from './scripted-channel';
 export * from './seed-traffic';
+export * from './buffers-touched';

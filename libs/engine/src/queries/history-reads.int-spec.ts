@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@tsunagu/database';
 import { DataKeys, PhoneCipher } from '@tsunagu/security';
-import { createTestDatabase, seedTraffic, TestDatabase } from '@tsunagu/testing';
+import { buffersTouched, createTestDatabase, seedTraffic, TestDatabase } from '@tsunagu/testing';
 import { ContactService } from '../contacts/contact.service';
 import { CONTACT_EVENTS, ConversationService } from './conversation.service';
 
@@ -46,11 +46,6 @@ describe('contact history reads on a real PostgreSQL', () => {
     await db?.drop();
   });
 
-  const buffers = async (sql: string, params: unknown[]) => {
-    const [{ 'QUERY PLAN': plan }] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-    return plan[0].Plan['Shared Hit Blocks'] + plan[0].Plan['Shared Read Blocks'];
-  };
-
   it("pages through the contact's messages newest first, and only theirs, with the contact's own events", async () => {
     const first = await conversations.timeline(tenant, contactId, { limit: 2 });
     expect(first.items.map((m) => m.text)).toEqual(['三', '二']);
@@ -61,10 +56,10 @@ describe('contact history reads on a real PostgreSQL', () => {
 
   it("reads a page of the contact's messages on the conversation index, not the messages table", async () => {
     const [sql, params] = conversations.messagesPage(tenant, contactId, 21).getQueryAndParameters();
-    expect(await buffers(sql, params)).toBeLessThan(30);
+    expect(await buffersTouched(ds, sql, params)).toBeLessThan(30);
   });
 
   it("reads the contact's own events on their index, not every event without a message", async () => {
-    expect(await buffers(CONTACT_EVENTS, [tenant, contactId])).toBeLessThan(20);
+    expect(await buffersTouched(ds, CONTACT_EVENTS, [tenant, contactId])).toBeLessThan(20);
   });
 });
