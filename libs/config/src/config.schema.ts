@@ -80,6 +80,13 @@ export const envSchema = z.object({
    * transactions, so it runs wider than the rest: 5 held the pipeline bench near 110 sends/s.
    */
   TSUNAGU_SEND_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  /**
+   * Per worker process: sends started in-process the moment their decision commits, the attempt
+   * claimed (`submitting`) in that same transaction — no outbox row, relay, BullMQ job or second
+   * locked read. Beyond this many in flight, and for retries, sends go by their queue. 0: always
+   * by the queue.
+   */
+  TSUNAGU_DIRECT_SENDS: z.coerce.number().int().min(0).default(64),
   /** How often each worker looks for messages whose due_at has come (timers); a commit's NOTIFY also wakes it. */
   TSUNAGU_DUE_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
   /** Repeated statements run prepared on each connection; 'false' behind a transaction-mode pooler (PgBouncer). */

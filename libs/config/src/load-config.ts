@@ -104,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       concurrency: e.TSUNAGU_WORKER_CONCURRENCY,
       dispatchConcurrency: e.TSUNAGU_DISPATCH_CONCURRENCY,
       sendConcurrency: e.TSUNAGU_SEND_CONCURRENCY,
+      directSends: e.TSUNAGU_DIRECT_SENDS,
       reconcileIntervalMs: e.TSUNAGU_RECONCILE_INTERVAL_MS,
       duePollMs: e.TSUNAGU_DUE_POLL_MS,
     },

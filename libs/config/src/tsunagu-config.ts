@@ -18,7 +18,7 @@ export interface TsunaguConfig {
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
-  worker: { concurrency: number; dispatchConcurrency: number; sendConcurrency: number; reconcileIntervalMs: number; duePollMs: number };
+  worker: { concurrency: number; dispatchConcurrency: number; sendConcurrency: number; directSends: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;
   channels: Record<string, unknown>;

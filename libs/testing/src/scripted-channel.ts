@@ -13,7 +13,8 @@ import {
 import { ChannelEvent, newId } from '@tsunagu/core';
 
 export type ScriptedOutcome =
-  | { send: 'accept'; then?: 'deliver' | 'read' | 'fail' | 'none'; afterMs?: number }
+  /** `holdMs`: the send call itself takes this long (a slow provider); `afterMs`: the report's delay after it. */
+  | { send: 'accept'; then?: 'deliver' | 'read' | 'fail' | 'none'; afterMs?: number; holdMs?: number }
   | { send: 'retryable' | 'permanent' | 'unknown_outcome'; times?: number };
 
 /**
@@ -65,6 +66,7 @@ export function scriptedChannelModule(channel: string, traits: ChannelTraits, pr
           throw new ChannelError(outcome.send, `scripted_${outcome.send}`);
         }
       }
+      if (outcome.send === 'accept' && outcome.holdMs) await new Promise((r) => setTimeout(r, outcome.holdMs));
       provider.sent.push({ attemptId: attempt.attemptId, phone, text: attempt.text });
       const then = outcome.send === 'accept' ? (outcome.then ?? 'deliver') : 'deliver';
       const afterMs = outcome.send === 'accept' ? (outcome.afterMs ?? 20) : 20;

@@ -16,6 +16,7 @@ import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AttemptViews } from './attempt-views';
 import { LockedRows, MessageForDecision } from './locked-rows';
 import { buildFacts } from './message-facts';
+import { ClaimedSend, SendAttemptService } from './send-attempt.service';
 
 /** The contact's cached capability answer, written with the next locked decision. */
 interface CapabilityCacheWrite {
@@ -39,6 +40,11 @@ interface Withdrawal {
   because: string;
 }
 
+/** Set by a decision that claimed its new attempt for a direct send (`SendAttemptService.startDirect`). */
+interface DirectClaim {
+  claim: ClaimedSend | null;
+}
+
 /** How many policy steps one job may take (capability checks and withdrawals loop back). */
 const MAX_STEPS = 8;
 
@@ -60,6 +66,7 @@ export class AdvanceService {
     private readonly views: AttemptViews,
     private readonly locked: LockedRows,
     private readonly txs: TxGroups,
+    private readonly sends: SendAttemptService,
   ) {}
 
   /**
@@ -80,7 +87,7 @@ export class AdvanceService {
       withdrawal = null;
       const io = peek
         ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek, peeked })
-        : await this.txs.run((tx) => this.decide(tx, messageId, now(), overrides, cacheWrites.splice(0), pending));
+        : await this.decideAndSend(messageId, now, overrides, cacheWrites.splice(0), pending);
       if (io === 'locked') continue;
       if (!io) return;
       if (io.kind === 'capability') {
@@ -90,6 +97,39 @@ export class AdvanceService {
     }
     for (const w of cacheWrites) await queryOnce(this.db, w.sql, w.params);
     this.log.warn({ messageId }, 'advance took too many steps; it runs again when its lease lapses');
+  }
+
+  /** Resolves once every direct send started so far is recorded (graceful stop). */
+  drainSends(): Promise<void> {
+    return this.sends.drainDirect();
+  }
+
+  /**
+   * One locked decision in a shared transaction. With a direct-send slot free, a new attempt is
+   * claimed in that transaction and submitted as soon as it commits; the slot goes back otherwise.
+   */
+  private async decideAndSend(
+    messageId: string,
+    now: () => Date,
+    overrides: Record<string, CapabilityFacts>,
+    cacheWrites: CapabilityCacheWrite[],
+    withdrawal: Withdrawal | null,
+  ): Promise<Io | 'locked'> {
+    const direct: DirectClaim | null = this.sends.reserveDirect() ? { claim: null } : null;
+    let io: Io | 'locked';
+    try {
+      io = await this.txs.run((tx) => {
+        // A shared transaction may run a member again: only its last run's claim was committed.
+        if (direct) direct.claim = null;
+        return this.decide(tx, messageId, now(), overrides, cacheWrites, withdrawal, { direct });
+      });
+    } catch (err) {
+      if (direct) this.sends.releaseDirect();
+      throw err;
+    }
+    if (direct?.claim) this.sends.startDirect(direct.claim);
+    else if (direct) this.sends.releaseDirect();
+    return io;
   }
 
   /**
@@ -109,7 +149,7 @@ export class AdvanceService {
     overrides: Record<string, CapabilityFacts>,
     cacheWrites: CapabilityCacheWrite[],
     withdrawal: Withdrawal | null,
-    { peek = false, peeked }: { peek?: boolean; peeked?: MessageForDecision | null } = {},
+    { peek = false, peeked, direct = null }: { peek?: boolean; peeked?: MessageForDecision | null; direct?: DirectClaim | null } = {},
   ): Promise<Io | 'locked'> {
     // The capability answers just fetched are cached on the contact in this same transaction.
     if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
@@ -148,25 +188,34 @@ export class AdvanceService {
         await this.recorder.message(tx, message, step.status, { source: 'engine', reason: step.reason, detail: { skipped: step.skipped } });
         return null;
       case 'start_attempt':
-        await this.start(tx, message, step, facts, now);
+        await this.start(tx, message, contact, step, facts, now, direct);
         return null;
     }
   }
 
+  /**
+   * The new attempt. `direct`: claimed here (inserted `submitting`, both steps recorded as events)
+   * unless the provider's throughput says wait; otherwise a send job, delayed by that wait.
+   */
   private async start(
     tx: Tx,
     message: MessageEntity,
+    contact: ContactEntity,
     step: Extract<Step, { kind: 'start_attempt' }>,
     facts: MessageFacts,
     now: Date,
+    direct: DirectClaim | null,
   ): Promise<void> {
     const attemptId = newId();
     const deadline = new Date(now.getTime() + step.timeoutSeconds * 1000);
     const route = step.channel === 'sms' ? (message.plan?.smsRoute ?? null) : null;
+    const attempt = newAttempt({ id: attemptId, tenantId: message.tenantId, messageId: message.id, seq: step.seq, channel: step.channel, sender: message.sender, route, timeoutSeconds: step.timeoutSeconds, deadlineAt: deadline });
+    const claim = direct ? await this.sends.claimable(message, attempt, contact) : null;
+    const claimed = claim && !('waitMs' in claim) ? claim : null;
     tx.write(
-      `INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, sender, route, timeout_seconds, deadline_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
-      [attemptId, message.tenantId, message.id, step.seq, step.channel, message.sender, route, step.timeoutSeconds, deadline],
+      `INSERT INTO attempts (id, tenant_id, message_id, seq, channel, status, sender, route, timeout_seconds, deadline_at, submitting_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $6 = 'submitting' THEN now() END)`,
+      [attemptId, message.tenantId, message.id, step.seq, step.channel, claimed ? 'submitting' : 'pending', message.sender, route, step.timeoutSeconds, deadline],
     );
     this.decision(tx, message, 'channel', facts, { channel: step.channel, seq: step.seq, timeoutSeconds: step.timeoutSeconds, skipped: step.skipped });
     this.recorder.event(tx, {
@@ -178,6 +227,18 @@ export class AdvanceService {
       status: 'pending',
       detail: { channel: step.channel, skipped: step.skipped },
     });
+    if (claimed) {
+      attempt.status = 'submitting';
+      this.recorder.event(tx, {
+        tenantId: message.tenantId,
+        messageId: message.id,
+        attemptId,
+        source: 'engine',
+        type: 'attempt.status',
+        status: 'submitting',
+        detail: { from: 'pending', channel: step.channel },
+      });
+    }
     // No fallback timer yet: the clock starts when the provider accepts (the send sets due_at).
     // Until then nothing is due; a lost send job is re-created by the reconciler from the attempt.
     if (message.status !== 'dispatching') {
@@ -185,7 +246,12 @@ export class AdvanceService {
     } else {
       dueAt(tx, message.id, null);
     }
-    writeOutbox(tx, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId } }]);
+    if (claimed) {
+      direct!.claim = claimed;
+      return;
+    }
+    const availableAt = claim && 'waitMs' in claim ? new Date(Date.now() + claim.waitMs) : undefined;
+    writeOutbox(tx, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId }, availableAt }]);
   }
 
   /** The next look: the row is the timer (`DueDispatcher`); `null` clears the lease the dispatcher set. */
@@ -262,4 +328,28 @@ export class AdvanceService {
     const status = w.result === 'revoked' ? 'revoked' : attempt.status === 'pending' ? 'revoked' : 'expired';
     await this.recorder.attempt(tx, message, attempt, status, { source: 'engine', reason: w.because, detail: { cancel: w.result } });
   }
+}
+
+/** The row `start` inserts, as the entity the adapters' view and the recorder read. */
+function newAttempt(
+  fields: Pick<AttemptEntity, 'id' | 'tenantId' | 'messageId' | 'seq' | 'channel' | 'sender' | 'route' | 'timeoutSeconds' | 'deadlineAt'>,
+): AttemptEntity {
+  const now = new Date();
+  return Object.assign(new AttemptEntity(), {
+    ...fields,
+    status: 'pending',
+    bind: null,
+    providerMessageId: null,
+    reason: null,
+    permanent: null,
+    retries: 0,
+    awaitsDelivery: true,
+    createdAt: now,
+    submittingAt: null,
+    sentAt: null,
+    deliveredAt: null,
+    readAt: null,
+    finishedAt: null,
+    updatedAt: now,
+  });
 }

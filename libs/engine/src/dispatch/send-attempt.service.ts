@@ -1,11 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ChannelError, ChannelRegistry, SendResult, isChannelError } from '@tsunagu/channels';
+import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelError } from '@tsunagu/channels';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { isTerminalMessage } from '@tsunagu/core';
+import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
+import { QUEUES, jobIds, providerBackoff } from '@tsunagu/jobs';
 import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents, ParkedRow } from '../events/parked-events';
 import { dueAt, wakeNow } from '../timers/due-at';
+import { writeOutbox } from '../infra/outbox';
 import { Tx, inTx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
@@ -16,6 +20,18 @@ import { LockedRows } from './locked-rows';
 const BUCKET_AWAY_WAIT_MS = 1000;
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
+
+/** An attempt committed as `submitting` by the caller's transaction, to be submitted once that commits. */
+export interface ClaimedSend {
+  attempt: AttemptEntity;
+  view: OutboundAttempt;
+}
+
+/** Where a send is: `queued` sends run as BullMQ jobs (retried by the queue); direct ones in-process. */
+interface SendRoute {
+  finalTry: boolean;
+  queued: boolean;
+}
 
 /** The provider account's shared throughput is spent: run this job again after `waitMs`, no retry used. */
 export class ThroughputWait extends Error {
@@ -54,8 +70,63 @@ export class SendAttemptService {
     private readonly buckets: TokenBucket,
     private readonly locked: LockedRows,
     private readonly txs: TxGroups,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
+  /** Direct sends reserved or running in this process, and their promises (for a graceful stop). */
+  private reserved = 0;
+  private readonly running = new Set<Promise<unknown>>();
+
+  /**
+   * A slot for a send started in this process right after its decision commits
+   * (`TSUNAGU_DIRECT_SENDS`). False when every slot is taken: that attempt goes by its send queue.
+   */
+  reserveDirect(): boolean {
+    if (this.reserved >= this.config.worker.directSends) return false;
+    this.reserved++;
+    return true;
+  }
+
+  releaseDirect(): void {
+    this.reserved--;
+  }
+
+  /**
+   * Whether a decision's new attempt may be claimed (`submitting`) in the decision's own
+   * transaction: the adapter's view of it, unless the provider account's shared throughput says
+   * wait (then `waitMs`: the caller queues it for then). Nothing is written here.
+   */
+  async claimable(message: MessageEntity, attempt: AttemptEntity, contact: ContactEntity): Promise<ClaimedSend | { waitMs: number }> {
+    const view = await this.views.outbound(attempt, message, contact);
+    const cost = this.registry.get(attempt.channel).throughputCost?.(view);
+    if (cost) {
+      const waitMs = await this.takeThroughput(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
+      if (waitMs > 0) return { waitMs };
+    }
+    return { attempt, view };
+  }
+
+  /**
+   * Submits a claim its decision just committed, in the background of the caller's run; the slot
+   * reserved for it is given back when the result is recorded. A worker killed before that leaves
+   * the attempt `submitting`, which the reconciler settles (never a second SMS).
+   */
+  startDirect(claim: ClaimedSend): void {
+    const run = this.submit(claim, { finalTry: false, queued: false })
+      .catch((err: Error) => this.log.warn({ attemptId: claim.attempt.id, err: err.message }, 'direct send not recorded; the reconciler settles it'))
+      .finally(() => {
+        this.reserved--;
+        this.running.delete(run);
+      });
+    this.running.add(run);
+  }
+
+  /** Waits for every direct send in hand (graceful stop: after the dispatcher has stopped starting them). */
+  async drainDirect(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /** A send job from the queue: claims the attempt (a transaction of its own), submits, records. */
   async send(attemptId: string, { finalTry }: { finalTry: boolean }): Promise<SendOutcome> {
     const claim = await this.txs.run(async (tx) => {
       const pair = await this.locked.pair(tx, attemptId);
@@ -72,27 +143,27 @@ export class SendAttemptService {
         await this.recorder.attempt(tx, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
         return null;
       }
-      const view = await this.views.outbound(attempt, message, contact);
-      if (attempt.status === 'pending') {
-        // Throughput is taken before the claim is written: a job that must wait rolls back and
-        // leaves the attempt exactly as it was.
-        const cost = adapter.throughputCost?.(view);
-        if (cost) {
-          const wait = await this.takeThroughput(`throughput:${attempt.channel}:${cost.key}`, cost.perSecond, cost.units);
-          if (wait > 0) throw new ThroughputWait(wait);
-        }
-        await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine' });
-      }
-      return { attempt, view };
+      if (attempt.status === 'submitting') return { attempt, view: await this.views.outbound(attempt, message, contact) };
+      // Throughput is taken before the claim is written: a job that must wait rolls back and
+      // leaves the attempt exactly as it was.
+      const claim = await this.claimable(message, attempt, contact);
+      if ('waitMs' in claim) throw new ThroughputWait(claim.waitMs);
+      await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine' });
+      return claim;
     });
     if (!claim) return 'skipped';
+    return this.submit(claim, { finalTry, queued: true });
+  }
 
+  /** The provider call for a committed claim, then its result in a transaction of its own. */
+  private async submit(claim: ClaimedSend, how: SendRoute): Promise<SendOutcome> {
+    const attemptId = claim.attempt.id;
     const adapter = this.registry.get(claim.attempt.channel);
     let result: SendResult;
     try {
       result = await adapter.send(claim.view);
     } catch (err) {
-      return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), finalTry);
+      return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), how);
     }
     const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
     const parked = await this.txs.run(
@@ -161,7 +232,7 @@ export class SendAttemptService {
     return idempotent ? ChannelError.retryable('adapter_error') : ChannelError.unknownOutcome('adapter_error');
   }
 
-  private async failed(attemptId: string, err: ChannelError, finalTry: boolean): Promise<SendOutcome> {
+  private async failed(attemptId: string, err: ChannelError, { finalTry, queued }: SendRoute): Promise<SendOutcome> {
     const retry = err.kind === 'retryable' && !finalTry;
     await inTx(this.db, async (tx) => {
       const pair = await this.locked.pair(tx, attemptId);
@@ -169,6 +240,12 @@ export class SendAttemptService {
       const { message, attempt } = pair;
       if (retry) {
         await this.recorder.attempt(tx, message, attempt, 'pending', { source: attempt.channel, reason: err.code }, { retries: attempt.retries + 1 });
+        // A direct send has no job to back off: its retries go by the send queue from here on,
+        // the first one after the provider's Retry-After or the queue's first backoff.
+        if (!queued) {
+          const availableAt = new Date(Date.now() + providerBackoff(1, err));
+          writeOutbox(tx, [{ queue: QUEUES.send(attempt.channel), name: 'send', jobId: jobIds.send(attempt.id), payload: { attemptId: attempt.id }, availableAt }]);
+        }
         return;
       }
       if (err.kind === 'unknown_outcome') {
@@ -181,7 +258,8 @@ export class SendAttemptService {
       await this.recorder.attempt(tx, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
       this.wake(tx, message.id);
     });
-    if (retry) throw new RetryLater(err.code, err.retryAfterMs);
+    if (retry && queued) throw new RetryLater(err.code, err.retryAfterMs);
+    if (retry) return 'retry';
     return err.kind === 'unknown_outcome' ? 'unknown' : 'failed';
   }
 

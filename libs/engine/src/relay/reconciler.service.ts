@@ -7,10 +7,18 @@ import { ParkedEvents } from '../events/parked-events';
 import { JobQueues } from '../infra/job-queues.service';
 
 const LIMIT = 1000;
+/**
+ * A `submitting` attempt is left this long before it counts as interrupted: longer than any
+ * provider call may take (an SMPP window wait plus its 30 s submit timeout). A direct send has no
+ * job for the queue to dedupe against, so re-creating one while its call is still in flight would
+ * settle a live send as interrupted.
+ */
+const SUBMITTING_GRACE_SECONDS = 60;
 
 /**
  * PostgreSQL is the truth; Redis only holds work in motion. This puts back any job Redis lost (a
- * restart without persistence, FLUSHALL, an eviction): pending sends and pending callbacks. Timers
+ * restart without persistence, FLUSHALL, an eviction) or never had (a direct send whose worker
+ * died mid-call): pending and interrupted sends, and pending callbacks. Timers
  * and wake-ups are not in Redis at all (`DueDispatcher` claims them from messages.due_at). Every processor re-reads its row, so a re-created job that was not lost
  * after all does nothing twice.
  */
@@ -36,7 +44,10 @@ export class ReconcilerService implements OnModuleDestroy {
     this.running = true;
     try {
       const sends: { id: string; channel: string }[] = await this.db.query(
-        `SELECT id, channel FROM attempts WHERE status IN ('pending', 'submitting') AND updated_at < now() - interval '30 seconds' LIMIT ${LIMIT}`,
+        `SELECT id, channel FROM attempts
+         WHERE status IN ('pending', 'submitting')
+           AND updated_at < now() - CASE WHEN status = 'pending' THEN interval '30 seconds' ELSE interval '${SUBMITTING_GRACE_SECONDS} seconds' END
+         LIMIT ${LIMIT}`,
       );
       for (const s of sends) {
         await this.queues.add(QUEUES.send(s.channel), 'send', { attemptId: s.id }, { ...SEND_JOB_OPTIONS, jobId: jobIds.send(s.id) });

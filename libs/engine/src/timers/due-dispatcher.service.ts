@@ -130,7 +130,7 @@ export class DueDispatcher implements OnModuleDestroy {
 
   /**
    * Graceful: claim nothing more, hand back what was claimed but not started (due at once, for
-   * another worker), let the runs in hand finish.
+   * another worker), let the runs in hand finish, and the direct sends they started.
    */
   async onModuleDestroy(): Promise<void> {
     this.loop.stop();
@@ -141,5 +141,7 @@ export class DueDispatcher implements OnModuleDestroy {
         .catch(() => undefined);
     }
     await Promise.allSettled([...this.running.values()]);
+    // Sends those runs started in-process are in hand too: recorded before SMPP unbinds.
+    await this.advance.drainSends();
   }
 }
