@@ -23,7 +23,7 @@ describe('crash recovery: nothing accepted is lost', () => {
   let h: EngineHarness;
 
   beforeAll(async () => {
-    h = await startEngine({ label: 'crash', startWorker: false, config: { worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 10, reconcileIntervalMs: 300, duePollMs: 50 } } });
+    h = await startEngine({ label: 'crash', startWorker: false, config: { worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 32, reconcileIntervalMs: 300, duePollMs: 50 } } });
   });
   afterAll(async () => h?.close());
 

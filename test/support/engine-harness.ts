@@ -28,7 +28,7 @@ export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pi
     ...overrides,
     http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, ...overrides.http },
     callbacks: { allowPrivateUrls: true, timeoutMs: 2000, ...overrides.callbacks },
-    worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 10, reconcileIntervalMs: 500, duePollMs: 50, ...overrides.worker },
+    worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 32, reconcileIntervalMs: 500, duePollMs: 50, ...overrides.worker },
   });
 }
 

@@ -70,9 +70,10 @@ export class AdvanceService {
   ) {}
 
   /**
-   * `peekFirst`: decide once from an unlocked read (`peeked`, when the caller read it already);
-   * when that asks for provider I/O, do it with no transaction opened at all. Anything the peek
-   * would write is decided again under the lock.
+   * `peekFirst`: decide from an unlocked read (`peeked`, when the caller read it already); while
+   * that asks for capability lookups (RCS, then another channel's), do them with no transaction
+   * opened at all, deciding again from the same read with each answer. Anything the peek would
+   * write is decided again under the lock.
    */
   async advance(
     messageId: string,
@@ -81,19 +82,27 @@ export class AdvanceService {
     const overrides: Record<string, CapabilityFacts> = {};
     const cacheWrites: CapabilityCacheWrite[] = [];
     let withdrawal: Withdrawal | null = null;
+    let peek = peekFirst;
     for (let i = 0; i < MAX_STEPS; i++) {
-      const peek = peekFirst && i === 0;
       const pending: Withdrawal | null = withdrawal;
       withdrawal = null;
+      if (peek && peeked === undefined) peeked = await this.locked.forDecision(this.locked.direct(), messageId, { lock: false });
       const io = peek
         ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek, peeked })
         : await this.decideAndSend(messageId, now, overrides, cacheWrites.splice(0), pending);
-      if (io === 'locked') continue;
+      if (io === 'locked') {
+        peek = false;
+        continue;
+      }
       if (!io) return;
       if (io.kind === 'capability') {
+        // A lookup changes nothing in the rows read: a peek decides again from them, unlocked.
         const write = await this.checkCapability(io.contact, io.channel, overrides);
         if (write) cacheWrites.push(write);
-      } else withdrawal = await this.withdraw(io);
+      } else {
+        withdrawal = await this.withdraw(io);
+        peek = false;
+      }
     }
     for (const w of cacheWrites) await queryOnce(this.db, w.sql, w.params);
     this.log.warn({ messageId }, 'advance took too many steps; it runs again when its lease lapses');
@@ -136,9 +145,11 @@ export class AdvanceService {
    * One decision inside a caller's transaction that holds the message lock (a report was just
    * applied), written with the caller's commit. False when the next step needs a provider call
    * first (capability, withdraw): the caller wakes the message for the dispatcher instead.
+   * `held`: the message as the caller locked and read it, with the report applied, so it is not
+   * read again.
    */
-  async decideWithin(tx: Tx, messageId: string): Promise<boolean> {
-    const io = await this.decide(tx, messageId, new Date(), {}, [], null);
+  async decideWithin(tx: Tx, messageId: string, held?: MessageForDecision): Promise<boolean> {
+    const io = await this.decide(tx, messageId, new Date(), {}, [], null, { held });
     return io === null;
   }
 
@@ -149,11 +160,16 @@ export class AdvanceService {
     overrides: Record<string, CapabilityFacts>,
     cacheWrites: CapabilityCacheWrite[],
     withdrawal: Withdrawal | null,
-    { peek = false, peeked, direct = null }: { peek?: boolean; peeked?: MessageForDecision | null; direct?: DirectClaim | null } = {},
+    {
+      peek = false,
+      peeked,
+      direct = null,
+      held,
+    }: { peek?: boolean; peeked?: MessageForDecision | null; direct?: DirectClaim | null; held?: MessageForDecision } = {},
   ): Promise<Io | 'locked'> {
     // The capability answers just fetched are cached on the contact in this same transaction.
     if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
-    const rows = peek && peeked !== undefined ? peeked : await this.locked.forDecision(tx, messageId, { lock: !peek });
+    const rows = held ?? (peek && peeked !== undefined ? peeked : await this.locked.forDecision(tx, messageId, { lock: !peek }));
     if (!rows) return null;
     const { message, attempts, contact } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;

@@ -82,6 +82,12 @@ describe('LockedRows on a real PostgreSQL', () => {
     expect(pair).toEqual({ message: expected.message, contact: expected.contact, attempt: expected.attempts[0], hasLaterAttempt: true, partIndex: null });
     const report = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }));
     expect(report).toMatchObject({ attempt: expected.attempts[1], hasLaterAttempt: false, partIndex: null });
+    // With every attempt of the message, for the decision that follows; the locked one is that same object.
+    expect(report!.attempts).toEqual(expected.attempts);
+    expect(report!.attempts[1]).toBe(report!.attempt);
+    const first = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: ids.a1, providerMessageId: null }));
+    expect(first).toMatchObject({ attempt: expected.attempts[0], hasLaterAttempt: true });
+    expect(first!.attempts[0]).toBe(first!.attempt);
   });
 
   /**

@@ -19,6 +19,9 @@ export interface AttemptPair {
   hasLaterAttempt: boolean;
 }
 
+/** A report's pair with every attempt of its message in order, `attempt` among them (the same object). */
+export type ReportPair = AttemptPair & { partIndex: number | null; attempts: AttemptEntity[] };
+
 /**
  * The row locks every transition takes, each with what the transition reads, in one statement.
  * Lock order is always the message, then the attempt (`FOR UPDATE OF m, a` locks in that order),
@@ -26,7 +29,7 @@ export interface AttemptPair {
  */
 @Injectable()
 export class LockedRows {
-  private rows: { m: EntityRows<MessageEntity>; a: EntityRows<AttemptEntity>; c: EntityRows<ContactEntity> } | null = null;
+  private rows: { m: EntityRows<MessageEntity>; a: EntityRows<AttemptEntity>; c: EntityRows<ContactEntity>; all: EntityRows<AttemptEntity> } | null = null;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -35,6 +38,7 @@ export class LockedRows {
       m: new EntityRows(this.db, MessageEntity, 'm'),
       a: new EntityRows(this.db, AttemptEntity, 'a'),
       c: new EntityRows(this.db, ContactEntity, 'c'),
+      all: new EntityRows(this.db, AttemptEntity, 'al'),
     };
     return this.rows;
   }
@@ -95,7 +99,8 @@ export class LockedRows {
   /**
    * The attempt a provider's report is about, found and locked in the same statement: by our own
    * attempt id when the provider echoes it, else by a part's provider id (a multipart SMS), else
-   * by the attempt's provider id. `partIndex` says which part it was.
+   * by the attempt's provider id. `partIndex` says which part it was. With every attempt of the
+   * message, so the decision that follows the report needs no read of its own.
    *
    * Every arm is driven by its own index, whatever the statistics say: the part's channel is
    * checked per part found, in a correlated subquery the planner cannot turn into a join. As a
@@ -107,8 +112,8 @@ export class LockedRows {
     tx: Pick<Tx, 'query' | 'own'>,
     report: { channel: string; attemptId: string | null; providerMessageId: string | null },
     { lock = true }: { lock?: boolean } = {},
-  ): Promise<(AttemptPair & { partIndex: number | null }) | null> {
-    return this.pairFrom(
+  ): Promise<ReportPair | null> {
+    const pair = await this.pairFrom(
       tx,
       `SELECT attempt_id, part_index FROM (
          SELECT id AS attempt_id, NULL::smallint AS part_index, 0 AS pref FROM attempts WHERE id = $3::uuid
@@ -120,15 +125,23 @@ export class LockedRows {
        ) f ORDER BY pref LIMIT 1`,
       [report.providerMessageId, report.channel, report.attemptId],
       lock,
+      true,
     );
+    return pair as ReportPair | null;
   }
 
-  private async pairFrom(tx: Pick<Tx, 'query' | 'own'>, found: string, params: unknown[], lock: boolean): Promise<(AttemptPair & { partIndex: number | null }) | null> {
-    const { m, a, c } = this.r;
+  private async pairFrom(
+    tx: Pick<Tx, 'query' | 'own'>,
+    found: string,
+    params: unknown[],
+    lock: boolean,
+    withAttempts = false,
+  ): Promise<(AttemptPair & { partIndex: number | null; attempts?: AttemptEntity[] }) | null> {
+    const { m, a, c, all } = this.r;
     const [row] = await tx.query(
       `WITH found AS (${found})
        SELECT ${m.select}, ${a.select}, ${c.one('c.id = m.contact_id')}, found.part_index,
-         EXISTS (SELECT 1 FROM attempts x WHERE x.message_id = a.message_id AND x.seq > a.seq) AS has_later
+         ${withAttempts ? all.list('al.message_id = m.id', 'al.seq') : `EXISTS (SELECT 1 FROM attempts x WHERE x.message_id = a.message_id AND x.seq > a.seq) AS has_later`}
        FROM found JOIN attempts a ON a.id = found.attempt_id JOIN messages m ON m.id = a.message_id
        ${lock ? 'FOR UPDATE OF m, a' : ''}`,
       params,
@@ -136,12 +149,11 @@ export class LockedRows {
     if (!row) return null;
     const message = m.from(row)!;
     if (lock) tx.own?.(`messages:${message.id}`);
-    return {
-      message,
-      attempt: a.from(row)!,
-      contact: c.from(row)!,
-      hasLaterAttempt: row.has_later === true,
-      partIndex: (row.part_index as number | null) ?? null,
-    };
+    const attempt = a.from(row)!;
+    const pair = { message, attempt, contact: c.from(row)!, hasLaterAttempt: row.has_later === true, partIndex: (row.part_index as number | null) ?? null };
+    if (!withAttempts) return pair;
+    // The locked row is the freshest read of this attempt; the list holds it as that same object.
+    const attempts = all.fromList(row).map((x) => (x.id === attempt.id ? attempt : x));
+    return { ...pair, attempts, hasLaterAttempt: attempts.some((x) => x.seq > attempt.seq) };
   }
 }

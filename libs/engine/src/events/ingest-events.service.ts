@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelEventSink } from '@tsunagu/channels';
 import { AttemptStatus, ChannelEvent, canTransitionAttempt, isTerminalMessage, isUuid } from '@tsunagu/core';
-import { AttemptEntity, MessageEntity } from '@tsunagu/database';
 import { AdvanceService } from '../dispatch/advance.service';
-import { LockedRows } from '../dispatch/locked-rows';
+import { LockedRows, ReportPair } from '../dispatch/locked-rows';
 import { Tx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { redactObject } from '@tsunagu/security';
@@ -80,7 +79,7 @@ export class IngestEventsService implements ChannelEventSink {
         if (!combined) return true;
         target = combined;
       }
-      await this.apply(tx, message, attempt, pair.hasLaterAttempt, target, event);
+      await this.apply(tx, pair, target, event);
       return true;
     });
     if (known) return;
@@ -108,14 +107,8 @@ export class IngestEventsService implements ChannelEventSink {
     return null;
   }
 
-  private async apply(
-    tx: Tx,
-    message: MessageEntity,
-    attempt: AttemptEntity,
-    hasLaterAttempt: boolean,
-    target: AttemptStatus,
-    event: ChannelEvent,
-  ): Promise<void> {
+  private async apply(tx: Tx, pair: ReportPair, target: AttemptStatus, event: ChannelEvent): Promise<void> {
+    const { message, attempt, hasLaterAttempt } = pair;
     const from = attempt.status;
     if (from === target || !canTransitionAttempt(from, target)) {
       // Read before delivered ends read; a later "delivered" is not a contradiction worth flagging.
@@ -154,6 +147,6 @@ export class IngestEventsService implements ChannelEventSink {
     // delivery completes the message, a failure starts the fallback, in this commit. Only a step
     // that needs a provider call first goes to the dispatcher.
     if (isTerminalMessage(message.status as never)) return;
-    if (!(await this.advance.decideWithin(tx, message.id))) wakeNow(tx, message.id);
+    if (!(await this.advance.decideWithin(tx, message.id, pair))) wakeNow(tx, message.id);
   }
 }
