@@ -167,9 +167,10 @@ export class AdvanceService {
       held,
     }: { peek?: boolean; peeked?: MessageForDecision | null; direct?: DirectClaim | null; held?: MessageForDecision } = {},
   ): Promise<Io | 'locked'> {
-    // The capability answers just fetched are cached on the contact in this same transaction.
-    if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
     const rows = held ?? (peek && peeked !== undefined ? peeked : await this.locked.forDecision(tx, messageId, { lock: !peek }));
+    // The capability answers just fetched are cached on the contact in this same transaction;
+    // written after the read, they travel in the commit's one statement rather than as a statement before the read.
+    if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
     if (!rows) return null;
     const { message, attempts, contact } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
