@@ -75,7 +75,8 @@ export const envSchema = z.object({
    */
   TSUNAGU_DISPATCH_CONCURRENCY: z.coerce.number().int().positive().default(32),
   /**
-   * Per process, for each channel's send queue. A send waits on the provider (an SMPP window, an
+   * Per process, for each channel's send queue (the sends that do not go direct: retries,
+   * throughput waits, sends beyond TSUNAGU_DIRECT_SENDS). A send waits on the provider (an SMPP window, an
    * HTTP call) most of its time and holds a database connection only for its two short
    * transactions, so it runs wider than the rest: 5 held the pipeline bench near 110 sends/s.
    */

@@ -235,26 +235,13 @@ export class AdvanceService {
       [attemptId, message.tenantId, message.id, step.seq, step.channel, claimed ? 'submitting' : 'pending', message.sender, route, step.timeoutSeconds, deadline],
     );
     this.decision(tx, message, 'channel', facts, { channel: step.channel, seq: step.seq, timeoutSeconds: step.timeoutSeconds, skipped: step.skipped });
-    this.recorder.event(tx, {
-      tenantId: message.tenantId,
-      messageId: message.id,
-      attemptId,
-      source: 'engine',
-      type: 'attempt.status',
-      status: 'pending',
-      detail: { channel: step.channel, skipped: step.skipped },
-    });
+    const attemptEvent = (status: 'pending' | 'submitting', detail: Record<string, unknown>) =>
+      this.recorder.event(tx, { tenantId: message.tenantId, messageId: message.id, attemptId, source: 'engine', type: 'attempt.status', status, detail });
+    attemptEvent('pending', { channel: step.channel, skipped: step.skipped });
     if (claimed) {
+      // Both steps recorded, as a queued send records them: pending, then claimed.
       attempt.status = 'submitting';
-      this.recorder.event(tx, {
-        tenantId: message.tenantId,
-        messageId: message.id,
-        attemptId,
-        source: 'engine',
-        type: 'attempt.status',
-        status: 'submitting',
-        detail: { from: 'pending', channel: step.channel },
-      });
+      attemptEvent('submitting', { from: 'pending', channel: step.channel });
     }
     // No fallback timer yet: the clock starts when the provider accepts (the send sets due_at).
     // Until then nothing is due; a lost send job is re-created by the reconciler from the attempt.

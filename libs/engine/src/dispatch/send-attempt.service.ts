@@ -115,7 +115,7 @@ export class SendAttemptService {
     const run = this.submit(claim, { finalTry: false, queued: false })
       .catch((err: Error) => this.log.warn({ attemptId: claim.attempt.id, err: err.message }, 'direct send not recorded; the reconciler settles it'))
       .finally(() => {
-        this.reserved--;
+        this.releaseDirect();
         this.running.delete(run);
       });
     this.running.add(run);
