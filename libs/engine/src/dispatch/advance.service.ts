@@ -4,12 +4,11 @@ import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { isTerminalMessage, newId } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { dueAt } from '../timers/due-at';
 import { CapabilityFacts, MessageFacts, Step, nextStep } from '@tsunagu/policy';
 import { ContactService } from '../contacts/contact.service';
 import { StateRecorder } from '../events/state-recorder';
-import { writeOutbox } from '../infra/outbox';
+import { sendJob, writeOutbox } from '../infra/outbox';
 import { Tx, queryOnce } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
@@ -88,7 +87,7 @@ export class AdvanceService {
       withdrawal = null;
       if (peek && peeked === undefined) peeked = await this.locked.forDecision(this.locked.direct(), messageId, { lock: false });
       const io = peek
-        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { peek, peeked })
+        ? await this.decide(this.locked.direct(), messageId, now(), overrides, [], null, { read: peeked })
         : await this.decideAndSend(messageId, now, overrides, cacheWrites.splice(0), pending);
       if (io === 'locked') {
         peek = false;
@@ -149,7 +148,7 @@ export class AdvanceService {
    * read again.
    */
   async decideWithin(tx: Tx, messageId: string, held?: MessageForDecision): Promise<boolean> {
-    const io = await this.decide(tx, messageId, new Date(), {}, [], null, { held });
+    const io = await this.decide(tx, messageId, new Date(), {}, [], null, { read: held });
     return io === null;
   }
 
@@ -160,14 +159,10 @@ export class AdvanceService {
     overrides: Record<string, CapabilityFacts>,
     cacheWrites: CapabilityCacheWrite[],
     withdrawal: Withdrawal | null,
-    {
-      peek = false,
-      peeked,
-      direct = null,
-      held,
-    }: { peek?: boolean; peeked?: MessageForDecision | null; direct?: DirectClaim | null; held?: MessageForDecision } = {},
+    { read, direct = null }: { read?: MessageForDecision | null; direct?: DirectClaim | null } = {},
   ): Promise<Io | 'locked'> {
-    const rows = held ?? (peek && peeked !== undefined ? peeked : await this.locked.forDecision(tx, messageId, { lock: !peek }));
+    // `read`: the rows the caller already has (a peek's unlocked read, a report's locked one).
+    const rows = read !== undefined ? read : await this.locked.forDecision(tx, messageId);
     // The capability answers just fetched are cached on the contact in this same transaction;
     // written after the read, they travel in the commit's one statement rather than as a statement before the read.
     if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
@@ -192,7 +187,7 @@ export class AdvanceService {
         return attempt ? { kind: 'withdraw', step, attempt, message, contact } : null;
       }
     }
-    if (peek || !('write' in tx)) return 'locked'; // every other step writes: decide it under the lock
+    if (!('write' in tx)) return 'locked'; // a peek: every other step writes, so decide it under the lock
     switch (step.kind) {
       case 'wait':
         this.schedule(tx, message, step.until);
@@ -255,7 +250,7 @@ export class AdvanceService {
       return;
     }
     const availableAt = claim && 'waitMs' in claim ? new Date(Date.now() + claim.waitMs) : undefined;
-    writeOutbox(tx, [{ queue: QUEUES.send(step.channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId }, availableAt }]);
+    writeOutbox(tx, [sendJob(step.channel, attemptId, availableAt)]);
   }
 
   /** The next look: the row is the timer (`DueDispatcher`); `null` clears the lease the dispatcher set. */

@@ -5,11 +5,11 @@ import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelEr
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { isTerminalMessage } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
-import { QUEUES, jobIds, providerBackoff } from '@tsunagu/jobs';
+import { providerBackoff } from '@tsunagu/jobs';
 import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents, ParkedRow } from '../events/parked-events';
 import { dueAt, wakeNow } from '../timers/due-at';
-import { writeOutbox } from '../infra/outbox';
+import { sendJob, writeOutbox } from '../infra/outbox';
 import { Tx, inTx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
@@ -244,7 +244,7 @@ export class SendAttemptService {
         // the first one after the provider's Retry-After or the queue's first backoff.
         if (!queued) {
           const availableAt = new Date(Date.now() + providerBackoff(1, err));
-          writeOutbox(tx, [{ queue: QUEUES.send(attempt.channel), name: 'send', jobId: jobIds.send(attempt.id), payload: { attemptId: attempt.id }, availableAt }]);
+          writeOutbox(tx, [sendJob(attempt.channel, attempt.id, availableAt)]);
         }
         return;
       }

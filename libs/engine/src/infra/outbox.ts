@@ -1,3 +1,4 @@
+import { QUEUES, jobIds } from '@tsunagu/jobs';
 import type { Tx } from './tx';
 import { NOTIFY } from './write-batch';
 
@@ -8,6 +9,11 @@ export interface OutboxJob {
   payload: Record<string, string>;
   /** Run no earlier than this (fallback timers, scheduled sends). */
   availableAt?: Date;
+}
+
+/** An attempt's send job, on its channel's queue, deduped by the attempt id. */
+export function sendJob(channel: string, attemptId: string, availableAt?: Date): OutboxJob {
+  return { queue: QUEUES.send(channel), name: 'send', jobId: jobIds.send(attemptId), payload: { attemptId }, availableAt };
 }
 
 /**
