@@ -61,13 +61,15 @@ export async function startEngine(opts: {
   startWorker?: boolean;
   /** The real channel modules, configured for this tenant id (e.g. against the sandboxes). */
   realChannels?: (tenantId: string) => Record<string, unknown>;
+  /** The database URL the engine connects with, from the test database's (e.g. through a proxy the test can cut). */
+  databaseVia?: (url: string) => string;
 }): Promise<EngineHarness> {
   const db = await createTestDatabase(opts.label);
   const redis = createTestRedisPrefix(opts.label);
   const tenantId = newId();
   if (opts.realChannels) registerBuiltinChannels();
   const config = testConfig({
-    databaseUrl: db.url,
+    databaseUrl: opts.databaseVia ? opts.databaseVia(db.url) : db.url,
     redisPrefix: redis.prefix,
     ...opts.config,
     ...(opts.realChannels ? { channels: opts.realChannels(tenantId) } : {}),

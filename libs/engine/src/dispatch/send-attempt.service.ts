@@ -10,6 +10,7 @@ import { StateRecorder } from '../events/state-recorder';
 import { ParkedEvents, ParkedRow } from '../events/parked-events';
 import { dueAt, wakeNow } from '../timers/due-at';
 import { sendJob, writeOutbox } from '../infra/outbox';
+import { retryWhileDatabaseAway } from '../infra/database-away';
 import { Tx, inTx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
@@ -18,6 +19,13 @@ import { LockedRows } from './locked-rows';
 
 /** How long a send waits before trying again when the throughput bucket cannot be read. */
 const BUCKET_AWAY_WAIT_MS = 1000;
+
+/**
+ * How long a provider's answer is held while PostgreSQL is away, trying again to record it.
+ * Kept well inside the reconciler's 60 s grace for a `submitting` attempt (provider call
+ * included), so the answer is normally recorded before anyone settles the attempt as unknown.
+ */
+export const RESULT_RECORD_BUDGET_MS = 20_000;
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
 
@@ -165,8 +173,20 @@ export class SendAttemptService {
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), how);
     }
+    const parked = await this.whileDatabaseAway(attemptId, 'sent', () => this.recordSent(claim, result));
+    await this.parked.replayClaimed(parked ?? []);
+    return 'sent';
+  }
+
+  /**
+   * The provider's answer, recorded under the message lock. Safe to run again after a commit
+   * whose acknowledgement was lost: the attempt then reads `sent` with this provider id.
+   */
+  private recordSent(claim: ClaimedSend, result: SendResult): Promise<ParkedRow[] | void> {
+    const attemptId = claim.attempt.id;
+    const adapter = this.registry.get(claim.attempt.channel);
     const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
-    const parked = await this.txs.run(
+    return this.txs.run(
       async (tx) => {
         const pair = await this.locked.pair(tx, attemptId);
         if (!pair) return;
@@ -175,40 +195,51 @@ export class SendAttemptService {
         if (ids.length) tx.afterCommit(...this.parked.claimStatement(claim.attempt.channel, ids));
         const { message, attempt } = pair;
         const awaitsDelivery = result.awaitsDelivery ?? adapter.traits.reportsDelivery;
-      const deadline = new Date(Date.now() + attempt.timeoutSeconds * 1000);
-      const extra = {
-        provider_message_id: result.providerMessageId,
-        route: result.route ?? attempt.route,
-        bind: result.bind ?? null,
-        awaits_delivery: awaitsDelivery,
-        deadline_at: deadline,
-      };
-      if (attempt.status === 'submitting') {
-        await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
-        // The fallback timer is the message's due_at. When `sent` already settles it (LINE push),
-        // look now; otherwise nothing changes until a report (which wakes it) or the deadline.
-        if (awaitsDelivery) dueAt(tx, message.id, deadline);
-        else wakeNow(tx, message.id);
-      } else {
-        // Withdrawn while the provider call was in flight: record what the provider said.
-        tx.write(
-          `UPDATE attempts SET provider_message_id = $2, route = COALESCE($3, route), bind = $4 WHERE id = $1`,
-          [attempt.id, result.providerMessageId, extra.route, extra.bind],
-          { rowKey: `attempts:${attempt.id}` },
-        );
-        this.recorder.event(tx, { tenantId: message.tenantId, messageId: message.id, attemptId: attempt.id, source: 'engine', type: 'attempt.sent_after_withdraw', anomaly: true });
-        await this.recorder.possibleDuplicate(tx, message, 'sent_after_withdraw');
-      }
-      const parts = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
-      if (parts.length > 1) {
-        const values = parts.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
-        tx.write(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...parts]);
-      }
+        const deadline = new Date(Date.now() + attempt.timeoutSeconds * 1000);
+        const extra = {
+          provider_message_id: result.providerMessageId,
+          route: result.route ?? attempt.route,
+          bind: result.bind ?? null,
+          awaits_delivery: awaitsDelivery,
+          deadline_at: deadline,
+        };
+        if (attempt.status === 'submitting') {
+          await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
+          // The fallback timer is the message's due_at. When `sent` already settles it (LINE push),
+          // look now; otherwise nothing changes until a report (which wakes it) or the deadline.
+          if (awaitsDelivery) dueAt(tx, message.id, deadline);
+          else wakeNow(tx, message.id);
+        } else if (result.providerMessageId && attempt.providerMessageId === result.providerMessageId) {
+          return; // recorded already, by a try whose commit went through but whose answer was lost
+        } else {
+          // Withdrawn while the provider call was in flight: record what the provider said.
+          tx.write(
+            `UPDATE attempts SET provider_message_id = $2, route = COALESCE($3, route), bind = $4 WHERE id = $1`,
+            [attempt.id, result.providerMessageId, extra.route, extra.bind],
+            { rowKey: `attempts:${attempt.id}` },
+          );
+          this.recorder.event(tx, { tenantId: message.tenantId, messageId: message.id, attemptId: attempt.id, source: 'engine', type: 'attempt.sent_after_withdraw', anomaly: true });
+          await this.recorder.possibleDuplicate(tx, message, 'sent_after_withdraw');
+        }
+        if (ids.length > 1) {
+          const values = ids.map((_, i) => `($1, ${i}, $${i + 2})`).join(', ');
+          tx.write(`INSERT INTO attempt_parts (attempt_id, part_index, provider_message_id) VALUES ${values} ON CONFLICT DO NOTHING`, [attempt.id, ...ids]);
+        }
       },
       (tx) => tx.afterCommitRows<ParkedRow>(),
     );
-    await this.parked.replayClaimed(parked ?? []);
-    return 'sent';
+  }
+
+  /**
+   * A provider's answer is not dropped because PostgreSQL restarted under it: recording is tried
+   * again for `RESULT_RECORD_BUDGET_MS`. Only after that does the attempt stay `submitting` for
+   * the reconciler (an SMS then ends unknown: sent, but not known to be).
+   */
+  private whileDatabaseAway<T>(attemptId: string, outcome: string, fn: () => Promise<T>): Promise<T> {
+    return retryWhileDatabaseAway(fn, {
+      budgetMs: RESULT_RECORD_BUDGET_MS,
+      onRetry: (err, n) => this.log.warn({ attemptId, outcome, try: n, err: err instanceof Error ? err.message : String(err) }, 'database away; recording the provider answer again'),
+    });
   }
 
   /**
@@ -234,7 +265,15 @@ export class SendAttemptService {
 
   private async failed(attemptId: string, err: ChannelError, { finalTry, queued }: SendRoute): Promise<SendOutcome> {
     const retry = err.kind === 'retryable' && !finalTry;
-    await inTx(this.db, async (tx) => {
+    await this.whileDatabaseAway(attemptId, err.kind, () => this.recordFailure(attemptId, err, retry, queued));
+    if (retry && queued) throw new RetryLater(err.code, err.retryAfterMs);
+    if (retry) return 'retry';
+    return err.kind === 'unknown_outcome' ? 'unknown' : 'failed';
+  }
+
+  /** A failed call, recorded under the lock; run again, it finds the attempt no longer `submitting`. */
+  private recordFailure(attemptId: string, err: ChannelError, retry: boolean, queued: boolean): Promise<void> {
+    return inTx(this.db, async (tx) => {
       const pair = await this.locked.pair(tx, attemptId);
       if (!pair || pair.attempt.status !== 'submitting') return;
       const { message, attempt } = pair;
@@ -258,9 +297,6 @@ export class SendAttemptService {
       await this.recorder.attempt(tx, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
       this.wake(tx, message.id);
     });
-    if (retry && queued) throw new RetryLater(err.code, err.retryAfterMs);
-    if (retry) return 'retry';
-    return err.kind === 'unknown_outcome' ? 'unknown' : 'failed';
   }
 
   private wake(tx: Tx, messageId: string): void {
