@@ -46,9 +46,9 @@ export class LockedRows {
   /** One statement outside any transaction, prepared on its connection when used again (`queryOnce`). */
   private readonly prepared: Pick<Tx, 'query'> = { query: (sql, params = []) => queryOnce(this.db, sql, params) };
 
-  /** A reader outside any transaction, for looks that need no lock. */
+  /** A reader outside any transaction, for looks that need no lock (prepared as the locked reads are). */
   direct(): Pick<Tx, 'query'> {
-    return { query: async <R>(sql: string, params: readonly unknown[] = []) => (await this.db.query(sql, [...params])) as R[] };
+    return this.prepared;
   }
 
   /** The message locked, with its attempts in order and its contact. */

@@ -84,6 +84,17 @@ export class SendAttemptService {
   /** Direct sends reserved or running in this process, and their promises (for a graceful stop). */
   private reserved = 0;
   private readonly running = new Set<Promise<unknown>>();
+  /** Provider ids whose `sent` this process is recording now (`channel:id`), until it is committed. */
+  private readonly recording = new Map<string, Promise<unknown>>();
+
+  /**
+   * Settles once this process has recorded the send that got this provider id, when it is
+   * recording it now; undefined otherwise. A receipt that beat the `sent` commit by a few
+   * milliseconds waits for it here instead of being parked in PostgreSQL and replayed.
+   */
+  whenRecorded(channel: string, providerMessageId: string): Promise<unknown> | undefined {
+    return this.recording.get(`${channel}:${providerMessageId}`);
+  }
 
   /**
    * A slot for a send started in this process right after its decision commits
@@ -173,8 +184,15 @@ export class SendAttemptService {
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), how);
     }
-    const parked = await this.whileDatabaseAway(attemptId, 'sent', () => this.recordSent(claim, result));
-    await this.parked.replayClaimed(parked ?? []);
+    const keys = (result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : [])).map((id) => `${claim.attempt.channel}:${id}`);
+    const recorded = this.whileDatabaseAway(attemptId, 'sent', () => this.recordSent(claim, result));
+    const settled = recorded.catch(() => undefined);
+    for (const key of keys) this.recording.set(key, settled);
+    try {
+      await this.parked.replayClaimed((await recorded) ?? []);
+    } finally {
+      for (const key of keys) if (this.recording.get(key) === settled) this.recording.delete(key);
+    }
     return 'sent';
   }
 

@@ -5,6 +5,7 @@ import { ChannelEventSink } from '@tsunagu/channels';
 import { AttemptStatus, ChannelEvent, canTransitionAttempt, isTerminalMessage, isUuid } from '@tsunagu/core';
 import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows, ReportPair } from '../dispatch/locked-rows';
+import { SendAttemptService } from '../dispatch/send-attempt.service';
 import { Tx } from '../infra/tx';
 import { TxGroups } from '../infra/tx-groups.service';
 import { redactObject } from '@tsunagu/security';
@@ -38,6 +39,7 @@ export class IngestEventsService implements ChannelEventSink {
     private readonly locked: LockedRows,
     private readonly advance: AdvanceService,
     private readonly txs: TxGroups,
+    private readonly sends: SendAttemptService,
   ) {
     parked.bind((events) => this.ingest(events));
   }
@@ -54,6 +56,9 @@ export class IngestEventsService implements ChannelEventSink {
 
   private async status(event: ChannelEvent): Promise<void> {
     const report = { channel: event.channel, attemptId: event.attemptId && isUuid(event.attemptId) ? event.attemptId : null, providerMessageId: event.providerMessageId ?? null };
+    // The send that got this provider id is being recorded by this process: wait for that commit
+    // (milliseconds) rather than park the receipt and replay it.
+    if (report.providerMessageId) await this.sends.whenRecorded(event.channel, report.providerMessageId);
     const known = await this.txs.run(async (tx) => {
       const pair = await this.locked.pairForReport(tx, report);
       if (!pair) return false;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelEvent, newId } from '@tsunagu/core';
+import { queryOnce } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
 
 /** How long a receipt waits for its submit response before it is dropped as an orphan. */
@@ -39,7 +40,8 @@ export class ParkedEvents {
   }
 
   async park(event: ChannelEvent): Promise<void> {
-    await this.db.query(
+    await queryOnce(
+      this.db,
       `INSERT INTO parked_events (id, channel, provider_message_id, event, expires_at) VALUES ($1, $2, $3, $4, $5)`,
       [newId(), event.channel, event.providerMessageId, JSON.stringify(event), new Date(Date.now() + PARK_TTL_MS)],
     );
@@ -48,7 +50,7 @@ export class ParkedEvents {
   async release(channel: string, providerMessageIds: string[]): Promise<number> {
     if (providerMessageIds.length === 0 || !this.replay) return 0;
     const [sql, params] = this.claimStatement(channel, providerMessageIds);
-    return this.replayClaimed(rowsOf<ParkedRow>(await this.db.query(sql, params)));
+    return this.replayClaimed(await queryOnce<ParkedRow>(this.db, sql, params));
   }
 
   /**
