@@ -71,15 +71,28 @@ async function waitDelivered(db: Client, tag: string, expected: number, timeoutM
   return n;
 }
 
-/** BENCH_PG_STATS=1: where PostgreSQL's time went, by statement (pg_stat_statements), to stderr. */
+/**
+ * BENCH_PG_STATS=1: where PostgreSQL's time went, by statement (pg_stat_statements; BENCH_PG_STATS_CHARS
+ * of each text, 160), the WAL it wrote, and the rows written per table, to stderr.
+ */
 async function printStatementStats(db: Client): Promise<void> {
   const { rows } = await db.query(
     `SELECT calls, round(total_exec_time)::int AS ms, round(total_plan_time)::int AS plan_ms, round((total_exec_time / nullif(calls, 0))::numeric, 3)::text AS avg_ms, rows,
-            left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS q
+            left(regexp_replace(query, '\\s+', ' ', 'g'), $1) AS q
      FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`,
+    [Number(process.env.BENCH_PG_STATS_CHARS ?? 160)],
   );
   const totals = (await db.query(`SELECT round(sum(total_exec_time))::int AS exec, round(sum(total_plan_time))::int AS plan, sum(calls)::int AS calls FROM pg_stat_statements`)).rows[0];
   process.stderr.write(`pg_stat_statements: ${totals.exec} ms executing, ${totals.plan} ms planning, ${totals.calls} statements\n`);
+  const wal = (await db.query(`SELECT wal_records, wal_fpi, pg_size_pretty(wal_bytes) AS bytes FROM pg_stat_wal`)).rows[0];
+  process.stderr.write(`wal: ${wal.wal_records} records, ${wal.wal_fpi} full-page images, ${wal.bytes}\n`);
+  // Rows written per table; a HOT update adds no index entries. The counts lag by up to a second.
+  const tables = await db.query(
+    `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd DESC`,
+  );
+  for (const t of tables.rows as { relname: string; ins: string; upd: string; hot: string; del: string }[]) {
+    process.stderr.write(`table ${t.relname.padEnd(20)} inserted ${t.ins.padStart(7)} updated ${t.upd.padStart(7)} (HOT ${t.hot.padStart(7)}) deleted ${t.del.padStart(7)}\n`);
+  }
   for (const r of rows as { calls: number; ms: number; plan_ms: number; avg_ms: string; rows: number; q: string }[]) {
     process.stderr.write(`${String(r.ms).padStart(7)} ms ${String(r.plan_ms).padStart(6)} plan ${String(r.calls).padStart(7)} calls ${String(r.avg_ms).padStart(8)} ms/call ${String(r.rows).padStart(7)} rows  ${r.q}\n`);
   }
