@@ -55,6 +55,21 @@ describe('SMS receipts through the engine', () => {
     }
   });
 
+  it('a receipt read in the same socket read as its submit_sm_resp is applied without parking', async () => {
+    await h.query(`CREATE TABLE parked_log (at timestamptz NOT NULL DEFAULT now())`);
+    await h.query(`CREATE FUNCTION log_park() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO parked_log DEFAULT VALUES; RETURN NEW; END $$`);
+    await h.query(`CREATE TRIGGER log_park AFTER INSERT ON parked_events FOR EACH ROW EXECUTE FUNCTION log_park()`);
+    try {
+      s.smsc.control.fail({ mode: 'receipt_with_resp', durationMs: 3000 });
+      const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => sms(`同時の配信通知 ${i}`)));
+      for (const { id } of sent) expect((await final(id)).status).toBe('delivered');
+      expect((await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM parked_log`))[0].n).toBe(0);
+    } finally {
+      s.smsc.control.reset();
+      await h.query(`DROP TRIGGER log_park ON parked_events; DROP FUNCTION log_park(); DROP TABLE parked_log`);
+    }
+  });
+
   it('a receipt that arrives before its submit_sm_resp is parked and applied: delivered', async () => {
     s.smsc.control.fail({ mode: 'early_receipt', durationMs: 3000 });
     const { id } = await sms('早着の配信通知');

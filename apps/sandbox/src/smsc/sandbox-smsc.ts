@@ -88,7 +88,7 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     });
   }
 
-  function scheduleReceipt(message: Message, outcome: SmscOutcome, delayMs: number): void {
+  function scheduleReceipt(message: Message, outcome: SmscOutcome, delayMs: number | 'now'): void {
     const stat = RECEIPT_STAT[outcome];
     if (!stat || (message.record.registeredDelivery & 0x03) === 0) return;
     const idNumber = parseInt(message.record.messageId, opts.messageIdFormat === 'decimal' ? 10 : 16);
@@ -105,7 +105,8 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
         }));
       }
     };
-    message.receiptTimer = setTimeout(fire, delayMs);
+    if (delayMs === 'now') fire();
+    else message.receiptTimer = setTimeout(fire, delayMs);
   }
 
   function newMessageId(outcome: SmscOutcome): string {
@@ -173,6 +174,14 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     if (active('early_receipt')) {
       scheduleReceipt(message, outcome, 0);
       setTimeout(() => sendTo(conn, resp), 30); // the receipt overtakes its resp
+      return;
+    }
+    if (active('receipt_with_resp')) {
+      // One write: the ESME reads the resp and its receipt together and handles both in one turn.
+      conn.session.socket.cork();
+      sendTo(conn, resp);
+      scheduleReceipt(message, outcome, 'now');
+      conn.session.socket.uncork();
       return;
     }
     sendTo(conn, resp);

@@ -20,6 +20,8 @@ export type SmscFailMode =
   | 'drop'
   /** Send each receipt before its submit_sm_resp, for `durationMs`. */
   | 'early_receipt'
+  /** Send each receipt right behind its submit_sm_resp, in the same TCP write, for `durationMs`. */
+  | 'receipt_with_resp'
   /** Send every receipt `count` times, for `durationMs`. */
   | 'duplicate_receipts'
   /** Send receipts whose text cannot be parsed (and no TLVs), for `durationMs`. */
