@@ -135,7 +135,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       logLevel: 'silent',
       http: { apiKeyCacheMs: 0 },
       callbacks: { allowPrivateUrls: true, retryHours: 1 },
-      worker: { concurrency: 10, dispatchConcurrency: 32, sendConcurrency: 20, directSends: 64, reconcileIntervalMs: 1000, duePollMs: 50 },
+      worker: { concurrency: 10, dispatchConcurrency: 32, sendConcurrency: 20, directSends: 256, reconcileIntervalMs: 1000, duePollMs: 50 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
       channels: sandboxChannelSettings(sandboxes, tenantId),
     });

@@ -85,9 +85,12 @@ export const envSchema = z.object({
    * Per worker process: sends started in-process the moment their decision commits, the attempt
    * claimed (`submitting`) in that same transaction — no outbox row, relay, BullMQ job or second
    * locked read. Beyond this many in flight, and for retries, sends go by their queue. 0: always
-   * by the queue.
+   * by the queue. A slot is held from the decision to its recorded result (100–200 ms under load,
+   * most of it waiting on commits, not the provider): at 64, 6–9% of the pipeline bench's sends
+   * ran out of slots and took the queue's longer road. The SMPP window still bounds the submits
+   * actually outstanding on a bind.
    */
-  TSUNAGU_DIRECT_SENDS: z.coerce.number().int().min(0).default(64),
+  TSUNAGU_DIRECT_SENDS: z.coerce.number().int().min(0).default(256),
   /** How often each worker looks for messages whose due_at has come (timers); a commit's NOTIFY also wakes it. */
   TSUNAGU_DUE_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
   /** Repeated statements run prepared on each connection; 'false' behind a transaction-mode pooler (PgBouncer). */
