@@ -184,8 +184,9 @@ export class SendAttemptService {
     } catch (err) {
       return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), how);
     }
-    const keys = (result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : [])).map((id) => `${claim.attempt.channel}:${id}`);
-    const recorded = this.whileDatabaseAway(attemptId, 'sent', () => this.recordSent(claim, result));
+    const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
+    const keys = ids.map((id) => `${claim.attempt.channel}:${id}`);
+    const recorded = this.whileDatabaseAway(attemptId, 'sent', () => this.recordSent(claim, result, ids));
     const settled = recorded.catch(() => undefined);
     for (const key of keys) this.recording.set(key, settled);
     try {
@@ -197,13 +198,13 @@ export class SendAttemptService {
   }
 
   /**
-   * The provider's answer, recorded under the message lock. Safe to run again after a commit
-   * whose acknowledgement was lost: the attempt then reads `sent` with this provider id.
+   * The provider's answer (`ids`: its message id, or one per part), recorded under the message
+   * lock. Safe to run again after a commit whose acknowledgement was lost: the attempt then
+   * reads this provider id.
    */
-  private recordSent(claim: ClaimedSend, result: SendResult): Promise<ParkedRow[] | void> {
+  private recordSent(claim: ClaimedSend, result: SendResult, ids: string[]): Promise<ParkedRow[] | void> {
     const attemptId = claim.attempt.id;
     const adapter = this.registry.get(claim.attempt.channel);
-    const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
     return this.txs.run(
       async (tx) => {
         const pair = await this.locked.pair(tx, attemptId);
