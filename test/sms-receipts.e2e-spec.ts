@@ -34,39 +34,49 @@ describe('SMS receipts through the engine', () => {
     );
   }
 
-  it('a receipt that arrives while its submit response is being recorded waits for that commit, not parked', async () => {
-    // The `sent` update is held 300 ms inside PostgreSQL; the receipt comes 30 ms after the submit.
+  /** How many receipts were parked while `run` ran: a trigger logs every insert into `parked_events` (they are deleted once applied). */
+  async function countingParks(run: () => Promise<void>): Promise<number> {
     await h.query(`CREATE TABLE parked_log (at timestamptz NOT NULL DEFAULT now())`);
     await h.query(`CREATE FUNCTION log_park() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO parked_log DEFAULT VALUES; RETURN NEW; END $$`);
     await h.query(`CREATE TRIGGER log_park AFTER INSERT ON parked_events FOR EACH ROW EXECUTE FUNCTION log_park()`);
+    try {
+      await run();
+      return (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM parked_log`))[0].n;
+    } finally {
+      await h.query(`DROP TRIGGER log_park ON parked_events; DROP FUNCTION log_park(); DROP TABLE parked_log`);
+    }
+  }
+
+  it('a receipt that arrives while its submit response is being recorded waits for that commit, not parked', async () => {
+    // The `sent` update is held 300 ms inside PostgreSQL; the receipt comes 30 ms after the submit.
     await h.query(`CREATE FUNCTION slow_sent() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`);
     await h.query(`CREATE TRIGGER slow_sent BEFORE UPDATE ON attempts FOR EACH ROW WHEN (NEW.status = 'sent' AND OLD.status = 'submitting') EXECUTE FUNCTION slow_sent()`);
     try {
-      const { id } = await sms('記録中の配信通知');
-      const m = await final(id);
-      expect(m.status).toBe('delivered');
-      expect(m.attempts[0]).toMatchObject({ channel: 'sms', status: 'delivered' });
-      const sent = m.events.find((e: { type: string; status: string }) => e.type === 'attempt.status' && e.status === 'sent');
-      const receipt = m.events.find((e: { type: string }) => e.type === 'provider.delivered');
-      expect(sent && receipt).toBeTruthy();
-      expect((await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM parked_log`))[0].n).toBe(0);
+      const parked = await countingParks(async () => {
+        const { id } = await sms('記録中の配信通知');
+        const m = await final(id);
+        expect(m.status).toBe('delivered');
+        expect(m.attempts[0]).toMatchObject({ channel: 'sms', status: 'delivered' });
+        const sent = m.events.find((e: { type: string; status: string }) => e.type === 'attempt.status' && e.status === 'sent');
+        const receipt = m.events.find((e: { type: string }) => e.type === 'provider.delivered');
+        expect(sent && receipt).toBeTruthy();
+      });
+      expect(parked).toBe(0);
     } finally {
-      await h.query(`DROP TRIGGER slow_sent ON attempts; DROP FUNCTION slow_sent(); DROP TRIGGER log_park ON parked_events; DROP FUNCTION log_park(); DROP TABLE parked_log`);
+      await h.query(`DROP TRIGGER slow_sent ON attempts; DROP FUNCTION slow_sent()`);
     }
   });
 
   it('a receipt read in the same socket read as its submit_sm_resp is applied without parking', async () => {
-    await h.query(`CREATE TABLE parked_log (at timestamptz NOT NULL DEFAULT now())`);
-    await h.query(`CREATE FUNCTION log_park() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO parked_log DEFAULT VALUES; RETURN NEW; END $$`);
-    await h.query(`CREATE TRIGGER log_park AFTER INSERT ON parked_events FOR EACH ROW EXECUTE FUNCTION log_park()`);
+    s.smsc.control.fail({ mode: 'receipt_with_resp', durationMs: 3000 });
     try {
-      s.smsc.control.fail({ mode: 'receipt_with_resp', durationMs: 3000 });
-      const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => sms(`同時の配信通知 ${i}`)));
-      for (const { id } of sent) expect((await final(id)).status).toBe('delivered');
-      expect((await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM parked_log`))[0].n).toBe(0);
+      const parked = await countingParks(async () => {
+        const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => sms(`同時の配信通知 ${i}`)));
+        for (const { id } of sent) expect((await final(id)).status).toBe('delivered');
+      });
+      expect(parked).toBe(0);
     } finally {
       s.smsc.control.reset();
-      await h.query(`DROP TRIGGER log_park ON parked_events; DROP FUNCTION log_park(); DROP TABLE parked_log`);
     }
   });
 
