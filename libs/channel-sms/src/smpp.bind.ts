@@ -198,8 +198,11 @@ export class SmppBind {
         // ESME_ROK once the receipt or reply is recorded, and for garbage too (a refused malformed
         // receipt would be redelivered forever). When it could not be recorded (the database is
         // restarting), ESME_RX_T_APPN asks the SMSC to redeliver it later instead of losing it.
-        void this.hooks
-          .onDeliver(pdu, this)
+        // Handed on one turn later: a submit_sm_resp read in the same socket read is emitted in this
+        // same turn, and its continuations (the send learning its message id) must run first, or
+        // the receipt finds no send for that id.
+        void new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => this.hooks.onDeliver(pdu, this))
           .then(
             () => ESME.ROK,
             () => ESME.RX_T_APPN,

@@ -25,7 +25,7 @@ const BUCKET_AWAY_WAIT_MS = 1000;
  * Kept well inside the reconciler's 60 s grace for a `submitting` attempt (provider call
  * included), so the answer is normally recorded before anyone settles the attempt as unknown.
  */
-export const RESULT_RECORD_BUDGET_MS = 20_000;
+const RESULT_RECORD_BUDGET_MS = 20_000;
 
 export type SendOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'unknown';
 

@@ -56,7 +56,10 @@ export class IngestEventsService implements ChannelEventSink {
 
   private async status(event: ChannelEvent): Promise<void> {
     const report = { channel: event.channel, attemptId: event.attemptId && isUuid(event.attemptId) ? event.attemptId : null, providerMessageId: event.providerMessageId ?? null };
-    if (report.providerMessageId) await this.recordedFirst(event.channel, report.providerMessageId);
+    // The send that got this provider id is being recorded by this process: wait for that commit
+    // (milliseconds) rather than park the receipt and replay it.
+    const recording = report.providerMessageId ? this.sends.whenRecorded(event.channel, report.providerMessageId) : undefined;
+    if (recording) await recording;
     const known = await this.txs.run(async (tx) => {
       const pair = await this.locked.pairForReport(tx, report);
       if (!pair) return false;
@@ -94,21 +97,6 @@ export class IngestEventsService implements ChannelEventSink {
     // The submit response may have committed between the lookup and the park, and released
     // nothing: look once more now that the park is visible, so no receipt waits for its TTL.
     if (await this.locked.pairForReport(this.locked.direct(), report, { lock: false })) await this.parked.release(event.channel, [event.providerMessageId]);
-  }
-
-  /**
-   * When this process is recording the send that got this provider id, waits for that commit
-   * (milliseconds) rather than park the receipt and replay it. A submit response and its receipt
-   * read from one socket read are handled in one turn: the response's continuations reach the
-   * send only after this receipt's synchronous start, so one turn of the event loop is given first.
-   */
-  private async recordedFirst(channel: string, providerMessageId: string): Promise<void> {
-    let recording = this.sends.whenRecorded(channel, providerMessageId);
-    if (!recording) {
-      await new Promise((resolve) => setImmediate(resolve));
-      recording = this.sends.whenRecorded(channel, providerMessageId);
-    }
-    if (recording) await recording;
   }
 
   /** A multipart SMS is delivered when every part is, and failed as soon as any part fails. */
