@@ -17,6 +17,8 @@ import { SENDER, System, startSystem } from '../soak/system';
  * = the SMSC's own receive time of the submit_sm minus the message's created_at.
  * Phase 1 also prints the cores each process used (from /proc) and, in the JSON, its CPU
  * milliseconds per delivered message (the bench's own process holds the load and the sandboxes).
+ * BENCH_PG_SETUP: SQL run on the bench's database before the load (an experiment's schema change,
+ * say, to measure it without a migration).
  * The last line of stdout is one JSON object.
  */
 
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
     );
     db.c = new Client({ connectionString: sys.databaseUrl });
     await db.c.connect();
+    if (process.env.BENCH_PG_SETUP) await db.c.query(process.env.BENCH_PG_SETUP);
     if (process.env.BENCH_PG_STATS === '1') await db.c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
     const base = 20_000_000 + Math.floor(Math.random() * 60_000_000);
     out(`pipeline: 1 api + 1 worker up; phase 1: ${total} messages, 32 concurrent posts`);

@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
+import { POSTGRES_MALLOC_ENV, withEnvironment } from '../../apps/demo/src/postgres-malloc';
 import { EmbeddedPostgresClass, loadEmbeddedPostgres } from '../../apps/demo/src/postgres-reach';
 
 /**
@@ -213,7 +214,9 @@ export class PrivatePostgres {
       });
       await this.pg.initialise();
     }
-    await this.pg.start();
+    // BENCH_PG_MALLOC=default starts it with glibc's own malloc settings, to compare.
+    const env = process.env.BENCH_PG_MALLOC === 'default' ? {} : POSTGRES_MALLOC_ENV;
+    await withEnvironment(env, () => this.pg!.start());
     this.running = true;
   }
 
