@@ -43,7 +43,7 @@ describe('npm run soak -- --smoke', () => {
     } catch {
       throw new Error(`the soak's last line is not its JSON result:\n${out.slice(-4000)}`);
     }
-    expect(result).toMatchObject({ bench: 'soak', size: 'smoke', lost: 0, duplicate_sends: 0, blind_resubmits: 0, duplicate_events: 0, pii_in_logs: 0, engine_crashes: 0 });
+    expect(result).toMatchObject({ bench: 'soak', size: 'smoke', lost: 0, duplicate_sends: 0, blind_resubmits: 0, duplicate_events: 0, orphan_events: 0, pii_in_logs: 0, engine_crashes: 0 });
     // Every post answered 202: when not, the soak's detail (refused codes, unresolved posts) says why.
     if (result.accepted !== 500) throw new Error(`accepted ${String(result.accepted)} of 500:\n${out.slice(-6000)}`);
     expect(result.terminal).toBe(500);

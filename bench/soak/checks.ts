@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { Sandboxes } from '../../apps/sandbox/src/start-sandboxes';
 import { CrmReceiver } from './http-fronts';
 import { Planned } from './mix';
+import { countOrphanEvents } from './orphan-events';
 
 const TERMINAL = ['delivered', 'read', 'failed', 'expired', 'cancelled'];
 
@@ -20,6 +21,8 @@ export interface Findings {
   blindResubmits: number;
   duplicateEvents: number;
   duplicateEventDetail: { providerEvent: number; attemptTransition: number; messageTransition: number; examples: string[] };
+  /** Events naming a tenant, message or attempt that does not exist, or an attempt of another message (the log has no foreign keys). */
+  orphanEvents: number;
   callbacks: { rows: number; delivered: number; missing: number; stateChangesWithoutCallback: number; received: number; unique: number; badSignatures: number; refusedFirstTries: number };
   lateness: { count: number; p50: number | null; p99: number | null; max: number | null };
   outcomes: Record<string, number>;
@@ -158,6 +161,9 @@ export async function runChecks(opts: {
     de.messageTransition = mt.reduce((s, r) => s + r.n - 1, 0);
     for (const r of mt.slice(0, 5)) de.examples.push(`message ${r.message_id} → ${r.status} ×${r.n}`);
 
+    // 3b. Every event names rows that exist (the event log keeps no foreign keys).
+    const orphanEvents = await countOrphanEvents(db);
+
     // 4. Every state change reached the CRM: at least once raw, exactly once by webhook-id.
     const cbs = await q<{ id: string; status: string }>(`SELECT id, status FROM callbacks WHERE tenant_id = $1`, [opts.tenantId]);
     const missing = cbs.filter((c) => !opts.crm.byId.has(c.id)).length;
@@ -200,6 +206,7 @@ export async function runChecks(opts: {
       blindResubmits,
       duplicateEvents: de.providerEvent + de.attemptTransition + de.messageTransition,
       duplicateEventDetail: de,
+      orphanEvents,
       callbacks: {
         rows: cbs.length,
         delivered: cbs.filter((c) => c.status === 'delivered').length,

@@ -171,6 +171,7 @@ async function main(): Promise<number> {
       duplicate_sends: f.duplicateSends,
       blind_resubmits: f.blindResubmits,
       duplicate_events: f.duplicateEvents,
+      orphan_events: f.orphanEvents,
       pii_in_logs: pii.phoneHits + pii.bodyHits,
       fallback_lateness_p50_ms: f.lateness.p50 === null ? null : Math.round(f.lateness.p50),
       fallback_lateness_p99_ms: f.lateness.p99 === null ? null : Math.round(f.lateness.p99),
@@ -208,6 +209,7 @@ async function main(): Promise<number> {
       summary.duplicate_sends === 0 &&
       summary.blind_resubmits === 0 &&
       summary.duplicate_events === 0 &&
+      summary.orphan_events === 0 &&
       summary.pii_in_logs === 0 &&
       summary.engine_crashes === 0 &&
       summary.replies_lost === 0 &&

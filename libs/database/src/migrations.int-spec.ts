@@ -29,6 +29,22 @@ describe('migrations', () => {
     }
   });
 
+  it('leave the event log without foreign keys and every other tenant-owned table with its key to tenants', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query<{ child: string; parent: string }>(
+      `SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint WHERE contype = 'f'`,
+    );
+    const { rows: withTenant } = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'tenant_id' AND table_name <> 'events'`,
+    );
+    await client.end();
+    expect(rows.filter((r) => r.child === 'events')).toEqual([]);
+    const keyed = new Set(rows.filter((r) => r.parent === 'tenants').map((r) => r.child));
+    expect(withTenant.map((r) => r.table_name).filter((t) => !keyed.has(t))).toEqual([]);
+    expect(rows).toEqual(expect.arrayContaining([{ child: 'attempts', parent: 'messages' }, { child: 'messages', parent: 'contacts' }]));
+  });
+
   it('match the entity metadata (no pending schema change)', async () => {
     const ds = createDataSource(db.url);
     await ds.initialize();
