@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '@tsunagu/config';
+import { POSTGRES_MALLOC_ENV } from '../apps/demo/src/postgres-malloc';
 
 const ROOT = join(__dirname, '..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -31,6 +32,7 @@ describe('docker-compose.yml and the configuration reference', () => {
     for (const [service, def] of Object.entries(compose.services)) {
       for (const name of Object.keys(def.environment ?? {})) {
         if (['POSTGRES_HOST_AUTH_METHOD', 'POSTGRES_DB'].includes(name)) continue;
+        if (service === 'postgres' && name in POSTGRES_MALLOC_ENV) continue; // the server's, checked below
         if (name.startsWith('SANDBOX_')) {
           expect(`${service}:${name}:${readme.includes(name)}`).toBe(`${service}:${name}:true`);
           continue;
@@ -38,6 +40,14 @@ describe('docker-compose.yml and the configuration reference', () => {
         expect(`${service}:${name}:${known.has(name)}`).toBe(`${service}:${name}:true`);
         expect(`${service}:${name} in README:${readme.includes(name)}`).toBe(`${service}:${name} in README:true`);
       }
+    }
+  });
+
+  it('starts PostgreSQL with the malloc settings the demo and the benches give theirs, and the README names them', () => {
+    const env = compose.services.postgres.environment ?? {};
+    for (const [name, value] of Object.entries(POSTGRES_MALLOC_ENV)) {
+      expect(`${name}=${env[name]}`).toBe(`${name}=${value}`);
+      expect(readme).toContain(`${name}=${value}`);
     }
   });
 
