@@ -107,6 +107,7 @@ async function printStatementStats(db: Client): Promise<void> {
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_MESSAGES ?? 3000);
   const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+  const waitMs = Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000;
   const stops: ((keep?: boolean) => Promise<void>)[] = [];
   const db: { c: Client | null } = { c: null };
   const cleanup = async () => {
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       const tag0 = `W0${Date.now().toString(36)}`;
       const t = Date.now();
       const warmed = await postAll(warmup, 1_000_000, tag0);
-      await waitDelivered(db.c, tag0, warmed, Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000);
+      await waitDelivered(db.c, tag0, warmed, waitMs);
       out(`pipeline: warm-up: ${warmed} messages delivered in ${((Date.now() - t) / 1000).toFixed(1)}s (not measured)`);
     }
     // From here on: statements, WAL and rows written (warm-up excluded).
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     const accepted = await postAll(total, 0, tag1);
     const acceptSeconds = (Date.now() - t0) / 1000;
-    const delivered = await waitDelivered(db.c, tag1, accepted, Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000);
+    const delivered = await waitDelivered(db.c, tag1, accepted, waitMs);
     // Throughput to the 95th percentile delivery: a few messages left waiting on a lost receipt
     // (they end at the SMS timeout) would otherwise set the figure.
     const done = (await db.c.query(
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
       inFlight.push(post(sys, total + k, base, tag2));
     }
     const accepted2 = (await Promise.all(inFlight)).filter(Boolean).length;
-    await waitDelivered(db.c, tag2, accepted2, Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000);
+    await waitDelivered(db.c, tag2, accepted2, waitMs);
     const created = (await db.c.query(`SELECT id, created_at, text FROM messages WHERE metadata->>'run' = $1`, [tag2])).rows as { created_at: Date; text: string | null }[];
     const createdByText = new Map(created.map((r) => [r.text ?? '', r.created_at.getTime()]));
     const firstSubmit = new Map<string, number>();

@@ -3,7 +3,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { answers as answersOn, freePort } from '../../apps/demo/src/private-infra';
-import { POSTGRES_MALLOC_ENV, withEnvironment } from '../../apps/demo/src/postgres-malloc';
+import { POSTGRES_MALLOC_ENV } from '../../apps/demo/src/postgres-malloc';
 import { EmbeddedPostgresClass, loadEmbeddedPostgres } from '../../apps/demo/src/postgres-reach';
 
 /**
@@ -191,7 +191,8 @@ export class PrivatePostgres {
 
   async start(): Promise<void> {
     if (!this.pg) {
-      const EmbeddedPostgres = loadEmbeddedPostgres();
+      // BENCH_PG_MALLOC=default starts the server with glibc's own malloc settings, to compare.
+      const EmbeddedPostgres = loadEmbeddedPostgres(process.env.BENCH_PG_MALLOC === 'default' ? {} : POSTGRES_MALLOC_ENV);
       chmodSync(this.parentDir, 0o777); // PostgreSQL refuses root and runs as the `postgres` user
       this.pg = new EmbeddedPostgres({
         databaseDir: join(this.parentDir, 'pg'),
@@ -214,9 +215,7 @@ export class PrivatePostgres {
       });
       await this.pg.initialise();
     }
-    // BENCH_PG_MALLOC=default starts it with glibc's own malloc settings, to compare.
-    const env = process.env.BENCH_PG_MALLOC === 'default' ? {} : POSTGRES_MALLOC_ENV;
-    await withEnvironment(env, () => this.pg!.start());
+    await this.pg.start();
     this.running = true;
   }
 

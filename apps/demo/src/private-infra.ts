@@ -4,7 +4,6 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from './infra-error';
-import { POSTGRES_MALLOC_ENV, withEnvironment } from './postgres-malloc';
 import { loadEmbeddedPostgres } from './postgres-reach';
 
 export interface Infra {
@@ -60,7 +59,7 @@ async function privatePostgres(dir: string): Promise<{ url: string; stop(): Prom
     onError: () => undefined,
   });
   await pg.initialise();
-  await withEnvironment(POSTGRES_MALLOC_ENV, () => pg.start());
+  await pg.start();
   return { url: `postgres://postgres:postgres@127.0.0.1:${port}`, stop: () => pg.stop() };
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { ChannelError } from '@tsunagu/channels';
 import type { SmsRouteConfig } from './route.selector';
@@ -201,7 +202,7 @@ export class SmppBind {
         // Handed on one turn later: a submit_sm_resp read in the same socket read is emitted in this
         // same turn, and its continuations (the send learning its message id) must run first, or
         // the receipt finds no send for that id.
-        void new Promise<void>((resolve) => setImmediate(resolve))
+        void nextTurn()
           .then(() => this.hooks.onDeliver(pdu, this))
           .then(
             () => ESME.ROK,
