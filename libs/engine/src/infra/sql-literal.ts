@@ -1,5 +1,3 @@
-import { escapeLiteral } from 'pg';
-
 // pg's own conversion of a JS value to its text form (dates, arrays, buffers, objects), so an
 // inlined literal means exactly what the same value sent as a parameter would.
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
@@ -9,7 +7,22 @@ export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   const text = prepareValue(value);
   if (text === null) return 'NULL';
-  return escapeLiteral(Buffer.isBuffer(text) ? `\\x${text.toString('hex')}` : text);
+  return quote(Buffer.isBuffer(text) ? `\\x${text.toString('hex')}` : text);
+}
+
+const QUOTE_OR_BACKSLASH = /['\\]/;
+const QUOTES_AND_BACKSLASHES = /['\\]/g;
+
+/**
+ * The same text as pg's `escapeLiteral`: quotes and backslashes doubled, and an `E''` string when
+ * there is a backslash, so the literal means the same whatever `standard_conforming_strings` says.
+ * pg builds it a character at a time, which the worker's profile showed as a tenth of its CPU
+ * with the flattening of the strings it makes; most values need no escaping at all.
+ */
+export function quote(text: string): string {
+  if (!QUOTE_OR_BACKSLASH.test(text)) return `'${text}'`;
+  const doubled = text.replace(QUOTES_AND_BACKSLASHES, (c) => c + c);
+  return text.includes('\\') ? ` E'${doubled}'` : `'${doubled}'`;
 }
 
 /**

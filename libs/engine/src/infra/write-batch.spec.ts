@@ -1,5 +1,6 @@
 import { PendingWrite, composeWrites as composeTemplates, notifyAfterCommit } from './write-batch';
-import { inline, literal } from './sql-literal';
+import { escapeLiteral } from 'pg';
+import { inline, literal, quote } from './sql-literal';
 
 describe('inline', () => {
   it('quotes values the way pg would send them as parameters', () => {
@@ -12,6 +13,16 @@ describe('inline', () => {
     expect(literal(['a', 'b"c'])).toBe(`'{"a","b\\"c"}'`.replace(/^'/, " E'").replace('\\"', '\\\\"'));
     expect(literal(Buffer.from([0xde, 0xad]))).toBe(" E'\\\\xdead'");
     expect(literal(new Date('2026-11-25T00:00:00Z'))).toMatch(/^'2026-11-2\d/);
+  });
+
+  it("quotes text exactly as pg's escapeLiteral does, escaped or not", () => {
+    const pieces = ["'", '\\', "''", '\\\\', 'a', 'ご注文', '"', '\n', ' E', '$1', '{"k":"v"}', '😀'];
+    // A fixed walk through combinations of the pieces, not Math.random: a failure reproduces.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    const samples = ['', 'plain', "it's", 'back\\slash', "both ' and \\"];
+    for (let i = 0; i < 500; i++) samples.push(Array.from({ length: next() % 8 }, () => pieces[next() % pieces.length]).join(''));
+    for (const text of samples) expect(quote(text)).toBe(escapeLiteral(text));
   });
 
   it('replaces every placeholder once and never rescans an inserted value', () => {
@@ -37,6 +48,39 @@ describe('composeWrites', () => {
       sql: 'WITH w0 AS (UPDATE a SET x = $1 WHERE id = $2),\nw1 AS (INSERT INTO b (p, q) VALUES ($4, $3))\nSELECT 1',
       params: [1, 'a1', 'q', 'p'],
     });
+  });
+
+  it('composes a chain of templates once: the same text, the same string, each time; new values each time', () => {
+    const chain = (id: string, note: string): PendingWrite[] => [
+      { sql: 'UPDATE a SET x = $2 WHERE id = $1', params: [id, 1], rowKey: `a:${id}` },
+      { sql: 'INSERT INTO e (a, note) VALUES ($1, $2)', params: [id, note] },
+    ];
+    const [first] = composeTemplates(chain('a1', 'one'));
+    const [second] = composeTemplates(chain('a2', 'two'));
+    expect(second.sql).toBe(first.sql);
+    expect(inline(second.sql, second.params)).toBe("WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a2'),\nw1 AS (INSERT INTO e (a, note) VALUES ('a2', 'two'))\nSELECT 1");
+    // A longer chain that starts the same way is its own statement, numbered on from the shared start.
+    const [longer] = composeTemplates([...chain('a3', 'three'), { sql: 'INSERT INTO e (a, note) VALUES ($1, $2)', params: ['a3', 'again'] }]);
+    expect(inline(longer.sql, longer.params)).toBe(
+      "WITH w0 AS (UPDATE a SET x = '1' WHERE id = 'a3'),\nw1 AS (INSERT INTO e (a, note) VALUES ('a3', 'three')),\nw2 AS (INSERT INTO e (a, note) VALUES ('a3', 'again'))\nSELECT 1",
+    );
+  });
+
+  it('numbers a chain right however many templates it has seen, past its bound and with a template given other parameters', () => {
+    for (let i = 0; i < 2_500; i++) {
+      const [statement] = composeTemplates([
+        { sql: `UPDATE t${i} SET x = $1 WHERE id = $2`, params: [i, `r${i}`], rowKey: `t${i}:r${i}` },
+        { sql: 'INSERT INTO e (n) VALUES ($1)', params: [i] },
+      ]);
+      expect(inline(statement.sql, statement.params)).toBe(`WITH w0 AS (UPDATE t${i} SET x = '${i}' WHERE id = 'r${i}'),\nw1 AS (INSERT INTO e (n) VALUES ('${i}'))\nSELECT 1`);
+    }
+    // The same text with one parameter fewer (a template that did not name all it was given is a caller's bug, but must not shift the next write's numbers).
+    const odd = composeTemplates([
+      { sql: 'UPDATE t0 SET x = $1 WHERE id = $2', params: [1, 'r', 'extra'], rowKey: 't0:r' },
+      { sql: 'INSERT INTO e (n) VALUES ($1)', params: [2] },
+    ])[0];
+    expect(odd.sql).toContain('VALUES ($4)');
+    expect(odd.params).toEqual([1, 'r', 'extra', 2]);
   });
 
   it('sends a lone write as it is', () => {

@@ -55,20 +55,60 @@ export function composeWrites(writes: readonly PendingWrite[]): Statement[] {
     }
   }
   if (current.length) groups.push(current);
-  return groups.map((group) => {
-    if (group.length === 1) return { sql: group[0].sql, params: group[0].params };
-    // Each write's placeholders move past the ones before it: one template, one parameter list.
-    let offset = 0;
-    const ctes = group.map((w, i) => {
-      const sql = offset ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : w.sql;
-      offset += w.params.length;
-      return `w${i} AS (${sql})`;
-    });
-    return {
-      sql: `WITH ${ctes.join(',\n')}\nSELECT 1`,
-      params: group.flatMap((w) => w.params),
-    };
+  return groups.map((group) => (group.length === 1 ? { sql: group[0].sql, params: group[0].params } : { sql: chainOf(group), params: group.flatMap((w) => w.params) }));
+}
+
+/** A node of the chains composed so far, keyed by each write's template in turn. */
+interface ChainNode {
+  next: Map<string, ChainNode>;
+  /** The parameters of the templates up to here, in total: where the next write's numbering starts. */
+  offset: number;
+  /** The chain that ends here, once composed. */
+  sql?: string;
+}
+
+/** Bounds the chains remembered: templates built per call (attempt updates, multipart inserts) stay finitely many. */
+const MAX_CHAIN_NODES = 2_000;
+let chains: ChainNode = { next: new Map(), offset: 0 };
+let chainNodes = 0;
+
+/**
+ * One statement of data-modifying CTEs for `group`, each write's placeholders moved past the ones
+ * before it. A transition composes the same templates every time, so each chain is composed once
+ * and then found by walking its templates: renumbering them with a regular expression on every
+ * transaction was, with the literals, the largest part of the worker's own CPU. The same text
+ * object comes back each time, so the prepared-statement lookup that follows hashes it once.
+ */
+function chainOf(group: readonly PendingWrite[]): string {
+  let node = chains;
+  for (const w of group) {
+    let child = node.next.get(w.sql);
+    if (!child) {
+      if (chainNodes >= MAX_CHAIN_NODES) {
+        chains = { next: new Map(), offset: 0 };
+        chainNodes = 0;
+        return compose(group);
+      }
+      child = { next: new Map(), offset: node.offset + w.params.length };
+      node.next.set(w.sql, child);
+      chainNodes++;
+    }
+    // A template always takes the same parameters; one that did not would be numbered wrongly.
+    if (child.offset !== node.offset + w.params.length) return compose(group);
+    node = child;
+  }
+  node.sql ??= compose(group);
+  return node.sql;
+}
+
+function compose(group: readonly PendingWrite[]): string {
+  let offset = 0;
+  const ctes = group.map((w, i) => {
+    const sql = offset ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : w.sql;
+    offset += w.params.length;
+    return `w${i} AS (${sql})`;
   });
+  return `WITH ${ctes.join(',\n')}\nSELECT 1`;
 }
 
 /**
