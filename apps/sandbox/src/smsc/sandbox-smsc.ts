@@ -70,8 +70,20 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
   };
   const norm = (addr: string) => addr.replace(/^\+/, '');
 
+  /** Sockets corked for this turn's PDUs: written in one system call, as a carrier's SMSC batches its writes. */
+  const corked = new Set<Conn['session']['socket']>();
   function sendTo(conn: Conn, pdu: SmppPdu): void {
-    if (!conn.session.socket.destroyed) conn.session.send(pdu);
+    const socket = conn.session.socket;
+    if (socket.destroyed) return;
+    if (!corked.has(socket)) {
+      corked.add(socket);
+      socket.cork();
+      setImmediate(() => {
+        corked.delete(socket);
+        socket.uncork();
+      });
+    }
+    conn.session.send(pdu);
   }
 
   function sendReceipt(preferred: Conn, pdu: SmppPdu, tries = 0): void {
