@@ -3,7 +3,7 @@ import http from 'node:http';
 import { Client } from 'pg';
 import { sleep } from '../soak/infra';
 import { percentile } from '../soak/checks';
-import { cpuSecondsByTree } from '../soak/cpu-usage';
+import { cpuSecondsByTree, ioCallsByProcess } from '../soak/cpu-usage';
 import { SENDER, System, startSystem } from '../soak/system';
 
 /**
@@ -165,6 +165,8 @@ async function main(): Promise<void> {
     const tag1 = `P1${Date.now().toString(36)}`;
     const cpuRoots = () => ({ postgres: sys.pg.pid, api: sys.apis[0].child?.pid, worker: sys.workers[0].child?.pid, redis: sys.redis.pid });
     const engineCpu0 = cpuSecondsByTree(cpuRoots());
+    const nodePids = () => ({ api: sys.apis[0].child?.pid, worker: sys.workers[0].child?.pid, bench: process.pid });
+    const io0 = ioCallsByProcess(nodePids());
     const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
     const accepted = await postAll(total, 0, tag1);
@@ -188,6 +190,14 @@ async function main(): Promise<void> {
     const cpuMsPerDelivered = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 10000) / Math.max(1, delivered)) / 10]));
     out(`pipeline: phase 1: ${accepted} accepted in ${acceptSeconds.toFixed(1)}s (${(accepted / acceptSeconds).toFixed(0)}/s), ${delivered} final, ${notDelivered} not delivered; ${deliveredPerS.toFixed(1)} delivered/s to p95`);
     out(`pipeline: phase 1 CPU (cores over ${phaseSeconds.toFixed(0)} s): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${(v / phaseSeconds).toFixed(2)}`).join(', ')}`);
+    // System calls per delivered message (reads, writes), the engine's and the load's.
+    const perDelivered = (n: number) => Math.round((n * 10) / Math.max(1, delivered)) / 10;
+    const syscalls = Object.fromEntries(
+      Object.entries(ioCallsByProcess(nodePids()))
+        .filter(([k]) => io0[k])
+        .map(([k, v]) => [k, { reads: perDelivered(v.reads - io0[k].reads), writes: perDelivered(v.writes - io0[k].writes) }]),
+    );
+    out(`pipeline: phase 1 system calls per delivered message: ${Object.entries(syscalls).map(([k, v]) => `${k} ${v.reads} reads, ${v.writes} writes`).join('; ')}`);
 
     // Phase 2: accept → first submit at 80% of that rate.
     const rate = Math.max(1, Math.floor(deliveredPerS * 0.8));
@@ -218,6 +228,7 @@ async function main(): Promise<void> {
       latency_samples: lat.length,
       phase1_not_delivered: notDelivered,
       cpu_ms_per_delivered: cpuMsPerDelivered,
+      syscalls_per_delivered: syscalls,
       messages: accepted + accepted2,
     };
     if (process.env.BENCH_PG_STATS === '1') await printStatementStats(db.c);

@@ -55,3 +55,23 @@ export function cpuSecondsByTree(roots: Record<string, number | undefined>): Rec
   }
   return out;
 }
+
+/**
+ * Read and write system calls made so far by each named process (`syscr`/`syscw` of
+ * /proc/<pid>/io: sockets included), for a bench to print per message: on loopback every write
+ * is also the receiver's wake-up, paid by the writer. Missing where /proc/<pid>/io cannot be read.
+ */
+export function ioCallsByProcess(pids: Record<string, number | undefined>): Record<string, { reads: number; writes: number }> {
+  const out: Record<string, { reads: number; writes: number }> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    if (!pid) continue;
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      const field = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+      out[name] = { reads: field('syscr'), writes: field('syscw') };
+    } catch {
+      /* not Linux, or not ours to read */
+    }
+  }
+  return out;
+}
