@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     const engineCpu = Object.entries(cpuSecondsByTree(cpuRoots())).map(([k, v]) => [k, v - (engineCpu0[k] ?? 0)] as const);
     const benchCpu = process.cpuUsage(benchCpu0);
     const cpuSeconds: Record<string, number> = { ...Object.fromEntries(engineCpu), bench: (benchCpu.user + benchCpu.system) / 1e6 };
-    const cpuMsPerDelivered = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 10000) / Math.max(1, delivered)) / 10]));
+    const cpuMsPerDelivered = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, Math.round((v * 100000) / Math.max(1, delivered)) / 100]));
     out(`pipeline: phase 1: ${accepted} accepted in ${acceptSeconds.toFixed(1)}s (${(accepted / acceptSeconds).toFixed(0)}/s), ${delivered} final, ${notDelivered} not delivered; ${deliveredPerS.toFixed(1)} delivered/s to p95`);
     out(`pipeline: phase 1 CPU (cores over ${phaseSeconds.toFixed(0)} s): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${(v / phaseSeconds).toFixed(2)}`).join(', ')}`);
     // System calls per delivered message (reads, writes), the engine's and the load's.
