@@ -13,4 +13,5 @@ export { handleDeliver } from './deliver.handler';
 export type { DeliverOutcome } from './deliver.handler';
 // The typed handle on the `smpp` package, shared with the sandbox SMSC.
 export { smpp, newPdu, ESME } from './smpp/smpp.types';
+export { coalesceTurn } from './smpp/turn-writes';
 export type { SmppPdu, SmppSession, SmppServer } from './smpp/smpp.types';

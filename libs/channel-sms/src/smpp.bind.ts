@@ -1,9 +1,9 @@
-import type { Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { ChannelError } from '@tsunagu/channels';
 import type { SmsRouteConfig } from './route.selector';
 import { ESME, newPdu, smpp, SmppPdu, SmppSession } from './smpp/smpp.types';
+import { coalesceTurn } from './smpp/turn-writes';
 
 export type BindState = 'connecting' | 'bound' | 'down';
 
@@ -54,8 +54,6 @@ export class SmppBind {
   private enquireTimer?: NodeJS.Timeout;
   private bindTimer?: NodeJS.Timeout;
   private readonly logger = new Logger('SmppBind');
-  /** The socket corked for this turn's PDUs (`coalesce`), until it is uncorked. */
-  private corked: Socket | null = null;
 
   constructor(
     readonly id: string,
@@ -112,7 +110,7 @@ export class SmppBind {
     }
     const pdu = newPdu(command, options);
     return new Promise<SmppPdu>((resolve, reject) => {
-      this.coalesce(session);
+      coalesceTurn(session.socket);
       if (!session.send(pdu)) {
         // Nothing was written: safe to retry elsewhere.
         reject(ChannelError.retryable('bind_not_ready', `bind ${this.id} socket is not writable`));
@@ -241,25 +239,8 @@ export class SmppBind {
 
   private reply(session: SmppSession, pdu: SmppPdu): void {
     if (session !== this.session || session.socket.destroyed) return;
-    this.coalesce(session);
+    coalesceTurn(session.socket);
     session.send(pdu);
-  }
-
-  /**
-   * The PDUs written in one turn of the event loop leave in one system call: a shared
-   * transaction's commit starts its sends together, and receipts read together are answered
-   * together. Each PDU was a write of its own, and on loopback a write is also the receiver's
-   * wake-up, paid by the writer. Held at most until the turn's immediates, so no PDU waits on another.
-   */
-  private coalesce(session: SmppSession): void {
-    if (this.corked) return;
-    const socket = session.socket;
-    this.corked = socket;
-    socket.cork();
-    setImmediate(() => {
-      this.corked = null;
-      socket.uncork();
-    });
   }
 
   /** Our handlers run inside the package's read loop: a throw there would kill the process. */

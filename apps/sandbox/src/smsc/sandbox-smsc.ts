@@ -1,6 +1,6 @@
 import { AddressInfo } from 'node:net';
 import type { Router } from 'express';
-import { ESME, newPdu, smpp, SmppPdu, SmppServer, SmppSession } from '@tsunagu/channel-sms';
+import { coalesceTurn, ESME, newPdu, smpp, SmppPdu, SmppServer, SmppSession } from '@tsunagu/channel-sms';
 import { decodeSubmit, malformedPdu, moPdu, receiptPdu, SandboxStat } from './smsc.pdus';
 import { smscControlRouter } from './smsc-control.router';
 import { SandboxSmscControl, SandboxSmscOptions, SmscOutcome, SubmitRecord } from './smsc.types';
@@ -70,19 +70,9 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
   };
   const norm = (addr: string) => addr.replace(/^\+/, '');
 
-  /** Sockets corked for this turn's PDUs: written in one system call, as a carrier's SMSC batches its writes. */
-  const corked = new Set<Conn['session']['socket']>();
   function sendTo(conn: Conn, pdu: SmppPdu): void {
-    const socket = conn.session.socket;
-    if (socket.destroyed) return;
-    if (!corked.has(socket)) {
-      corked.add(socket);
-      socket.cork();
-      setImmediate(() => {
-        corked.delete(socket);
-        socket.uncork();
-      });
-    }
+    if (conn.session.socket.destroyed) return;
+    coalesceTurn(conn.session.socket); // one write per turn, as a carrier's SMSC batches its own
     conn.session.send(pdu);
   }
 
