@@ -165,7 +165,10 @@ async function main(): Promise<void> {
     const tag1 = `P1${Date.now().toString(36)}`;
     const cpuRoots = () => ({ postgres: sys.pg.pid, api: sys.apis[0].child?.pid, worker: sys.workers[0].child?.pid, redis: sys.redis.pid });
     const engineCpu0 = cpuSecondsByTree(cpuRoots());
-    const nodePids = () => ({ api: sys.apis[0].child?.pid, worker: sys.workers[0].child?.pid, bench: process.pid });
+    const nodePids = () => {
+      const { api, worker } = cpuRoots();
+      return { api, worker, bench: process.pid };
+    };
     const io0 = ioCallsByProcess(nodePids());
     const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
