@@ -1,7 +1,8 @@
 import { System } from './system';
 import { sleep } from './infra';
 
-export type FaultKind = 'worker_kill' | 'api_kill' | 'redis_restart' | 'smpp_drop' | 'pg_restart' | 'early_receipts' | 'duplicate_receipts';
+const FAULT_KINDS = ['worker_kill', 'api_kill', 'redis_restart', 'smpp_drop', 'pg_restart', 'early_receipts', 'duplicate_receipts'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   at: number;
@@ -12,6 +13,19 @@ export interface Fault {
 }
 
 export type FaultCounts = Record<FaultKind, number>;
+
+/** `pg_restart=3,worker_kill=2`: those counts, every other kind none. Throws on an unknown kind or count. */
+export function parseFaultCounts(spec: string): FaultCounts {
+  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as FaultCounts;
+  for (const part of spec.split(',').filter(Boolean)) {
+    const [kind, n] = part.split('=');
+    if (!(FAULT_KINDS as readonly string[]).includes(kind) || !/^\d+$/.test(n ?? '')) {
+      throw new Error(`--faults: "${part}" is not kind=count; kinds: ${FAULT_KINDS.join(', ')}`);
+    }
+    counts[kind as FaultKind] = Number(n);
+  }
+  return counts;
+}
 
 /**
  * The fault schedule from the seed: each kind's count spread over the sending window, with
@@ -33,6 +47,8 @@ export function scheduleFaults(counts: FaultCounts, windowMs: number, rand: () =
 export interface ChaosLog {
   done: FaultCounts & { redis_wipes: number };
   events: string[];
+  /** The same events with their time (ms since the load started), to set slow fallbacks beside them. */
+  marks: { atMs: number; what: string }[];
 }
 
 /** Runs the schedule against the live system. Restarts of killed processes happen in the background. */
@@ -40,9 +56,14 @@ export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: n
   const log: ChaosLog = {
     done: { worker_kill: 0, api_kill: 0, redis_restart: 0, redis_wipes: 0, smpp_drop: 0, pg_restart: 0, early_receipts: 0, duplicate_receipts: 0 },
     events: [],
+    marks: [],
   };
   const background: Promise<void>[] = [];
-  const note = (s: string) => log.events.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`);
+  const note = (s: string) => {
+    const atMs = Date.now() - t0;
+    log.events.push(`${(atMs / 1000).toFixed(1)}s ${s}`);
+    log.marks.push({ atMs, what: s });
+  };
 
   const run = async (f: Fault) => {
     switch (f.kind) {

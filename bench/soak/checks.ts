@@ -24,7 +24,7 @@ export interface Findings {
   /** Events naming a tenant, message or attempt that does not exist, or an attempt of another message (the log has no foreign keys). */
   orphanEvents: number;
   callbacks: { rows: number; delivered: number; missing: number; stateChangesWithoutCallback: number; received: number; unique: number; badSignatures: number; refusedFirstTries: number };
-  lateness: { count: number; p50: number | null; p99: number | null; max: number | null };
+  lateness: { count: number; p50: number | null; p99: number | null; max: number | null; worst: LateFallback[] };
   outcomes: Record<string, number>;
   possibleDuplicates: number;
   anomalies: number;
@@ -33,6 +33,17 @@ export interface Findings {
   /** SMS the SMSC accepted whose attempt ended `expired` by the fallback timer: a receipt the engine never recorded. */
   smsExpiredAfterAccept: number;
 }
+
+/** One fallback that came late: when its deadline fell (epoch ms) and by how much it was missed. */
+export interface LateFallback {
+  deadlineMs: number;
+  lateMs: number;
+  /** The next step: an attempt on this channel, or the message's end when none followed. */
+  next: string;
+}
+
+/** How many of the latest fallbacks the detail lists, enough to cover the p99 of a full run. */
+const WORST_LISTED = 40;
 
 /** Every check of the run, from PostgreSQL and from the providers' own records. */
 export async function runChecks(opts: {
@@ -176,8 +187,9 @@ export async function runChecks(opts: {
     const stateChangesWithoutCallback = changes.reduce((s, c) => s + Math.max(0, c.n - (receivedPerMessage.get(c.message_id) ?? 0)), 0);
 
     // 5. Fallback timers: when the next step happened against the deadline it waited for.
-    const late = await q<{ ms: number }>(
-      `SELECT extract(epoch FROM (coalesce(n.created_at, m.completed_at) - p.deadline_at)) * 1000 AS ms
+    const late = await q<{ ms: number; deadline_ms: number; next: string }>(
+      `SELECT extract(epoch FROM (coalesce(n.created_at, m.completed_at) - p.deadline_at)) * 1000 AS ms,
+              extract(epoch FROM p.deadline_at) * 1000 AS deadline_ms, coalesce(n.channel, 'end:' || m.status) AS next
        FROM attempts p JOIN messages m ON m.id = p.message_id
        LEFT JOIN attempts n ON n.message_id = p.message_id AND n.seq = p.seq + 1
        WHERE p.tenant_id = $1 AND p.reason = 'fallback_timeout' AND p.deadline_at IS NOT NULL
@@ -185,6 +197,10 @@ export async function runChecks(opts: {
       [opts.tenantId],
     );
     const lateMs = late.map((r) => Number(r.ms)).sort((a, b) => a - b);
+    const worst = late
+      .map((r) => ({ deadlineMs: Math.round(Number(r.deadline_ms)), lateMs: Math.round(Number(r.ms)), next: r.next }))
+      .sort((a, b) => b.lateMs - a.lateMs)
+      .slice(0, WORST_LISTED);
 
     // 6. Replies: each injected reply is one inbound message in the person's conversation.
     const replyIds = [...opts.repliesInjected].map((i) => opts.accepted.get(i)?.id).filter((x): x is string => !!x);
@@ -217,7 +233,7 @@ export async function runChecks(opts: {
         badSignatures: opts.crm.badSignatures(),
         refusedFirstTries: opts.crm.refused(),
       },
-      lateness: { count: lateMs.length, p50: percentile(lateMs, 50), p99: percentile(lateMs, 99), max: lateMs.at(-1) ?? null },
+      lateness: { count: lateMs.length, p50: percentile(lateMs, 50), p99: percentile(lateMs, 99), max: lateMs.at(-1) ?? null, worst },
       outcomes,
       possibleDuplicates: rows.filter((r) => r.possible_duplicate).length,
       anomalies: misc[0].anomalies,

@@ -1,21 +1,24 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { FaultCounts, runChaos, scheduleFaults } from './chaos';
+import { FaultCounts, parseFaultCounts, runChaos, scheduleFaults } from './chaos';
 import { runChecks } from './checks';
 import { startBalancer, startCrmReceiver } from './http-fronts';
 import { sleep } from './infra';
 import { runLoad } from './load';
 import { Planned, mulberry32, planMessages, scriptProviders } from './mix';
 import { scanLogs } from './pii-scan';
+import { lateFallbacksBesideFaults } from './late-fallbacks';
 import { injectReply } from './replies';
 import { SENDER, System, startSystem } from './system';
 
 /**
- * `npm run soak [-- --smoke] [--seed N] [--messages N] [--rate N] [--keep]`: thousands of
+ * `npm run soak [-- --smoke] [--seed N] [--messages N] [--rate N] [--faults kind=N,…] [--keep]`: thousands of
  * notifications through the real processes over the real protocols while a seeded chaos driver
  * kills workers, apis, Redis, SMPP binds and PostgreSQL; then checks that nothing was lost, sent
- * twice or left stuck. The last line of stdout is one JSON object.
+ * twice or left stuck. The last line of stdout is one JSON object. `--faults` replaces the size's
+ * fault counts (kinds not named get none), to reproduce one kind of fault on its own, e.g.
+ * `--messages 1500 --faults pg_restart=3`.
  */
 
 interface Size {
@@ -74,6 +77,7 @@ async function main(): Promise<number> {
   const size: Size = { ...(smoke ? SMOKE : FULL) };
   size.messages = Number(arg('--messages') ?? size.messages);
   size.rate = Number(arg('--rate') ?? size.rate);
+  if (arg('--faults') !== undefined) size.faults = parseFaultCounts(arg('--faults')!);
   const seed = Number(arg('--seed') ?? 20240917);
   const keep = process.argv.includes('--keep');
   const tag = canaryTag();
@@ -191,7 +195,7 @@ async function main(): Promise<number> {
       duplicates: f.duplicateDetail,
       duplicate_events: f.duplicateEventDetail,
       callbacks: f.callbacks,
-      lateness: f.lateness,
+      lateness: { ...f.lateness, worst: lateFallbacksBesideFaults(f.lateness.worst, chaos.log.marks, t0) },
       inbound: f.inbound,
       sms_unknown_outcome: f.smsUnknown,
       sms_expired_after_smsc_accepted: f.smsExpiredAfterAccept,

@@ -46,6 +46,8 @@ export const ERROR_STATUS = {
   // 429 / 5xx
   RATE_LIMITED: 429,
   OVERLOADED: 503,
+  /** PostgreSQL could not be reached; nothing was recorded that a retry with the same key would not find. */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

@@ -24,3 +24,4 @@ export * from './infra/token-bucket';
 export * from './infra/tx-groups.service';
 export * from './infra/backpressure.service';
 export * from './infra/channel-health.service';
+export { isDatabaseAway } from './infra/database-away';

@@ -27,6 +27,9 @@ export class ScriptedProvider {
   readonly cancelled = new Set<string>();
   readonly delivered = new Set<string>();
   reachable = new Map<string, boolean>();
+  /** Per phone: the cancel call takes this long (a slow withdrawal), and is counted when it starts. */
+  cancelHolds = new Map<string, number>();
+  readonly cancelsStarted: string[] = [];
   outcomes = new Map<string, ScriptedOutcome>();
   failures = new Map<string, number>();
   sink: ((events: ChannelEvent[]) => Promise<void>) | null = null;
@@ -82,8 +85,11 @@ export function scriptedChannelModule(channel: string, traits: ChannelTraits, pr
       return { providerMessageId: `p-${newId()}`, submittedAt: new Date() };
     }
 
-    async cancel(attempt: { attemptId: string }): Promise<CancelResult> {
+    async cancel(attempt: { attemptId: string; to: { phoneE164: string } }): Promise<CancelResult> {
       if (!traits.supportsCancel) return 'unsupported';
+      provider.cancelsStarted.push(attempt.attemptId);
+      const hold = provider.cancelHolds.get(attempt.to.phoneE164);
+      if (hold) await new Promise((r) => setTimeout(r, hold));
       if (provider.delivered.has(attempt.attemptId)) return 'too_late';
       provider.cancelled.add(attempt.attemptId);
       return 'revoked';

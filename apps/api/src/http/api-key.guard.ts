@@ -40,7 +40,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
-    if (Object.keys(req.query ?? {}).some((k) => QUERY_KEY_NAMES.includes(k.toLowerCase()))) {
+    // Express 5 parses the query string on each read of `req.query`: most requests have none.
+    if (req.url.includes('?') && Object.keys(req.query ?? {}).some((k) => QUERY_KEY_NAMES.includes(k.toLowerCase()))) {
       throw new DomainError('UNAUTHENTICATED', 'API keys are not accepted in the query string; send Authorization: Bearer <key>.');
     }
     const header = req.headers.authorization;

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { Response } from 'express';
 import { InvalidInboundError } from '@tsunagu/channels';
 import { DomainError, ERROR_STATUS, ErrorCode } from '@tsunagu/core';
+import { isDatabaseAway } from '@tsunagu/engine';
 
 interface ErrorBody {
   code: string;
@@ -36,6 +37,7 @@ function isHealthReport(response: unknown): boolean {
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
+  private awayLoggedAt = 0;
 
   catch(err: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
@@ -57,6 +59,15 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     } else if (err instanceof HttpException) {
       ({ status, body } = fromHttpException(err));
+    } else if (isDatabaseAway(err)) {
+      // A restart or failover: the client's retry (same Idempotency-Key) is the whole remedy,
+      // so it gets a 503 it can act on, and the log one line a second rather than a stack per request.
+      status = 503;
+      body = { code: 'UNAVAILABLE', message: 'The message store is unreachable for a moment; retry with the same Idempotency-Key.', details: { retryAfterSeconds: 1 } };
+      if (Date.now() - this.awayLoggedAt >= 1000) {
+        this.awayLoggedAt = Date.now();
+        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'database away: answering 503');
+      }
     } else {
       status = 500;
       body = { code: 'INTERNAL', message: 'Something went wrong on our side; the request id identifies it in our logs.' };

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AdvanceService } from '../dispatch/advance.service';
 import { LockedRows, MessageForDecision } from '../dispatch/locked-rows';
+import { isDatabaseAway } from '../infra/database-away';
 import { runScript } from '../infra/tx';
 import { WakeableLoop } from '../infra/wakeable-loop';
 import { WorkListener } from '../infra/work-listener';
@@ -42,6 +43,12 @@ export class DueDispatcher implements OnModuleDestroy {
   /** The last claim filled every free slot: more may be due, so a finished run claims again. */
   private backlog = false;
   private failing = false;
+  /**
+   * Runs cut short because PostgreSQL went away. Their lease is still ours and would hold them
+   * for up to `LEASE_SECONDS`; they run again as soon as a claim succeeds, so a fallback that was
+   * in hand when the database restarted fires when it is back, not ten seconds later.
+   */
+  private readonly interrupted = new Set<string>();
   private readonly loop = new WakeableLoop(
     () => this.claimWhileRoom(),
     (err) => {
@@ -73,7 +80,8 @@ export class DueDispatcher implements OnModuleDestroy {
       this.startReady();
       const room = this.config.worker.dispatchConcurrency * PREFETCH_PER_SLOT - this.running.size - this.ready.length;
       if (room <= 0 || this.loop.isStopped) break;
-      const rows = await this.claim(room);
+      const claimed = await this.claim(room);
+      const rows = [...this.resumeInterrupted(claimed), ...claimed];
       const peeked = await this.locked.peekMany(rows.filter((r) => r.peek).map((r) => r.id));
       for (const row of rows) if (row.peek) row.peeked = peeked.get(row.id) ?? null;
       this.ready.push(...rows);
@@ -83,6 +91,18 @@ export class DueDispatcher implements OnModuleDestroy {
     }
     if (this.failing) this.log.log('due messages claimed again');
     this.failing = false;
+  }
+
+  /**
+   * Taken once a claim has succeeded (the database is back); while claims fail they are kept.
+   * They read afresh (`peek`), as a new claim would. One whose lease lapsed meanwhile may be in
+   * `claimed` already.
+   */
+  private resumeInterrupted(claimed: Claimed[]): Claimed[] {
+    if (this.interrupted.size === 0) return [];
+    const ids = [...this.interrupted].filter((id) => !this.running.has(id) && !this.ready.some((r) => r.id === id) && !claimed.some((r) => r.id === id));
+    this.interrupted.clear();
+    return ids.map((id) => ({ id, peek: true }));
   }
 
   private startReady(): void {
@@ -119,7 +139,14 @@ export class DueDispatcher implements OnModuleDestroy {
   private run(row: Claimed): void {
     const done = this.advance
       .advance(row.id, { peekFirst: row.peek, peeked: row.peeked })
-      .catch((err: Error) => this.log.warn({ messageId: row.id, err: err.message }, `advance failed; it runs again when its lease lapses (${LEASE_SECONDS}s)`))
+      .catch((err: Error) => {
+        if (isDatabaseAway(err) && !this.loop.isStopped) {
+          this.interrupted.add(row.id);
+          this.log.warn({ messageId: row.id, err: err.message }, 'advance cut short: the database is away; it runs again once a claim succeeds');
+        } else {
+          this.log.warn({ messageId: row.id, err: err.message }, `advance failed; it runs again when its lease lapses (${LEASE_SECONDS}s)`);
+        }
+      })
       .finally(() => {
         this.running.delete(row.id);
         this.startReady();
@@ -134,7 +161,8 @@ export class DueDispatcher implements OnModuleDestroy {
    */
   async onModuleDestroy(): Promise<void> {
     this.loop.stop();
-    const unstarted = this.ready.splice(0).map((r) => r.id);
+    const unstarted = [...this.ready.splice(0).map((r) => r.id), ...this.interrupted];
+    this.interrupted.clear();
     if (unstarted.length) {
       await this.db
         .query(`UPDATE messages SET due_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('accepted', 'dispatching')`, [unstarted])
