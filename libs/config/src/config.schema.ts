@@ -101,6 +101,11 @@ export const envSchema = z.object({
    * transaction. 1 runs each in its own transaction.
    */
   TSUNAGU_TX_GROUP_SIZE: z.coerce.number().int().min(1).max(256).default(32),
+  /**
+   * PostgreSQL connections per process. Each one PostgreSQL opens costs it a backend to warm
+   * (catalog caches, each prepared statement planned anew), all at once after a restart.
+   */
+  TSUNAGU_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
   /** Shared transactions open at once per process (each holds one pooled connection). */
   TSUNAGU_TX_GROUPS_IN_FLIGHT: z.coerce.number().int().min(1).max(32).default(4),
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),

@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
   return {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
-    database: { prepareStatements: e.TSUNAGU_DB_PREPARE === 'true', txGroupSize: e.TSUNAGU_TX_GROUP_SIZE, txGroupsInFlight: e.TSUNAGU_TX_GROUPS_IN_FLIGHT },
+    database: { prepareStatements: e.TSUNAGU_DB_PREPARE === 'true', poolMax: e.TSUNAGU_DB_POOL_MAX, txGroupSize: e.TSUNAGU_TX_GROUP_SIZE, txGroupsInFlight: e.TSUNAGU_TX_GROUPS_IN_FLIGHT },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.TSUNAGU_REDIS_PREFIX,
     dataKey: e.TSUNAGU_DATA_KEY,

@@ -6,7 +6,7 @@ export interface TsunaguConfig {
   databaseUrl: string;
   /** prepareStatements: keep plans of repeated statements per connection (off behind a transaction-mode pooler). */
   /** txGroupSize / txGroupsInFlight: the worker's shared transactions (`TxGroups`); size 1 turns them off. */
-  database: { prepareStatements: boolean; txGroupSize: number; txGroupsInFlight: number };
+  database: { prepareStatements: boolean; poolMax: number; txGroupSize: number; txGroupsInFlight: number };
   redisUrl: string;
   redisPrefix: string;
   /** base64 of 32 bytes; a secret: never printed. */

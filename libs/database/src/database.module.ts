@@ -9,7 +9,7 @@ import { dataSourceOptions } from './data-source';
     TypeOrmModule.forRootAsync({
       inject: [TSUNAGU_CONFIG],
       useFactory: (config: TsunaguConfig) => ({
-        ...dataSourceOptions(config.databaseUrl),
+        ...dataSourceOptions(config.databaseUrl, {}, config.database.poolMax),
         // Keep retrying at start-up so the api comes up when PostgreSQL does.
         retryAttempts: 10,
         retryDelay: 1000,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { PhoneCipher, generateApiKey, generateWebhookSecret } from '@tsunagu/security';
 import { rowsOf } from '../infra/rows-of';
+import { TenantSettingsService } from './tenant-settings.service';
 
 export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
 
@@ -13,6 +14,7 @@ export class TenantAdminService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: PhoneCipher,
+    private readonly settings: TenantSettingsService,
   ) {}
 
   async createTenant(name: string, callbackUrl: string | null = null, id: string = newId()): Promise<{ id: string; callbackSecret: string }> {
@@ -34,6 +36,8 @@ export class TenantAdminService {
 
   async setCallbackUrl(tenantId: string, url: string | null): Promise<void> {
     await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
+    // This process sees the change at once; others when their cached copy is past fresh.
+    this.settings.forget(tenantId);
   }
 
   async createApiKey(tenantId: string, scopes: string[], name = ''): Promise<{ id: string; token: string }> {

@@ -14,12 +14,33 @@ export interface TenantSettings {
   callbackSecret: string | null;
 }
 
-const TTL_MS = 10_000;
+/** A cached tenant is fresh this long; a change made by another process shows after it. */
+export const TENANT_FRESH_MS = 10_000;
+/** Past fresh and under this, the cached tenant is still served while one read refreshes it. */
+export const TENANT_STALE_LIMIT_MS = 5 * 60_000;
 
-/** Tenant rows change rarely and are read on every request: cached briefly per process. */
+interface Cached {
+  at: number;
+  value: TenantSettings;
+}
+
+/**
+ * Tenant rows change rarely and are read on every request and every decision: cached per
+ * process. Once an entry is past fresh, callers keep getting it while a single read in the
+ * background replaces it. Every caller waiting on the read instead made each decision in a
+ * burst queue for a pool connection: after a PostgreSQL restart, a dozen decisions at once each
+ * opened a connection for the same row, and fallbacks due then fired 100–430 ms late. A refresh
+ * that fails (the database away) leaves the entry in use; past the stale limit callers wait.
+ */
 @Injectable()
 export class TenantSettingsService {
-  private readonly cache = new Map<string, { at: number; value: TenantSettings }>();
+  private readonly cache = new Map<string, Cached>();
+  /** The one read in flight per tenant, shared by every caller that needs it. */
+  private readonly reading = new Map<string, Promise<TenantSettings>>();
+  /** Bumped by `forget`: a read that began before it does not put its older row back. */
+  private generation = 0;
+  /** The clock, replaceable in tests. */
+  now: () => number = Date.now;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -30,7 +51,32 @@ export class TenantSettingsService {
   /** Inside a transaction pass it: a second pool connection per job starves the pool. */
   async get(tenantId: string, tx?: Tx): Promise<TenantSettings> {
     const hit = this.cache.get(tenantId);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
+    const age = hit ? this.now() - hit.at : Infinity;
+    if (hit && age < TENANT_FRESH_MS) return hit.value;
+    if (hit && age < TENANT_STALE_LIMIT_MS) {
+      if (!this.reading.has(tenantId)) this.read(tenantId).catch(() => undefined);
+      return hit.value;
+    }
+    return this.reading.get(tenantId) ?? (tx ? this.load(tenantId, tx) : this.read(tenantId));
+  }
+
+  forget(tenantId: string): void {
+    this.generation++;
+    this.cache.delete(tenantId);
+    this.reading.delete(tenantId);
+  }
+
+  /** The shared read, on a pool connection. */
+  private read(tenantId: string): Promise<TenantSettings> {
+    const read = this.load(tenantId).finally(() => {
+      if (this.reading.get(tenantId) === read) this.reading.delete(tenantId);
+    });
+    this.reading.set(tenantId, read);
+    return read;
+  }
+
+  private async load(tenantId: string, tx?: Tx): Promise<TenantSettings> {
+    const generation = this.generation;
     const sql = `SELECT id, name, callback_url, callback_secret_enc FROM tenants WHERE id = $1`;
     type Row = { id: string; name: string; callback_url: string | null; callback_secret_enc: Buffer | null };
     const [row] = tx ? await tx.query<Row>(sql, [tenantId]) : ((await this.db.query(sql, [tenantId])) as Row[]);
@@ -43,11 +89,7 @@ export class TenantSettingsService {
       callbackUrl: row.callback_url,
       callbackSecret: row.callback_secret_enc ? this.cipher.decryptSecret(row.callback_secret_enc) : null,
     };
-    this.cache.set(tenantId, { at: Date.now(), value });
+    if (generation === this.generation) this.cache.set(tenantId, { at: this.now(), value });
     return value;
-  }
-
-  forget(tenantId: string): void {
-    this.cache.delete(tenantId);
   }
 }
