@@ -75,6 +75,11 @@ describe('engine: fallback end to end (api + worker, scripted channels, real Pos
       ['sms', 'delivered', null],
     ]);
     expect(m.decisions.map((d: { kind: string }) => d.kind)).toEqual(['channel', 'channel']);
+    // The withdrawal and the SMS attempt commit together: now() is the transaction's start, so
+    // they share it. (The SMS capability answer was asked before the lock, not between two commits.)
+    const [revoked] = await h.query<{ at: Date }>(`SELECT created_at AS at FROM events WHERE message_id = $1 AND type = 'attempt.status' AND status = 'revoked'`, [id]);
+    const [sms] = await h.query<{ at: Date }>(`SELECT created_at AS at FROM attempts WHERE message_id = $1 AND channel = 'sms'`, [id]);
+    expect(sms.at.toISOString()).toBe(revoked.at.toISOString());
   });
 
   it('falls back at once on a permanent failure, and the failed attempt still gets its own callback', async () => {

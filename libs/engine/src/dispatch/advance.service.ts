@@ -101,6 +101,7 @@ export class AdvanceService {
       } else {
         withdrawal = await this.withdraw(io);
         peek = false;
+        if (peeked) await this.askAhead(peeked, withdrawal, now(), overrides, cacheWrites);
       }
     }
     for (const w of cacheWrites) await queryOnce(this.db, w.sql, w.params);
@@ -316,17 +317,46 @@ export class AdvanceService {
     return { attemptId: attempt.id, seenStatus: attempt.status, result, because: step.because };
   }
 
+  /**
+   * After a withdrawal, the decision under the lock records it and usually starts the next
+   * channel, which may first need a capability answer. Asked there, that answer split the
+   * fallback into two transactions: the withdrawal committed alone, then the new attempt. So the
+   * questions are asked here, with no lock held, of the peeked rows as the withdrawal will leave
+   * them; the locked decision then finds the answers in `overrides` and commits both at once.
+   * Only answers are kept from this look: whatever it decides is decided again under the lock.
+   */
+  private async askAhead(peeked: MessageForDecision, w: Withdrawal, now: Date, overrides: Record<string, CapabilityFacts>, cacheWrites: CapabilityCacheWrite[]): Promise<void> {
+    const attempts = peeked.attempts.map((a) =>
+      a.id === w.attemptId && a.status === w.seenStatus ? Object.assign(Object.create(Object.getPrototypeOf(a) as object) as AttemptEntity, a, { status: statusAfterWithdrawal(w, a) }) : a,
+    );
+    const read = { ...peeked, attempts };
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const io = await this.decide(this.locked.direct(), peeked.message.id, now, overrides, [], null, { read });
+      if (!io || io === 'locked' || io.kind !== 'capability') return;
+      const write = await this.checkCapability(io.contact, io.channel, overrides);
+      if (write) cacheWrites.push(write);
+    }
+  }
+
   /** `too_late` means it was delivered: no fallback. */
   private async recordWithdrawal(tx: Tx, message: MessageEntity, attempt: AttemptEntity, w: Withdrawal): Promise<void> {
-    if (w.result === 'too_late') {
+    const status = statusAfterWithdrawal(w, attempt);
+    if (status === 'delivered') {
       await this.recorder.attempt(tx, message, attempt, 'delivered', { source: 'engine', reason: 'cancel_too_late' });
       return;
     }
-    // Not revocable (LINE, or still pending/submitting): stop waiting for it. If it arrives
-    // after all, the late report is recorded and the message marked possible_duplicate.
-    const status = w.result === 'revoked' ? 'revoked' : attempt.status === 'pending' ? 'revoked' : 'expired';
     await this.recorder.attempt(tx, message, attempt, status, { source: 'engine', reason: w.because, detail: { cancel: w.result } });
   }
+}
+
+/**
+ * What a withdrawal leaves the attempt as. `too_late`: it was delivered. Not revocable (LINE, or
+ * still pending/submitting): stop waiting for it; if it arrives after all, the late report is
+ * recorded and the message marked possible_duplicate.
+ */
+function statusAfterWithdrawal(w: Withdrawal, attempt: AttemptEntity): 'delivered' | 'revoked' | 'expired' {
+  if (w.result === 'too_late') return 'delivered';
+  return w.result === 'revoked' || attempt.status === 'pending' ? 'revoked' : 'expired';
 }
 
 /** The row `start` inserts, as the entity the adapters' view and the recorder read. */
