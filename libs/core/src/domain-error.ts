@@ -46,7 +46,7 @@ export const ERROR_STATUS = {
   // 429 / 5xx
   RATE_LIMITED: 429,
   OVERLOADED: 503,
-  /** PostgreSQL could not be reached; nothing was recorded that a retry with the same key would not find. */
+  /** PostgreSQL could not be reached or asked us to try again; a retry with the same key finds whatever was recorded. */
   UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

@@ -60,10 +60,10 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (err instanceof HttpException) {
       ({ status, body } = fromHttpException(err));
     } else if (isDatabaseAway(err)) {
-      // A restart or failover: the client's retry (same Idempotency-Key) is the whole remedy,
-      // so it gets a 503 it can act on, and the log one line a second rather than a stack per request.
+      // A restart, a failover, a deadlock: the client's retry (same Idempotency-Key) is the whole
+      // remedy, so it gets a 503 it can act on, and the log one line a second rather than a stack per request.
       status = 503;
-      body = { code: 'UNAVAILABLE', message: 'The message store is unreachable for a moment; retry with the same Idempotency-Key.', details: { retryAfterSeconds: 1 } };
+      body = { code: 'UNAVAILABLE', message: 'The message store could not complete this request just now; retry with the same Idempotency-Key.', details: { retryAfterSeconds: 1 } };
       if (Date.now() - this.awayLoggedAt >= 1000) {
         this.awayLoggedAt = Date.now();
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'database away: answering 503');
