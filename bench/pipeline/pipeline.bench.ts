@@ -5,6 +5,7 @@ import { sleep } from '../soak/infra';
 import { percentile } from '../soak/checks';
 import { cpuSecondsByTree, ioCallsByProcess } from '../soak/cpu-usage';
 import { SENDER, System, startSystem } from '../soak/system';
+import { hostReferenceMs } from '../host-speed';
 
 /**
  * `npm run bench:pipeline`: end-to-end throughput on the SMS path — RCS not capable, the sandbox
@@ -23,6 +24,8 @@ import { SENDER, System, startSystem } from '../soak/system';
  * milliseconds per delivered message (the bench's own process holds the load and the sandboxes).
  * BENCH_PG_SETUP: SQL run on the bench's database before the load (an experiment's schema change,
  * say, to measure it without a migration).
+ * host_ref_ms: CPU time of a fixed piece of work on this host (bench/host-speed.ts), to compare
+ * runs made on hosts of different speeds.
  * The last line of stdout is one JSON object.
  */
 
@@ -108,6 +111,9 @@ async function main(): Promise<void> {
   const total = Number(process.env.BENCH_MESSAGES ?? 3000);
   const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
   const waitMs = Number(process.env.BENCH_WAIT_SECONDS ?? 120) * 1000;
+  // Before anything starts, so the machine is idle while it is timed.
+  const hostRef = hostReferenceMs();
+  out(`pipeline: host reference ${hostRef} ms of CPU (bench/host-speed.ts; lower is a faster host)`);
   const stops: ((keep?: boolean) => Promise<void>)[] = [];
   const db: { c: Client | null } = { c: null };
   const cleanup = async () => {
@@ -233,6 +239,7 @@ async function main(): Promise<void> {
       cpu_ms_per_delivered: cpuMsPerDelivered,
       syscalls_per_delivered: syscalls,
       messages: accepted + accepted2,
+      host_ref_ms: hostRef,
     };
     if (process.env.BENCH_PG_STATS === '1') await printStatementStats(db.c);
     out(JSON.stringify(result));

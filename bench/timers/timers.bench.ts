@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { sleep } from '../soak/infra';
 import { percentile } from '../soak/checks';
 import { SENDER, startSystem } from '../soak/system';
+import { hostReferenceMs } from '../host-speed';
 
 /**
  * `npm run bench:timers`: BENCH_TIMERS (10,000) messages waiting on their RCS timeout at once —
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   const total = Number(process.env.BENCH_TIMERS ?? 10_000);
   const timeout = Number(process.env.BENCH_RCS_TIMEOUT ?? 900);
   const rate = Number(process.env.BENCH_TIMERS_RATE ?? 150);
+  const hostRef = hostReferenceMs(); // before anything starts (bench/host-speed.ts)
   const stops: ((keep?: boolean) => Promise<void>)[] = [];
   let db: Client | null = null;
   let redis: IORedis | null = null;
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
       seconds_to_set_all: Math.round(setSeconds),
       deadlines_peak_per_s: await peakRate('deadline_at', 1),
       fallbacks_peak_per_s: await peakRate('created_at', 2),
+      host_ref_ms: hostRef,
     };
     out(JSON.stringify(result));
   } finally {

@@ -1,6 +1,6 @@
+import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import express, { Router } from 'express';
-import { rbmRouter } from './rbm.routes';
+import { RbmRequestListener, rbmRequestListener } from './rbm.routes';
 import { RbmSandboxState } from './rbm-sandbox.state';
 import { RbmScript, SandboxRbmRecords, SandboxReply } from './rbm-sandbox.types';
 import { RbmTokenIssuer } from './rbm-token.issuer';
@@ -39,7 +39,8 @@ export interface SandboxRbmControl {
 }
 
 export interface SandboxRbm {
-  router: Router;
+  /** Answers the RBM, token and control routes; mountable on any node:http server. */
+  listener: RbmRequestListener;
   control: SandboxRbmControl;
   close(): Promise<void>;
 }
@@ -63,7 +64,7 @@ export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
     },
     idle: () => pusher.idle(),
   };
-  const router = rbmRouter({
+  const listener = rbmRequestListener({
     state,
     issuer,
     records: control.records,
@@ -71,7 +72,7 @@ export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
     tokenAudiences: opts.tokenAudiences ?? [],
   });
   return {
-    router,
+    listener,
     control,
     close: async () => {
       timers.close();
@@ -89,11 +90,8 @@ export interface StartedSandboxRbm {
 /** The sandbox on its own HTTP server on 127.0.0.1 and an ephemeral port, for tests. */
 export async function startSandboxRbm(opts: SandboxRbmOptions): Promise<StartedSandboxRbm> {
   const sandbox = createSandboxRbm(opts);
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(sandbox.router);
   const host = opts.host ?? '127.0.0.1';
-  const server = app.listen(opts.port ?? 0, host);
+  const server = createServer(sandbox.listener).listen(opts.port ?? 0, host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
