@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 /*
  * The benches' figures are only comparable on the same host speed, and the machines this runs on
- * differ by several times from one session to the next (session 15's host took 3.5 times the CPU
- * per delivered SMS of session 14's for the same code). A fixed piece of single-threaded work,
+ * differ by several times from one session to the next (session 16's host took 3.5 times the CPU
+ * per delivered SMS of session 15's for the same code). A fixed piece of single-threaded work,
  * timed as CPU before anything else starts, is printed beside each run's figures: a run whose
  * reference took twice as long was on a host half as fast, whatever its code.
  */

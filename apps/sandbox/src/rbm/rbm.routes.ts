@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
+import getRawBody from 'raw-body';
 import { validateAgentMessage } from './agent-message.validator';
 import { googleError, RbmAnswer, RbmSandboxState } from './rbm-sandbox.state';
 import { RBM_OUTCOMES, RbmOutcome, RbmScript, SandboxRbmRecords, SandboxReply } from './rbm-sandbox.types';
@@ -33,10 +35,13 @@ interface RbmRequest {
   query: URLSearchParams;
 }
 
-/** Thrown while reading a body; answered in Google's error shape. */
+/** Thrown while reading a body: too large (413) or not JSON (400); answered in Google's error shape. */
 class BodyRefusal extends Error {
-  constructor(readonly answer: RbmAnswer) {
-    super(answer.status === 413 ? 'Request payload is too large.' : 'Invalid JSON payload received.');
+  readonly answer: RbmAnswer;
+  constructor(status: 400 | 413) {
+    const message = status === 413 ? 'Request payload is too large.' : 'Invalid JSON payload received.';
+    super(message);
+    this.answer = googleError(status, 'INVALID_ARGUMENT', message);
   }
 }
 
@@ -158,36 +163,28 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new BodyRefusal(googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
+    parsed = undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null) {
-    throw new BodyRefusal(googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
-  }
+  if (typeof parsed !== 'object' || parsed === null) throw new BodyRefusal(400);
   return parsed;
 }
 
-/** The whole body as UTF-8, refused past `limit` bytes (the rest is drained, not buffered). */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new BodyRefusal(googleError(413, 'INVALID_ARGUMENT', 'Request payload is too large.'));
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      req.once('end', () => reject(tooLarge()));
-      req.once('error', reject);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.once('end', () => (over ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.once('error', reject);
-  });
+/**
+ * The whole body as UTF-8 (raw-body enforces the limit). A refused body is read off before the
+ * answer, as Express's parsers did, so the client is not cut off mid-upload.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  try {
+    return await getRawBody(req, { limit, encoding: 'utf8' });
+  } catch (err) {
+    // raw-body's errors carry the HTTP status they mean: 413 past the limit, 400 for a body
+    // that does not match its headers (length, charset).
+    const status = (err as { status?: unknown }).status;
+    if (status !== 413 && status !== 400) throw err;
+    req.resume();
+    await finished(req).catch(() => undefined);
+    throw new BodyRefusal(status);
+  }
 }
 
 function send(res: ServerResponse, answer: RbmAnswer): void {
