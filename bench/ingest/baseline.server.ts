@@ -6,9 +6,10 @@
  * validation, no ORM, no middleware. What the api does beyond this is what the ratio prices.
  */
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import { Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
+import getRawBody from 'raw-body';
 import { newId } from '@tsunagu/core';
 
 export interface BaselineServer {
@@ -22,15 +23,6 @@ interface Body {
   category?: string;
   text?: string;
   metadata?: { reference?: unknown };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
@@ -123,7 +115,7 @@ export async function startBaseline(databaseUrl: string, poolSize: number): Prom
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/v1/messages') return answer(res, 404, { code: 'NOT_FOUND' });
     const key = req.headers['idempotency-key'];
-    readBody(req)
+    getRawBody(req, { encoding: 'utf8' })
       .then((text) => {
         if (typeof key !== 'string' || key === '') return { status: 400, body: { code: 'IDEMPOTENCY_KEY_REQUIRED' } };
         let body: Body;

@@ -1,20 +1,12 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import getRawBody from 'raw-body';
 import { signWebhook } from '@tsunagu/security';
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
   });
 }
 
@@ -48,7 +40,7 @@ export async function startCrmReceiver(opts: { failFirstRate: number; rand: () =
   let refused = 0;
   let secret = '';
   const server = http.createServer((req, res) => {
-    void readBody(req).then((raw) => {
+    void getRawBody(req).then((raw) => {
       total++;
       const id = String(req.headers['webhook-id'] ?? '');
       const ts = Number(req.headers['webhook-timestamp'] ?? 0);
@@ -126,7 +118,7 @@ export async function startBalancer(backends: () => string[]): Promise<Balancer>
       up.end(body);
     });
   const server = http.createServer((req, res) => {
-    void readBody(req).then(async (body) => {
+    void getRawBody(req).then(async (body) => {
       const list = backends();
       for (let k = 0; k < list.length; k++) {
         const base = list[next++ % list.length];
