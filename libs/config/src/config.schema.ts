@@ -72,7 +72,7 @@ export const envSchema = z.object({
    * Per process: messages the due-message dispatcher runs at once. Their decisions share
    * transactions (`TSUNAGU_TX_GROUP_SIZE`), so this is not a count of database connections; 5
    * kept the groups small and the pipeline bench near 170 delivered/s, 32 near 200–220. With 96
-   * (and groups of 64) the sustained bench made 783–798/s where 32 (groups of 32) made 730–754/s,
+   * (and groups of 64) the sustained bench made 783–798/s where 32 (groups of 32) made 730–748/s,
    * 4% less CPU per delivered SMS: wider groups, fewer transactions and round trips per message.
    */
   TSUNAGU_DISPATCH_CONCURRENCY: z.coerce.number().int().positive().default(96),
