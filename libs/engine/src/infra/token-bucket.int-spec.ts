@@ -1,4 +1,4 @@
-import { Server, Socket, createServer } from 'node:net';
+import { Server, Socket, connect, createServer } from 'node:net';
 import { inProcessConfig } from '@tsunagu/config';
 import { TEST_REDIS_URL, createTestRedisPrefix } from '@tsunagu/testing';
 import { BUCKET_TIMEOUT_MS, BucketUnavailable, TokenBucket } from './token-bucket';
@@ -10,6 +10,34 @@ async function silentPeer(): Promise<{ url: string; server: Server; sockets: Soc
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return { url: `redis://127.0.0.1:${port}`, server, sockets };
+}
+
+/** A TCP proxy in front of Redis that counts the scripts called through it (EVAL and EVALSHA). */
+async function countingProxy(target: string): Promise<{ url: string; scripts: () => number; close: () => Promise<void> }> {
+  const { hostname, port: targetPort } = new URL(target);
+  let seen = '';
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = connect(Number(targetPort || 6379), hostname);
+    sockets.push(client, upstream);
+    client.on('data', (chunk) => {
+      seen += chunk.toString('latin1');
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    scripts: () => (seen.match(/\r\nevalsha\r\n|\r\neval\r\n/gi) ?? []).length,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 describe('TokenBucket on a real Redis', () => {
@@ -28,6 +56,31 @@ describe('TokenBucket on a real Redis', () => {
       expect(await bucket.take('route-b', 5, 5)).toBe(0);
     } finally {
       bucket.onModuleDestroy();
+    }
+  });
+
+  it('answers the takes of one turn in one round trip, in order, as one call each at that instant would', async () => {
+    const proxy = await countingProxy(TEST_REDIS_URL);
+    const bucket = new TokenBucket(inProcessConfig({ redisUrl: proxy.url, redisPrefix: keys.prefix }));
+    try {
+      await bucket.take('warm-up', 1); // the connection and the script's first load
+      const before = proxy.scripts();
+      const sameTurn = await Promise.all([
+        ...Array.from({ length: 8 }, () => bucket.take('turn-a', 5)),
+        bucket.take('turn-b', 5, 3),
+        bucket.take('turn-b', 5, 3),
+      ]);
+      // Five of route a's eight take its second's five units; each of the rest waits for one unit (1 s / 5).
+      expect(sameTurn.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 200, 200, 200]);
+      // Route b: the first take leaves 2 of 5 units, so the second waits for one more (200 ms).
+      expect(sameTurn.slice(8)).toEqual([0, 200]);
+      expect(proxy.scripts() - before).toBe(2); // one call per bucket, not one per take
+      // A later turn is a later call, and sees what this one took.
+      expect(await bucket.take('turn-a', 5)).toBeGreaterThan(0);
+      expect(proxy.scripts() - before).toBe(3);
+    } finally {
+      bucket.onModuleDestroy();
+      await proxy.close();
     }
   });
 

@@ -6,27 +6,33 @@ import { createRedis } from './redis-connection';
 /**
  * Token buckets in Redis, so every process shares one limit: provider accounts (SMPP routes,
  * shared by all workers) and API keys (shared by all api processes). Capacity is one second of
- * the rate; it refills continuously. Answers 0 when the units were taken, else how many
- * milliseconds until they could be.
+ * the rate; it refills continuously. For each take, in order, answers 0 when its units were
+ * taken, else how many milliseconds until they could be. One call carries every take of one
+ * bucket that a process made in one turn of its event loop: the same answers as one call each
+ * at that instant, in one round trip (under load, an api process otherwise spent a Redis round
+ * trip, and a wake-up of Redis, on every request).
  */
 const TAKE = `
 local key = KEYS[1]
 local rate = tonumber(ARGV[1])
-local units = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local now = tonumber(ARGV[2])
 local state = redis.call('HMGET', key, 'tokens', 'at')
 local tokens = tonumber(state[1]) or rate
 local at = tonumber(state[2]) or now
 tokens = math.min(rate, tokens + (now - at) * rate / 1000)
-local wait = 0
-if tokens >= units then
-  tokens = tokens - units
-else
-  wait = math.ceil((units - tokens) * 1000 / rate)
+local waits = {}
+for i = 3, #ARGV do
+  local units = tonumber(ARGV[i])
+  if tokens >= units then
+    tokens = tokens - units
+    waits[#waits + 1] = 0
+  else
+    waits[#waits + 1] = math.ceil((units - tokens) * 1000 / rate)
+  end
 end
 redis.call('HSET', key, 'tokens', tokens, 'at', now)
 redis.call('PEXPIRE', key, 60000)
-return wait
+return waits
 `;
 
 /**
@@ -46,23 +52,28 @@ export class BucketUnavailable extends Error {
 }
 
 /** The script as a command: ioredis sends its SHA (EVALSHA), and the body only when Redis lacks it. */
-type WithTake = IORedis & { tsunaguTake(key: string, rate: number, units: number, now: number): Promise<number> };
+type WithTake = IORedis & { tsunaguTake(key: string, rate: number, now: number, ...units: number[]): Promise<number[]> };
+
+/** Takes of one bucket waiting for the end of this turn. */
+interface PendingTakes {
+  key: string;
+  perSecond: number;
+  units: number[];
+  answers: Array<{ resolve: (wait: number) => void; reject: (err: unknown) => void }>;
+}
 
 @Injectable()
 export class TokenBucket implements OnModuleDestroy {
   private redis: WithTake | null = null;
+  /** By bucket and rate: a bucket taken at two rates in one turn keeps them apart, as two calls would. */
+  private pending = new Map<string, PendingTakes>();
 
   constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
 
   /** Throws `BucketUnavailable` when Redis does not answer within `timeoutMs`. */
   async take(bucket: string, perSecond: number, units = 1, timeoutMs = BUCKET_TIMEOUT_MS): Promise<number> {
-    if (!this.redis) {
-      const redis = createRedis(this.config.redisUrl);
-      redis.defineCommand('tsunaguTake', { numberOfKeys: 1, lua: TAKE });
-      this.redis = redis as WithTake;
-    }
     // A request larger than one second's budget still goes, alone, once the bucket is full.
-    const answer = this.redis.tsunaguTake(`${this.config.redisPrefix}:bucket:${bucket}`, perSecond, Math.min(units, perSecond), Date.now());
+    const answer = this.enqueue(`${this.config.redisPrefix}:bucket:${bucket}`, perSecond, Math.min(units, perSecond));
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new BucketUnavailable(bucket)), timeoutMs);
@@ -70,10 +81,51 @@ export class TokenBucket implements OnModuleDestroy {
     // A take answered after the timeout spends its units unused: the limit errs on the safe side.
     answer.catch(() => undefined);
     try {
-      return Number(await Promise.race([answer, late]));
+      return await Promise.race([answer, late]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Queues a take for the end of this turn (`setImmediate`: after the poll phase, so the takes of
+   * every request that arrived in it go together). A lone take waits for nothing but the rest of
+   * the turn it was made in.
+   */
+  private enqueue(key: string, perSecond: number, units: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      if (this.pending.size === 0) setImmediate(() => this.flush());
+      const id = `${perSecond} ${key}`;
+      let group = this.pending.get(id);
+      if (!group) {
+        group = { key, perSecond, units: [], answers: [] };
+        this.pending.set(id, group);
+      }
+      group.units.push(units);
+      group.answers.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const groups = [...this.pending.values()];
+    this.pending.clear();
+    const redis = this.client();
+    const now = Date.now();
+    for (const group of groups) {
+      redis.tsunaguTake(group.key, group.perSecond, now, ...group.units).then(
+        (waits) => group.answers.forEach((a, i) => a.resolve(Number(waits[i]))),
+        (err: unknown) => group.answers.forEach((a) => a.reject(err)),
+      );
+    }
+  }
+
+  private client(): WithTake {
+    if (!this.redis) {
+      const redis = createRedis(this.config.redisUrl);
+      redis.defineCommand('tsunaguTake', { numberOfKeys: 1, lua: TAKE });
+      this.redis = redis as WithTake;
+    }
+    return this.redis;
   }
 
   onModuleDestroy(): void {
