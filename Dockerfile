@@ -8,6 +8,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A young generation of 2 x 32 MB (V8's default is 2 x 16): the engine allocates fast and keeps
+# little, so fewer scavenges (README, "Running it at scale").
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app/package.json /app/tsconfig.json ./
 COPY --from=build /app/node_modules ./node_modules

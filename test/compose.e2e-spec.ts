@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '@tsunagu/config';
 import { POSTGRES_MALLOC_ENV } from '../apps/demo/src/postgres-malloc';
+import { ENGINE_NODE_FLAGS } from '../bench/soak/infra';
 
 const ROOT = join(__dirname, '..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -25,6 +26,13 @@ describe('docker-compose.yml and the configuration reference', () => {
       expect(compose.services[service].command).toEqual(['node', 'scripts/run.js', entry]);
       expect(() => readFileSync(join(ROOT, `${entry}.ts`))).not.toThrow();
     }
+  });
+
+  it('runs the engine with the Node flags the benches measure it with (image, npm start scripts)', () => {
+    const flags = ENGINE_NODE_FLAGS.join(' ');
+    expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toContain(`ENV NODE_OPTIONS=${flags}\n`);
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'start:api', 'start:worker']) expect(`${name}: ${scripts[name]}`).toMatch(new RegExp(`^${name}: node ${flags} scripts/run\\.js `));
   });
 
   it('names only environment variables that the configuration reads and the README documents', () => {
