@@ -61,7 +61,6 @@ async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<v
   await Promise.race([exited(child), sleep(5000)]);
 }
 
-/** One engine process (api or worker): `node scripts/run.js <entry>`, restartable, logs appended to one file. */
 /**
  * Node flags of the engine's processes, as `package.json`'s `start` scripts and the Dockerfile's
  * `NODE_OPTIONS` set them: a young generation of 2 × 32 MB instead of V8's 2 × 16 MB. Under load the
@@ -70,6 +69,7 @@ async function killGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<v
  */
 export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=32'];
 
+/** One engine process (api or worker): `node scripts/run.js <entry>`, restartable, logs appended to one file. */
 export class ManagedProcess {
   child: ChildProcess | null = null;
   starts = 0;
