@@ -25,7 +25,7 @@ module.exports = {
   // Integration and e2e tests start servers; unit tests finish far below this.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,bench,scripts}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -108,6 +108,10 @@ export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: n
         log.done.smpp_drop++;
         return;
       case 'pg_restart':
+        // Marked at both ends: a fast shutdown cuts the sessions at once but returns only after
+        // its checkpoint, which took over a second on slow hosts, so "stopped" alone placed the
+        // outage too late to explain the fallbacks it delayed.
+        note('PostgreSQL stopping (fast shutdown)');
         await sys.pg.stop();
         note('PostgreSQL stopped (fast shutdown)');
         await sleep(1500 + Math.floor(rand() * 1000));
