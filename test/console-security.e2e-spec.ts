@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { StaffRole } from '@tsunagu/database';
 import { StaffService } from '../apps/console/src/staff/staff.service';
 import { ConsoleClient } from '../apps/console/src/testing/console-client';
+import { ConsoleModule } from '../apps/console/src/console.module';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
 
 const PASSWORD = 'correct horse battery staple';
@@ -125,6 +128,11 @@ describe('console: security rules over HTTP', () => {
       [email],
     );
     expect(row.locked).toBe(true);
+    // The service says so too: the failure that locks reports it (the page does not tell the guesser).
+    const direct = await account('agent');
+    const answers = [];
+    for (let i = 0; i < 6; i += 1) answers.push(await staff.signIn(tenantName, direct, `wrong password ${i}`));
+    expect(answers).toEqual([...Array(4).fill({ ok: false, locked: false }), { ok: false, locked: true }, { ok: false, locked: true }]);
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain(PASSWORD);
     // An unknown account and a wrong tenant answer exactly like a wrong password.
@@ -175,6 +183,70 @@ describe('console: security rules over HTTP', () => {
     const sup = await outsider.post(`/console/contacts/${contactId}/reveal`, { _csrf: outsider.csrf(), reason: 'customer called' });
     expect(sup.status).toBe(404);
     expect(await h.query(`SELECT 1 FROM audit_log WHERE tenant_id = $1 AND subject_id = $2`, [otherTenant.id, contactId])).toHaveLength(0);
+  });
+
+  describe("another tenant's admin, on every console route that takes an id", () => {
+    type Ids = { messageId: string; contactId: string; staffId: string; senderId: string; keyId: string };
+    // Every row has all three cells: jest would take a missing one for a `done` callback.
+    const routes: [string, string, (i: Ids) => string][] = [
+      ['GET', 'a message', (i) => `/console/messages/${i.messageId}`],
+      ['GET', 'a contact', (i) => `/console/contacts/${i.contactId}`],
+      ['POST', 'reveal a number', (i) => `/console/contacts/${i.contactId}/reveal`],
+      ['POST', 'disable staff', (i) => `/console/admin/staff/${i.staffId}/disable`],
+      ['POST', 'unlock staff', (i) => `/console/admin/staff/${i.staffId}/unlock`],
+      ['POST', 'approve a sender', (i) => `/console/admin/senders/${i.senderId}/approve`],
+      ['POST', 'suspend a sender', (i) => `/console/admin/senders/${i.senderId}/suspend`],
+      ['POST', 'revoke an API key', (i) => `/console/admin/keys/${i.keyId}/revoke`],
+    ];
+    let outsider: ConsoleClient;
+    let victim: ConsoleClient;
+    let ids: Ids;
+
+    beforeAll(async () => {
+      outsider = new ConsoleClient(h.baseUrl);
+      expect((await outsider.signIn(otherTenant.name, await account('admin', otherTenant.id), PASSWORD)).status).toBe(303);
+      await outsider.get('/console/search');
+      const email = await account('agent');
+      victim = new ConsoleClient(h.baseUrl);
+      expect((await victim.signIn(tenantName, email, PASSWORD)).status).toBe(303);
+      const staffId = (await h.query<{ id: string }>(`SELECT id FROM staff WHERE tenant_id = $1 AND email = $2`, [h.tenantId, email]))[0].id;
+      const sender = await post(h, '/v1/senders', { address: `0005${100000 + Math.floor(Math.random() * 900000)}`, routes: [] });
+      expect(sender.status).toBe(201);
+      const key = await h.admin.createApiKey(h.tenantId, ['messages:read']);
+      ids = { messageId, contactId, staffId, senderId: sender.body.id, keyId: key.id };
+    });
+
+    it.each(routes)("%s %s of this tenant → 404, and nothing changes", async (method, _name, path) => {
+      const res = method === 'GET' ? await outsider.get(path(ids)) : await outsider.post(path(ids), { _csrf: outsider.csrf(), reason: 'customer called' });
+      expect(res.status).toBe(404);
+      const [account] = await h.query<{ disabled_at: Date | null }>(`SELECT disabled_at FROM staff WHERE id = $1`, [ids.staffId]);
+      const [sender] = await h.query<{ state: string }>(`SELECT state FROM senders WHERE id = $1`, [ids.senderId]);
+      const [key] = await h.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM api_keys WHERE id = $1`, [ids.keyId]);
+      expect([account.disabled_at, sender.state, key.revoked_at]).toEqual([null, 'requested', null]);
+      // The account's session was not ended either (disabling signs an account out).
+      expect((await victim.get('/console/search')).status).toBe(200);
+      expect(await h.query(`SELECT 1 FROM audit_log WHERE tenant_id = $1 AND subject_id IN ($2, $3, $4, $5)`, [otherTenant.id, ids.contactId, ids.staffId, ids.senderId, ids.keyId])).toHaveLength(0);
+    });
+
+    it("the table covers every console route with an id, as the console's controllers declare them", () => {
+      const declared = (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ConsoleModule) as (new (...args: never[]) => object)[]).flatMap((controller) => {
+        const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
+        const proto = controller.prototype as Record<string, unknown>;
+        return Object.getOwnPropertyNames(proto)
+          .map((name) => proto[name])
+          .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
+          .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]} /${[base, Reflect.getMetadata(PATH_METADATA, handler)].filter((p) => p && p !== '/').join('/')}`);
+      });
+      const withId = declared.filter((route) => route.includes('/:'));
+      expect(withId.length).toBeGreaterThanOrEqual(5);
+      const placeholders = { messageId: 'x1', contactId: 'x1', staffId: 'x1', senderId: 'x1', keyId: 'x1' };
+      const covered = routes.map(([method, , path]) => `${method} ${path(placeholders)}`);
+      const uncovered = withId.filter((route) => {
+        const pattern = new RegExp(`^${route.replace(/:[a-zA-Z]+/g, '[^/]+')}$`);
+        return !covered.some((c) => pattern.test(c));
+      });
+      expect(uncovered).toEqual([]);
+    });
   });
 
   it('treats SQL and LIKE syntax in search text literally (BAD-INPUTS row 29)', async () => {

@@ -45,6 +45,16 @@ describe('security', () => {
       expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
     });
 
+    it('the table covers every /v1 route that takes an id, as the OpenAPI document lists them', async () => {
+      const doc = (await (await fetch(`${h.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      const withId = Object.entries(doc.paths)
+        .filter(([path]) => path.startsWith('/v1/') && path.includes('{'))
+        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+      const covered = routes.map(([method, , path]) => `${method} ${path({ messageId: '{id}', contactId: '{id}', senderId: '{id}' })}`);
+      expect(withId.length).toBeGreaterThanOrEqual(routes.length);
+      expect(withId.filter((route) => !covered.includes(route))).toEqual([]);
+    });
+
     it('another tenant cannot find the contact by phone, nor list the senders', async () => {
       const phone = (await h.query<{ n: number }>(`SELECT 1 AS n FROM contacts WHERE id = $1`, [mine.contactId])).length;
       expect(phone).toBe(1);

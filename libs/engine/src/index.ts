@@ -25,3 +25,4 @@ export * from './infra/tx-groups.service';
 export * from './infra/backpressure.service';
 export * from './infra/channel-health.service';
 export { isDatabaseAway } from './infra/database-away';
+export { rowsOf } from './infra/rows-of';

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, isUuid, newId } from '@tsunagu/core';
 import { StaffEntity, StaffRole } from '@tsunagu/database';
+import { rowsOf } from '@tsunagu/engine';
 import { decoyHash, generatePassword, hashPassword, verifyPassword } from './password';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['agent', 'supervisor', 'admin'];
@@ -68,12 +69,14 @@ export class StaffService {
       return { ok: true, staff };
     }
     // One statement, so parallel guesses cannot each see "four failures" and slip past the lock.
-    const rows: { locked: boolean }[] = await this.db.query(
-      `UPDATE staff SET
-         failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-       WHERE id = $1 RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
-      [staff.id, MAX_FAILED_LOGINS, LOCK_MINUTES],
+    const rows = rowsOf<{ locked: boolean }>(
+      await this.db.query(
+        `UPDATE staff SET
+           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+         WHERE id = $1 RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
+        [staff.id, MAX_FAILED_LOGINS, LOCK_MINUTES],
+      ),
     );
     return { ok: false, locked: rows[0]?.locked ?? false };
   }
@@ -89,15 +92,18 @@ export class StaffService {
   async disable(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
     return this.db.transaction(async (m) => {
-      const rows: unknown[] = await m.query(`UPDATE staff SET disabled_at = now() WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING 1`, [tenantId, id]);
-      await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1`, [id]);
-      return rows.length > 0;
+      // rowsOf: an UPDATE answers [rows, count], whose length is 2 even when no row matched. Only
+      // an account of this tenant that was disabled here has its sessions ended.
+      const rows = rowsOf(await m.query(`UPDATE staff SET disabled_at = now() WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING 1`, [tenantId, id]));
+      if (rows.length === 0) return false;
+      await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [id, tenantId]);
+      return true;
     });
   }
 
   async unlock(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const rows: unknown[] = await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2 RETURNING 1`, [tenantId, id]);
+    const rows = rowsOf(await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2 RETURNING 1`, [tenantId, id]));
     return rows.length > 0;
   }
 }
