@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { guardedPostForTest } from './support/guarded-post';
 import { expectEventually } from '@tsunagu/testing';
 import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+import { addBodyCanary, addKeyCanary, findCanaries } from './support/log-canaries';
 
 /** The checks a bank's security review asks about, each one a test. */
 describe('security', () => {
@@ -175,6 +176,24 @@ describe('security', () => {
   });
 
   describe('logs', () => {
+    it('every e2e engine log is scanned on close for each number, body and key the suite used, in every form', () => {
+      // The same scan the harness runs over each engine's log (test/support/log-canaries.ts).
+      const phone = mobile();
+      const national = `0${phone.slice(3)}`;
+      addBodyCanary('カナリア本文-Q9');
+      addKeyCanary(`tsu_live_${'k'.repeat(12)}_${'s'.repeat(43)}`);
+      const lines = [
+        '{"msg":"accepted","to":"+81 90-****-' + phone.slice(-4) + '"}',
+        `{"msg":"x","phone":"${phone}"}`,
+        `{"msg":"x","msisdn":"${phone.slice(1)}"}`,
+        `{"msg":"x","to":"${national}"}`,
+        `{"msg":"x","to":"${national.slice(0, 3)}-${national.slice(3, 7)}-${national.slice(7)}"}`,
+        '{"msg":"x","text":"カナリア本文-Q9"}',
+        `{"msg":"x","auth":"Bearer ${'s'.repeat(43)}"}`,
+      ];
+      expect(findCanaries(lines.join('\n'))).toEqual(['phone on line 2', 'phone on line 3', 'phone on line 4', 'phone on line 5', 'body on line 6', 'key on line 7']);
+    });
+
     it('carry no phone number, body or key, even at debug level, through a whole fallback', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'tsunagu-logs-'));
       const logFile = join(dir, 'engine.log');

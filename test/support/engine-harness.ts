@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { DynamicModule, INestApplication, INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -11,6 +12,10 @@ import { registerBuiltinChannels } from '@tsunagu/platform';
 import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, scriptedChannelModule } from '@tsunagu/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
+import { addBodyCanary, addKeyCanary, addPhoneCanary, assertLogClean } from './log-canaries';
+
+const E2E_LOG_DIR = join(__dirname, '..', '..', 'test-output', 'e2e-logs');
+let engines = 0;
 
 export const TRAITS: Record<string, ChannelTraits> = {
   rcs: { simBound: false, supportsCancel: true, supportsReadReceipts: true, idempotentSend: true, reportsDelivery: true, needsMobileNumber: true },
@@ -68,9 +73,14 @@ export async function startEngine(opts: {
   const redis = createTestRedisPrefix(opts.label);
   const tenantId = newId();
   if (opts.realChannels) registerBuiltinChannels();
+  // Every engine logs at production's level to a file of its own, scanned for canaries on close
+  // (log-canaries.ts), unless the test chose its own file or level.
+  const logFile = opts.config?.logFile ?? join(E2E_LOG_DIR, `${opts.label}-${process.pid}-${++engines}.log`);
   const config = testConfig({
     databaseUrl: opts.databaseVia ? opts.databaseVia(db.url) : db.url,
     redisPrefix: redis.prefix,
+    logLevel: (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? 'info',
+    logFile,
     ...opts.config,
     ...(opts.realChannels ? { channels: opts.realChannels(tenantId) } : {}),
   });
@@ -86,6 +96,7 @@ export async function startEngine(opts: {
   const admin = api.get(TenantAdminService);
   const tenant = await admin.createTenant(`tenant-${randomBytes(3).toString('hex')}`, null, tenantId);
   const key = await admin.createApiKey(tenant.id, ['messages:send', 'messages:read', 'admin']);
+  addKeyCanary(key.token);
 
   const harness: EngineHarness = {
     config,
@@ -116,6 +127,7 @@ export async function startEngine(opts: {
       await api.close();
       await redis.cleanup();
       await db.drop();
+      assertLogClean(logFile);
     },
   };
   if (opts.startWorker !== false) await harness.startWorker();
@@ -124,6 +136,11 @@ export async function startEngine(opts: {
 
 /** POST JSON with the harness key; returns status, body and headers. */
 export async function post(h: EngineHarness, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const sent = body as { text?: unknown; to?: { phone?: unknown } } | null;
+  if (typeof body === 'object' && sent) {
+    addBodyCanary(sent.text);
+    if (typeof sent.to?.phone === 'string' && sent.to.phone.startsWith('+')) addPhoneCanary(sent.to.phone);
+  }
   const res = await fetch(`${h.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${h.apiKey}`, ...headers },
@@ -143,5 +160,7 @@ let counter = 0;
 /** A fresh Japanese mobile number per call, so scripts per number never collide. */
 export function mobile(): string {
   counter += 1;
-  return `+8190${String(10_000_000 + ((process.pid * 1000 + counter) % 89_999_999)).padStart(8, '0')}`;
+  const phone = `+8190${String(10_000_000 + ((process.pid * 1000 + counter) % 89_999_999)).padStart(8, '0')}`;
+  addPhoneCanary(phone);
+  return phone;
 }
