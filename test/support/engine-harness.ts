@@ -23,12 +23,17 @@ export const TRAITS: Record<string, ChannelTraits> = {
   line: { simBound: false, supportsCancel: false, supportsReadReceipts: false, idempotentSend: true, reportsDelivery: true, needsMobileNumber: false },
 };
 
+/** The log level a test run asked for (TSUNAGU_TEST_LOG_LEVEL), else `otherwise`. */
+function testLogLevel(otherwise: TsunaguConfig['logLevel']): TsunaguConfig['logLevel'] {
+  return (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? otherwise;
+}
+
 /** Short timeouts, no key cache or limits (tests that want them say so), private callbacks allowed. */
 export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pick<TsunaguConfig, 'databaseUrl' | 'redisPrefix'>): TsunaguConfig {
   return inProcessConfig({
     port: 0,
     redisUrl: process.env.TSUNAGU_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    logLevel: (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? 'silent',
+    logLevel: testLogLevel('silent'),
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
     ...overrides,
     http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, ...overrides.http },
@@ -79,7 +84,7 @@ export async function startEngine(opts: {
   const config = testConfig({
     databaseUrl: opts.databaseVia ? opts.databaseVia(db.url) : db.url,
     redisPrefix: redis.prefix,
-    logLevel: (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? 'info',
+    logLevel: testLogLevel('info'),
     logFile,
     ...opts.config,
     ...(opts.realChannels ? { channels: opts.realChannels(tenantId) } : {}),
@@ -139,7 +144,7 @@ export async function post(h: EngineHarness, path: string, body: unknown, header
   const sent = body as { text?: unknown; to?: { phone?: unknown } } | null;
   if (typeof body === 'object' && sent) {
     addBodyCanary(sent.text);
-    if (typeof sent.to?.phone === 'string' && sent.to.phone.startsWith('+')) addPhoneCanary(sent.to.phone);
+    if (typeof sent.to?.phone === 'string') addPhoneCanary(sent.to.phone);
   }
   const res = await fetch(`${h.baseUrl}${path}`, {
     method: 'POST',
