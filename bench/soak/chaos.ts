@@ -1,4 +1,5 @@
 import { System } from './system';
+import { busyShare, cpuSecondsByTree, machineTicks } from './cpu-usage';
 import { sleep } from './infra';
 
 const FAULT_KINDS = ['worker_kill', 'api_kill', 'redis_restart', 'smpp_drop', 'pg_restart', 'early_receipts', 'duplicate_receipts'] as const;
@@ -59,8 +60,8 @@ export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: n
     marks: [],
   };
   const background: Promise<void>[] = [];
-  const note = (s: string) => {
-    const atMs = Date.now() - t0;
+  /** `atMs`: when what it tells began, for a reading taken over a window (default: now). */
+  const note = (s: string, atMs = Date.now() - t0) => {
     log.events.push(`${(atMs / 1000).toFixed(1)}s ${s}`);
     log.marks.push({ atMs, what: s });
   };
@@ -118,6 +119,13 @@ export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: n
         await sys.pg.start();
         note('PostgreSQL started');
         log.done.pg_restart++;
+        // Marked at the return, so the fallbacks that fire inside the window list it.
+        background.push(
+          ((from) =>
+            catchUp(sys).then((reading) => {
+              if (reading) note(reading, from);
+            }))(Date.now() - t0),
+        );
         return;
       case 'early_receipts':
         sys.sandboxes.smsc.control.fail({ mode: 'early_receipt', durationMs: 4000 });
@@ -143,4 +151,33 @@ export function runChaos(sys: System, faults: Fault[], rand: () => number, t0: n
     await Promise.allSettled(background);
   })();
   return { log, done };
+}
+
+/** How long after PostgreSQL's return the machine is watched: the fallbacks it delayed fire within it. */
+const CATCH_UP_MS = 2000;
+
+/**
+ * How busy the machine was, and who kept it busy, over the CATCH_UP_MS after PostgreSQL came
+ * back: the fallbacks that fell due during the outage go out in that window, beside the backlog
+ * of everything else, so a late one can be read against it (session 20: ~92% of both cores).
+ */
+async function catchUp(sys: System): Promise<string | null> {
+  const roots = () => ({
+    postgres: sys.pg.pid,
+    ...Object.fromEntries(sys.workers.map((w) => [w.name, w.child?.pid])),
+    ...Object.fromEntries(sys.apis.map((a) => [a.name, a.child?.pid])),
+  });
+  const machine0 = machineTicks();
+  const trees0 = cpuSecondsByTree(roots());
+  await sleep(CATCH_UP_MS);
+  const machine1 = machineTicks();
+  if (!machine0 || !machine1) return null;
+  const cores = (prefix: string) => {
+    const seconds = Object.entries(cpuSecondsByTree(roots()))
+      .filter(([name]) => name.startsWith(prefix) && trees0[name] !== undefined)
+      .reduce((sum, [name, v]) => sum + v - trees0[name], 0);
+    return (seconds / (CATCH_UP_MS / 1000)).toFixed(2);
+  };
+  const busy = Math.round(busyShare(machine0, machine1) * 100);
+  return `the ${CATCH_UP_MS / 1000} s after: ${busy}% of ${machine1.cores} cores busy (cores: PostgreSQL ${cores('postgres')}, workers ${cores('worker')}, apis ${cores('api')})`;
 }

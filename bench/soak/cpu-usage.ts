@@ -75,3 +75,40 @@ export function ioCallsByProcess(pids: Record<string, number | undefined>): Reco
   }
   return out;
 }
+
+/** The machine's CPU time so far, in ticks, from the first line of /proc/stat. */
+export interface MachineTicks {
+  busy: number;
+  total: number;
+  cores: number;
+}
+
+/**
+ * Parses /proc/stat: `cpu user nice system idle iowait irq softirq steal …` over every core,
+ * then one `cpuN` line per core. Idle and iowait are the time the machine had to spare.
+ */
+export function parseMachineTicks(procStat: string): MachineTicks | null {
+  const lines = procStat.split('\n');
+  const all = /^cpu\s+(.*)$/.exec(lines[0] ?? '');
+  if (!all) return null;
+  const f = all[1].trim().split(/\s+/).map(Number);
+  if (f.length < 5 || f.some((n) => !Number.isFinite(n))) return null;
+  // guest time is already counted in user and nice: the first eight fields are the whole.
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const spare = f[3] + f[4];
+  return { busy: total - spare, total, cores: lines.filter((l) => /^cpu\d+\s/.test(l)).length };
+}
+
+export function machineTicks(): MachineTicks | null {
+  try {
+    return parseMachineTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null; // not Linux
+  }
+}
+
+/** The share of the machine's cores that were busy between two readings (0–1). */
+export function busyShare(before: MachineTicks, after: MachineTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}

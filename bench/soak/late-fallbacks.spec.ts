@@ -22,4 +22,11 @@ describe('lateFallbacksBesideFaults', () => {
     const [late] = lateFallbacksBesideFaults([{ deadlineMs: t0 + 26_000, lateMs: 100, next: 'end:failed' }], marks, t0);
     expect(late.faults).toEqual([]);
   });
+
+  it('lists a reading over a window at the time it began, though it was noted when the window ended', () => {
+    const noted = [...marks, { atMs: 32_000, what: 'the 2 s after: 92% of 2 cores busy' }, { atMs: 33_000, what: 'SIGKILL api-1' }];
+    const swapped = [noted[0], noted[1], noted[2], noted[4], noted[3]];
+    const [late] = lateFallbacksBesideFaults([{ deadlineMs: t0 + 31_000, lateMs: 2500, next: 'sms' }], swapped, t0);
+    expect(late.faults).toEqual(['-1.0s PostgreSQL stopped (fast shutdown)', '1.0s PostgreSQL started', '1.0s the 2 s after: 92% of 2 cores busy', '2.0s SIGKILL api-1']);
+  });
 });

@@ -21,6 +21,8 @@ export function lateFallbacksBesideFaults(worst: LateFallback[], marks: { atMs: 
     const at = w.deadlineMs - t0;
     const faults = marks
       .filter((m) => m.atMs >= at - REACH_MS && m.atMs <= at + w.lateMs)
+      // A reading over a window is noted when it ends, but marked when the window began.
+      .sort((a, b) => a.atMs - b.atMs)
       .map((m) => `${((m.atMs - at) / 1000).toFixed(1)}s ${m.what}`);
     return { at_s: Math.round(at / 100) / 10, late_ms: w.lateMs, next: w.next, faults };
   });
