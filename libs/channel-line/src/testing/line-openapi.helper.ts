@@ -7,18 +7,16 @@ import YAML from 'yaml';
 type Schema = Record<string, unknown>;
 
 /**
- * LINE's published OpenAPI descriptions (line/line-openapi, Apache-2.0) sit beside the repo:
- * `<repoRoot>/../shared/specs/line` locally and in CI. Missing specs fail the test that needs
- * them, with a message saying where they were looked for; they are never skipped.
+ * LINE's published OpenAPI descriptions (line/line-openapi, Apache-2.0), kept in the repository at
+ * `specs/line` so a fresh clone tests against them; `TSUNAGU_LINE_SPECS` points at another copy.
+ * Missing specs fail the test that needs them, with a message saying where they were looked for;
+ * they are never skipped.
  */
 export function lineSpecDir(): string {
   const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-  const dir = path.resolve(repoRoot, '..', 'shared', 'specs', 'line');
+  const dir = process.env.TSUNAGU_LINE_SPECS ? path.resolve(process.env.TSUNAGU_LINE_SPECS) : path.join(repoRoot, 'specs', 'line');
   if (!existsSync(path.join(dir, 'messaging-api.yml')) || !existsSync(path.join(dir, 'webhook.yml'))) {
-    throw new Error(
-      `LINE OpenAPI specs not found in ${dir} (expected messaging-api.yml and webhook.yml). ` +
-        'Check out the shared folder next to the repository (../shared/specs/line).',
-    );
+    throw new Error(`LINE OpenAPI specs not found in ${dir} (expected messaging-api.yml and webhook.yml; see specs/line/README.md).`);
   }
   return dir;
 }
