@@ -107,12 +107,12 @@ describe('LockedRows on a real PostgreSQL', () => {
       peek: new PlanProbe(pg, 'peek'),
       decision: new PlanProbe(pg, 'decision'),
     };
-    const readAll = () =>
-      Promise.all([
-        rows.pairForReport(probes.report, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }, { lock: false }),
-        rows.peekMany([ids.message, ids.bare], probes.peek),
-        rows.forDecision(probes.decision, ids.message, { lock: false }),
-      ]);
+    // One after another: the probes share one client, which runs one query at a time.
+    const readAll = async () => {
+      await rows.pairForReport(probes.report, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }, { lock: false });
+      await rows.peekMany([ids.message, ids.bare], probes.peek);
+      await rows.forDecision(probes.decision, ids.message, { lock: false });
+    };
     try {
       await readAll(); // planned while the tables hold a handful of rows
       await ds.query(
