@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ContactView } from '@tsunagu/channels';
-import { describeChannelContract } from '@tsunagu/channels/testing';
+import { channelErrorOf, describeChannelContract } from '@tsunagu/channels/testing';
 import { expectEventually } from '@tsunagu/testing';
 // The adapter's stand-in; specs (never the library) import the sandbox app.
 import { newLineUserId, startSandboxLine, StartedSandboxLine } from '../../../apps/sandbox/src/line';
 import { LineAdapter } from './line.adapter';
 import { signLineBody } from './line-signature.util';
-import { attemptFor, closedPort, contactB, sendError } from './testing/line-fixtures.helper';
+import { attemptFor, closedPort, contactB } from './testing/line-fixtures.helper';
 import { lineSchemaValidator } from './testing/line-openapi.helper';
 import { TEST_LINE_CHANNELS, WebhookCapture } from './testing/webhook-capture.helper';
 
@@ -130,7 +130,7 @@ describe('LINE adapter against the sandbox', () => {
     const contact = contactB();
     e.sandbox.control.script(contact.lineUserId as string, 'accept_then_error');
     const attempt = attemptFor(contact);
-    const err = await sendError(e.adapter.send(attempt));
+    const err = await channelErrorOf(e.adapter.send(attempt));
     expect([err.kind, err.code]).toEqual(['retryable', 'line_server_error']);
 
     const result = await e.adapter.send(attempt);
@@ -147,7 +147,7 @@ describe('LINE adapter against the sandbox', () => {
     const contact = contactB();
     e.sandbox.control.script(contact.lineUserId as string, 'slow_accept');
     const attempt = attemptFor(contact);
-    const err = await sendError(adapter.send(attempt));
+    const err = await channelErrorOf(adapter.send(attempt));
     expect([err.kind, err.code]).toEqual(['retryable', 'line_timeout']);
     const retried = await adapter.send(attempt);
     expect(retried.providerMessageId).toMatch(/^\d+$/);
@@ -157,11 +157,11 @@ describe('LINE adapter against the sandbox', () => {
   it('classifies the monthly quota as permanent and a 429 as retryable', async () => {
     const contact = contactB();
     e.sandbox.control.script(contact.lineUserId as string, 'monthly_quota');
-    const quota = await sendError(e.adapter.send(attemptFor(contact)));
+    const quota = await channelErrorOf(e.adapter.send(attemptFor(contact)));
     expect([quota.kind, quota.code]).toEqual(['permanent', 'line_monthly_quota']);
 
     e.sandbox.control.script(contact.lineUserId as string, 'rate_limited');
-    const limited = await sendError(e.adapter.send(attemptFor(contact)));
+    const limited = await channelErrorOf(e.adapter.send(attemptFor(contact)));
     expect([limited.kind, limited.code]).toEqual(['retryable', 'line_rate_limited']);
   });
 
@@ -228,7 +228,7 @@ describe('LINE adapter against the sandbox', () => {
 
   it('reports a bad token as permanent line_unauthorized and health down', async () => {
     const adapter = new LineAdapter({ channels: [{ ...B1, channelAccessToken: 'wrong' }], apiBaseUrl: e.sandbox.baseUrl });
-    const err = await sendError(adapter.send(attemptFor(contactB())));
+    const err = await channelErrorOf(adapter.send(attemptFor(contactB())));
     expect([err.kind, err.code]).toEqual(['permanent', 'line_unauthorized']);
     const health = await adapter.health();
     expect(health.up).toBe(false);
@@ -239,7 +239,7 @@ describe('LINE adapter against the sandbox', () => {
   it('classifies an unreachable API as retryable line_network_error', async () => {
     const port = await closedPort();
     const adapter = new LineAdapter({ channels: [B1], apiBaseUrl: `http://127.0.0.1:${port}` });
-    const err = await sendError(adapter.send(attemptFor(contactB())));
+    const err = await channelErrorOf(adapter.send(attemptFor(contactB())));
     expect([err.kind, err.code]).toEqual(['retryable', 'line_network_error']);
     expect((await adapter.health()).up).toBe(false);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelError, ContactView, OutboundAttempt } from '@tsunagu/channels';
+import { ContactView, OutboundAttempt } from '@tsunagu/channels';
+import { channelErrorOf } from '@tsunagu/channels/testing';
 import { hashPhoneForPnp, LineAdapter } from './line.adapter';
 import { LineChannelConfig } from './line-channel.options';
 
@@ -40,14 +41,6 @@ const attempt = (over: Partial<OutboundAttempt> = {}): OutboundAttempt => ({
   allowInternational: false,
   ...over,
 });
-async function refusal(p: Promise<unknown>): Promise<ChannelError> {
-  const err = await p.then(
-    () => new Error('expected a ChannelError'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ChannelError)) throw err;
-  return err;
-}
 
 describe('LineAdapter (no network)', () => {
   it('is never an OTP channel', async () => {
@@ -59,7 +52,7 @@ describe('LineAdapter (no network)', () => {
       reportsDelivery: false,
       needsMobileNumber: false,
     });
-    const err = await refusal(adapter.send(attempt({ category: 'otp' })));
+    const err = await channelErrorOf(adapter.send(attempt({ category: 'otp' })));
     expect([err.kind, err.code]).toEqual(['permanent', 'line_not_allowed_for_otp']);
   });
 
@@ -78,24 +71,24 @@ describe('LineAdapter (no network)', () => {
   });
 
   it('refuses invalid LINE message objects before calling LINE', async () => {
-    const err = await refusal(adapter.send(attempt({ line: [{ type: 'text' }] })));
+    const err = await channelErrorOf(adapter.send(attempt({ line: [{ type: 'text' }] })));
     expect([err.kind, err.code]).toEqual(['permanent', 'line_invalid_message']);
     expect(err.message).toContain('messages[0].text: must be specified');
   });
 
   it('refuses a plain text over 5000 characters', async () => {
-    const err = await refusal(adapter.send(attempt({ text: 'x'.repeat(5001) })));
+    const err = await channelErrorOf(adapter.send(attempt({ text: 'x'.repeat(5001) })));
     expect(err.code).toBe('line_invalid_message');
   });
 
   it('refuses an attempt id that is not a UUID (LINE requires one as retry key)', async () => {
-    const err = await refusal(adapter.send(attempt({ attemptId: 'not-a-uuid' })));
+    const err = await channelErrorOf(adapter.send(attempt({ attemptId: 'not-a-uuid' })));
     expect(err.code).toBe('line_invalid_retry_key');
   });
 
   it('refuses a tenant without a LINE channel, and an unlinked contact without PNP', async () => {
-    expect((await refusal(adapter.send(attempt({ tenantId: 'tenant-z' })))).code).toBe('line_channel_not_configured');
-    expect((await refusal(adapter.send(attempt({ to: { phoneE164: '+819012345678', lineUserId: null } })))).code).toBe('no_line_link');
+    expect((await channelErrorOf(adapter.send(attempt({ tenantId: 'tenant-z' })))).code).toBe('line_channel_not_configured');
+    expect((await channelErrorOf(adapter.send(attempt({ to: { phoneE164: '+819012345678', lineUserId: null } })))).code).toBe('no_line_link');
   });
 
   it('checks length and content for the accept-time validation', () => {

@@ -1,4 +1,4 @@
-import { ChannelError } from '@tsunagu/channels';
+import { channelErrorOf } from '@tsunagu/channels/testing';
 import { nextPhone, attemptTo, RbmTestEnv, startRbmTestEnv, TENANT } from './testing/rbm-test-env';
 
 // OAuth through the sandbox's token endpoint, timeouts, and health.
@@ -10,15 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelError> {
-  const err: unknown = await promise.then(
-    () => new Error('expected a ChannelError, the call succeeded'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ChannelError)) throw err;
-  return err;
-}
 
 describe('RcsAdapter against the sandbox RBM: auth and health', () => {
   it('fetches one token and reuses it across calls', async () => {
@@ -45,7 +36,7 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     const refusalsBefore = env.sandbox.control.records().tokenRefusals;
     const contact = { tenantId: TENANT, contactId: 'c', phoneE164: nextPhone(), optOuts: [] };
     expect(await adapter.capability(contact)).toMatchObject({ reachable: false, reason: 'capability_lookup_failed' });
-    expect(await sendError(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_token_unavailable' });
+    expect(await channelErrorOf(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_token_unavailable' });
     expect(env.sandbox.control.records().tokenRefusals).toBeGreaterThan(refusalsBefore);
     const health = await adapter.health();
     expect(health.up).toBe(false);
@@ -68,7 +59,7 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
       const adapter = env.makeAdapter([env.agent({ baseUrl: `http://127.0.0.1:${port}` })], { requestTimeoutMs: 300 });
       const contact = { tenantId: TENANT, contactId: 'c', phoneE164: nextPhone(), optOuts: [] };
       expect(await adapter.capability(contact)).toMatchObject({ reachable: false, reason: 'capability_lookup_failed', ttlSeconds: 0 });
-      expect(await sendError(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable' });
+      expect(await channelErrorOf(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable' });
       const health = await adapter.health();
       expect(health.detail).toMatchObject({ agents: { 'tsunagu-test-agent': { token: 'ok', lastCall: { outcome: 'unreachable' } } } });
     } finally {

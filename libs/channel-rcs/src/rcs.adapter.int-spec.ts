@@ -1,5 +1,4 @@
-import { ChannelError } from '@tsunagu/channels';
-import { describeChannelContract, ScriptedSendOutcome } from '@tsunagu/channels/testing';
+import { channelErrorOf, describeChannelContract, ScriptedSendOutcome } from '@tsunagu/channels/testing';
 import { expectEventually } from '@tsunagu/testing';
 import { RbmScript } from '../../../apps/sandbox/src/rbm';
 import { attemptTo, nextPhone, RbmTestEnv, signedPush, startRbmTestEnv, TENANT } from './testing/rbm-test-env';
@@ -51,15 +50,6 @@ describeChannelContract('rcs', async () => {
     close: async () => undefined,
   };
 });
-
-async function sendError(promise: Promise<unknown>): Promise<ChannelError> {
-  const err: unknown = await promise.then(
-    () => new Error('expected a ChannelError, the call succeeded'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ChannelError)) throw err;
-  return err;
-}
 
 describe('RcsAdapter against the sandbox RBM: send', () => {
   it('sends a rich card with the documented body shape', async () => {
@@ -122,7 +112,7 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
     const phone = nextPhone();
     env.sandbox.control.script(phone, { outcome: '500_after_applying', afterMs: 5000 });
     const attempt = attemptTo(phone);
-    const err = await sendError(env.adapter.send(attempt));
+    const err = await channelErrorOf(env.adapter.send(attempt));
     expect(err).toMatchObject({ kind: 'retryable', code: 'rbm_internal' });
     const retried = await env.adapter.send(attempt);
     expect(retried).toMatchObject({ providerMessageId: attempt.attemptId, note: 'already_exists' });
@@ -134,16 +124,16 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
   it('429 is retryable and honours Retry-After', async () => {
     const phone = nextPhone();
     env.sandbox.control.script(phone, { outcome: '429', retryAfterSeconds: 3 });
-    const err = await sendError(env.adapter.send(attemptTo(phone)));
+    const err = await channelErrorOf(env.adapter.send(attemptTo(phone)));
     expect(err).toMatchObject({ kind: 'retryable', code: 'rbm_rate_limited', retryAfterMs: 3000 });
   });
 
   it('400 and 403 are permanent with the provider reason', async () => {
     const phone = nextPhone();
     env.sandbox.control.script(phone, '403');
-    expect(await sendError(env.adapter.send(attemptTo(phone)))).toMatchObject({ kind: 'permanent', code: 'rbm_permission_denied' });
+    expect(await channelErrorOf(env.adapter.send(attemptTo(phone)))).toMatchObject({ kind: 'permanent', code: 'rbm_permission_denied' });
     env.sandbox.control.script(phone, '400');
-    const err = await sendError(env.adapter.send(attemptTo(phone)));
+    const err = await channelErrorOf(env.adapter.send(attemptTo(phone)));
     expect(err).toMatchObject({ kind: 'permanent', code: 'rbm_invalid_argument' });
     expect(err.message).toContain('invalid argument');
   });
@@ -151,7 +141,7 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
   it('a send to a number that is not RCS capable is permanent not_rcs_capable', async () => {
     const phone = nextPhone();
     env.sandbox.control.script(phone, 'not_capable');
-    expect(await sendError(env.adapter.send(attemptTo(phone)))).toMatchObject({ kind: 'permanent', code: 'not_rcs_capable' });
+    expect(await channelErrorOf(env.adapter.send(attemptTo(phone)))).toMatchObject({ kind: 'permanent', code: 'not_rcs_capable' });
   });
 
   it('chooses the agent named by attempt.sender, else the tenant default; never another tenant’s', async () => {
@@ -163,10 +153,10 @@ describe('RcsAdapter against the sandbox RBM: send', () => {
     expect(messages[named.attemptId].agentId).toBe('tsunagu-test-agent-2');
     expect(messages[byDefault.attemptId].agentId).toBe('tsunagu-test-agent');
     const foreign = attemptTo(nextPhone(), { sender: 'tenant-b-agent' });
-    expect(await sendError(env.adapter.send(foreign))).toMatchObject({ kind: 'permanent', code: 'rcs_agent_not_allowed' });
+    expect(await channelErrorOf(env.adapter.send(foreign))).toMatchObject({ kind: 'permanent', code: 'rcs_agent_not_allowed' });
     const tenantB = await env.adapter.send(attemptTo(nextPhone(), { tenantId: 'tenant-b' }));
     expect(tenantB.route).toBe('tenant-b-agent');
-    expect(await sendError(env.adapter.send(attemptTo(nextPhone(), { tenantId: 'no-such-tenant' })))).toMatchObject({
+    expect(await channelErrorOf(env.adapter.send(attemptTo(nextPhone(), { tenantId: 'no-such-tenant' })))).toMatchObject({
       kind: 'permanent',
       code: 'rcs_agent_not_configured',
     });

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { ChannelError, ContactView, OutboundAttempt } from '@tsunagu/channels';
+import { ContactView, OutboundAttempt } from '@tsunagu/channels';
 
 /** A user id in LINE's shape: U + 32 hex. */
 export function lineUserId(): string {
@@ -24,16 +24,6 @@ export function attemptFor(contact: ContactView, over: Partial<OutboundAttempt> 
     allowInternational: false,
     ...over,
   };
-}
-
-/** The ChannelError a send failed with; fails the test if it succeeded or threw something else. */
-export async function sendError(p: Promise<unknown>): Promise<ChannelError> {
-  const err = await p.then(
-    () => new Error('expected the send to fail'),
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ChannelError)) throw err;
-  return err;
 }
 
 /** A port nothing listens on: bound, noted, released. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelError, InvalidInboundError } from '../channel-error';
+import { InvalidInboundError } from '../channel-error';
 import { ContactView, OutboundAttempt } from '../channel-adapter';
+import { channelErrorOf } from './channel-error';
 import { ChannelContractHarness } from './contract-harness';
 
 function attemptFor(contact: ContactView, overrides: Partial<OutboundAttempt> = {}): OutboundAttempt {
@@ -16,16 +17,6 @@ function attemptFor(contact: ContactView, overrides: Partial<OutboundAttempt> = 
     allowInternational: false,
     ...overrides,
   };
-}
-
-async function sendError(fn: () => Promise<unknown>): Promise<ChannelError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof ChannelError) return err;
-    throw new Error(`expected a ChannelError, got ${String(err)}`);
-  }
-  throw new Error('expected the send to fail with a ChannelError, but it succeeded');
 }
 
 /**
@@ -71,7 +62,7 @@ export function describeChannelContract(name: string, makeHarness: () => Promise
     it('classifies a retryable provider failure', async () => {
       const contact = await h.reachableContact();
       await h.scriptSend(contact, 'retryable');
-      const err = await sendError(() => h.adapter.send(attemptFor(contact)));
+      const err = await channelErrorOf(() => h.adapter.send(attemptFor(contact)));
       expect(err.kind).toBe('retryable');
       expect(err.code).toMatch(/^[a-z0-9_]+$/);
     });
@@ -79,7 +70,7 @@ export function describeChannelContract(name: string, makeHarness: () => Promise
     it('classifies a permanent provider failure', async () => {
       const contact = await h.reachableContact();
       await h.scriptSend(contact, 'permanent');
-      const err = await sendError(() => h.adapter.send(attemptFor(contact)));
+      const err = await channelErrorOf(() => h.adapter.send(attemptFor(contact)));
       expect(err.kind).toBe('permanent');
       expect(err.code).toMatch(/^[a-z0-9_]+$/);
     });
@@ -96,7 +87,7 @@ export function describeChannelContract(name: string, makeHarness: () => Promise
         await h.adapter.send(attempt);
         expect(await h.receivedCount(attempt.attemptId)).toBe(1);
       } else {
-        const err = await sendError(() => h.adapter.send(attempt));
+        const err = await channelErrorOf(() => h.adapter.send(attempt));
         expect(err.kind).toBe('unknown_outcome');
       }
     });

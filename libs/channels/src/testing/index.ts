@@ -1,2 +1,3 @@
 export * from './contract-harness';
 export * from './channel-contract';
+export * from './channel-error';
