@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { describeConfig, loadConfig } from '@tsunagu/config';
-import { createLogger, registerBuiltinChannels } from '@tsunagu/platform';
+import { createLogger, registerBuiltinChannels, stopOnSignal } from '@tsunagu/platform';
 import { createApiApp } from '../../api/src/create-api-app';
 import { createWorkerApp } from '../../worker/src/create-worker-app';
 
@@ -8,16 +8,16 @@ import { createWorkerApp } from '../../worker/src/create-worker-app';
 async function main(): Promise<void> {
   const config = loadConfig();
   registerBuiltinChannels();
-  const worker = await createWorkerApp(config);
-  const api = await createApiApp(config);
-  await api.listen(config.port);
-  createLogger(config.logLevel, 'tsunagu', config.logFile).info({ config: describeConfig(config) }, `api and worker running; api on :${config.port}`);
-  const stop = async () => {
+  // One stop for both (stopOnSignal): the api first, so no new work arrives while the worker finishes what it holds.
+  const worker = await createWorkerApp(config, [], { shutdownHooks: false });
+  const api = await createApiApp(config, [], { shutdownHooks: false });
+  stopOnSignal(async () => {
     await api.close();
     await worker.close();
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
+    return 0;
+  });
+  await api.listen(config.port);
+  createLogger(config.logLevel, 'tsunagu', config.logFile).info({ config: describeConfig(config) }, `api and worker running; api on :${config.port}`);
 }
 
 main().catch((err: Error) => {

@@ -4,7 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { TsunaguConfig } from '@tsunagu/config';
-import { PinoNestLogger, createLogger } from '@tsunagu/platform';
+import { AppOptions, PinoNestLogger, createLogger } from '@tsunagu/platform';
 import { consoleHttp } from '@tsunagu/console';
 import { ApiModule } from './api.module';
 import { correlationId } from './http/correlation-id.middleware';
@@ -14,7 +14,7 @@ import { jsonBody } from './http/json-body.middleware';
 /** Webhooks may batch many events; still bounded, and refused before any signature work. */
 const WEBHOOK_LIMIT_BYTES = 1024 * 1024;
 
-export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[] = []): Promise<INestApplication> {
+export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[] = [], opts: AppOptions = {}): Promise<INestApplication> {
   const logger = createLogger(config.logLevel, 'api', config.logFile);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, extra), {
     bodyParser: false,
@@ -33,7 +33,7 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
   app.use('/console', consoleHttp());
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false, stopAtFirstError: false }));
-  app.enableShutdownHooks();
+  if (opts.shutdownHooks !== false) app.enableShutdownHooks();
 
   const doc = new DocumentBuilder()
     .setTitle('Tsunagu')

@@ -11,3 +11,35 @@ export function exitOnSecondSignal(): void {
     });
   }
 }
+
+export interface AppOptions {
+  /**
+   * Nest's SIGTERM/SIGINT hooks (default true): right for a process that holds this one app. A
+   * process holding several closes them itself (`stopOnSignal`), as each hook would end the process.
+   */
+  shutdownHooks?: boolean;
+}
+
+/**
+ * For a process that holds several Nest apps (`npm start`: the api and the worker; the demo): the
+ * first SIGTERM/SIGINT runs `stop` to its end and exits with the code it returns; a second one
+ * exits at once. Such apps are made without Nest's own shutdown hooks: each hook re-raises the
+ * signal once its own app has closed, which killed the process while the other app was still
+ * finishing its jobs (and left the demo's database behind).
+ */
+export function stopOnSignal(stop: () => Promise<number>): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      stop().then(
+        (code) => process.exit(code),
+        (err: Error) => {
+          console.error(`stopping failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
