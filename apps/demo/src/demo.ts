@@ -8,6 +8,7 @@ import { newId } from '@tsunagu/core';
 import { ensureDatabase, runMigrations } from '@tsunagu/database';
 import { TenantAdminService } from '@tsunagu/engine';
 import { registerBuiltinChannels } from '@tsunagu/platform';
+import { StaffService } from '@tsunagu/console';
 import { createApiApp } from '../../api/src/create-api-app';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../../sandbox/src/start-sandboxes';
 import { createWorkerApp } from '../../worker/src/create-worker-app';
@@ -24,6 +25,8 @@ export interface DemoOptions {
   /** Fallback timeouts, seconds: short, so the demo ends in well under a minute. */
   timeoutSeconds?: number;
   deadlineMs?: number;
+  /** Whether the engine stays up after the scenarios (`npm run demo`) or stops (`-- --once`). */
+  keepRunning?: boolean;
 }
 
 export interface Demo {
@@ -34,6 +37,8 @@ export interface Demo {
 }
 
 const SENDER = '00051234';
+/** The demo's console account: an administrator, so every page can be looked at. */
+const CONSOLE_EMAIL = 'admin@demo.example';
 
 interface MessageView {
   status: string;
@@ -139,8 +144,9 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
       channels: sandboxChannelSettings(sandboxes, tenantId),
     });
-    worker = await createWorkerApp(config);
-    apiApp = await createApiApp(config);
+    // Closed by `stop`, which also drops the demo's database: Nest's own signal hooks would end the process first.
+    worker = await createWorkerApp(config, [], { shutdownHooks: false });
+    apiApp = await createApiApp(config, [], { shutdownHooks: false });
     await apiApp.listen(opts.port, '127.0.0.1');
     const baseUrl = `http://127.0.0.1:${(apiApp.getHttpServer().address() as AddressInfo).port}`;
     await sandboxes.wire(baseUrl);
@@ -150,6 +156,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const key = (await admin.createApiKey(tenantId, ['messages:send', 'messages:read', 'admin'], 'demo')).token;
     const sender = await api(baseUrl, key, 'POST', '/v1/senders', { address: SENDER, routes: ['jp-direct'] });
     await api(baseUrl, key, 'POST', `/v1/senders/${sender.body.id}/approve`, { reason: 'demo: screened by the carriers' });
+    // Its password is generated and printed once, like the api key: this database is the demo's own and dropped at the end.
+    const staff = await apiApp.get(StaffService).create(tenantId, CONSOLE_EMAIL, 'admin');
     out.write(`API on ${baseUrl} (docs ${baseUrl}/docs). Sender ${SENDER} registered and approved for route jp-direct.\n\n`);
 
     const scenarios = demoScenarios(SENDER);
@@ -222,17 +230,20 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const ok = rows.every((r) => r.ok);
     out.write(`\n${summaryTable(scenarios, rows)}\n${rows.filter((r) => r.ok).length}/${rows.length} scenarios ended as expected.\n`);
     out.write(
-      [
-        '',
-        'Where to look next:',
-        `  API docs (OpenAPI):  ${baseUrl}/docs`,
-        `  Support console:     ${baseUrl}/console`,
-        `  Health / metrics:    ${baseUrl}/health  ${baseUrl}/metrics`,
-        '  Send your own (the demo tenant key is below; RCS, SMS and LINE are the stand-ins):',
-        `  curl -s ${baseUrl}/v1/messages -H "Authorization: Bearer ${key}" -H "Idempotency-Key: $(date +%s%N)" \\`,
-        `    -H 'Content-Type: application/json' -d '{"to":{"phone":"090-1234-5678"},"category":"transactional","text":"こんにちは","sender":"${SENDER}"}'`,
-        '',
-      ].join('\n'),
+      opts.keepRunning
+        ? [
+            '',
+            'Where to look next:',
+            `  API docs (OpenAPI):  ${baseUrl}/docs`,
+            `  Support console:     ${baseUrl}/console  (organisation "demo", ${CONSOLE_EMAIL}, password ${staff.password})`,
+            `  Health / metrics:    ${baseUrl}/health  ${baseUrl}/metrics`,
+            '  Send your own (the demo tenant key is below; RCS, SMS and LINE are the stand-ins):',
+            `  curl -s ${baseUrl}/v1/messages -H "Authorization: Bearer ${key}" -H "Idempotency-Key: $(date +%s%N)" \\`,
+            `    -H 'Content-Type: application/json' -d '{"to":{"phone":"090-1234-5678"},"category":"transactional","text":"こんにちは","sender":"${SENDER}"}'`,
+            '',
+          ].join('\n')
+        : // What --once ran is dropped as it exits: its addresses would lead nowhere.
+          '\nTo look around afterwards (the support console, the API docs, your own sends), run `npm run demo` without --once.\n',
     );
     return { ok, baseUrl, rows, stop };
   } catch (err) {

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { stopOnSignal } from '@tsunagu/platform';
 import { runDemo } from './demo';
 import { InfraError } from './private-infra';
 
@@ -22,15 +23,17 @@ async function main(): Promise<void> {
       redis: hostPort(env.TSUNAGU_DEMO_LOCAL_REDIS, { host: '127.0.0.1', port: 6379 }),
     },
     out: process.stdout,
+    keepRunning: !once,
   });
   if (once) {
     await demo.stop();
     process.exit(demo.ok ? 0 : 1);
   }
+  stopOnSignal(async () => {
+    await demo.stop();
+    return demo.ok ? 0 : 1;
+  });
   console.log('Running until Ctrl-C.');
-  const stop = () => void demo.stop().then(() => process.exit(demo.ok ? 0 : 1));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((err: Error) => {
