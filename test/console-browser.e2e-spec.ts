@@ -138,13 +138,26 @@ describe('console: in headless Chromium', () => {
   it('shows an admin the operations page and the administration page, in English too', async () => {
     const page = await signIn('admin', 'en');
     await page.goto(`${h.baseUrl}/console/ops`);
-    await expect(page.locator('.health li').count()).resolves.toBe(3);
+    // Each channel's health as a table of the workers' reports, not raw JSON.
+    await expect(page.locator('section.health').count()).resolves.toBe(3);
+    for (const channel of ['rcs', 'sms', 'line']) {
+      const section = page.locator(`section.health[data-channel="${channel}"]`);
+      await expect(section.locator('h3').textContent()).resolves.toBe(`${channel.toUpperCase()}: up`);
+      await expect(section.locator('tr[data-worker] td .badge-ok').count()).resolves.toBeGreaterThan(0);
+      await expect(section.locator('dl.facts dt').first().textContent()).resolves.toBe('scripted');
+    }
+    await expect(page.locator('section.health').first().textContent()).resolves.not.toContain('{');
     await expect(page.locator('svg.chart rect').count()).resolves.toBeGreaterThan(0);
     await expect(page.locator('tr[data-queue="timers"]').count()).resolves.toBe(1);
     await expect(page.locator('tr[data-queue="send-sms"]').count()).resolves.toBe(1);
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Administration' }).click();
+    // The key form's scope checkboxes sit beside their names (not stretched to a text field's width).
+    for (const scope of ['messages:send', 'messages:read', 'admin']) {
+      const box = await page.getByRole('checkbox', { name: scope, exact: true }).boundingBox();
+      expect(box!.width).toBeLessThan(40);
+    }
     await page.getByLabel('Email address').fill('new.agent@example.jp');
     await page.getByLabel('Role').selectOption('agent');
     await page.getByRole('button', { name: 'Create account' }).click();

@@ -40,6 +40,7 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     expect(env.sandbox.control.records().tokenRefusals).toBeGreaterThan(refusalsBefore);
     const health = await adapter.health();
     expect(health.up).toBe(false);
+    expect((health.detail.agents as Record<string, { auth: string }>)['tsunagu-test-agent'].auth).not.toBe('ok');
     expect(JSON.stringify(health.detail)).not.toContain('PRIVATE KEY');
   });
 
@@ -61,7 +62,7 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
       expect(await adapter.capability(contact)).toMatchObject({ reachable: false, reason: 'capability_lookup_failed', ttlSeconds: 0 });
       expect(await channelErrorOf(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable' });
       const health = await adapter.health();
-      expect(health.detail).toMatchObject({ agents: { 'tsunagu-test-agent': { token: 'ok', lastCall: { outcome: 'unreachable' } } } });
+      expect(health.detail).toMatchObject({ agents: { 'tsunagu-test-agent': { auth: 'ok', lastCall: { outcome: 'unreachable' } } } });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => blackHole.close(() => resolve()));

@@ -161,16 +161,17 @@ export class RcsAdapter implements ChannelAdapterInstance {
     const agents: Record<string, unknown> = {};
     let up = true;
     for (const [id, client] of this.clients) {
-      const token = await client
+      // Named `auth`, not `token`: it holds whether a token could be had, and logs and the console blank any `token` key.
+      const auth = await client
         .token()
         .then(() => 'ok')
         .catch((err: unknown) => (err instanceof Error ? err.message : 'unavailable'));
-      if (token !== 'ok') up = false;
+      if (auth !== 'ok') up = false;
       const last = client.lastCall;
       agents[id] = {
         tenantId: client.agent.tenantId,
         region: client.agent.region,
-        token,
+        auth,
         lastCall: last ? { at: last.at.toISOString(), outcome: last.outcome } : null,
       };
     }

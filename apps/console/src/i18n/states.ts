@@ -44,6 +44,16 @@ export const REASON_WORDS: Words = {
   smsc_queue_full: { en: 'SMS carrier queue full', ja: 'SMS事業者のキューが満杯' },
 };
 
+/** A sender address's approval state and kind (the admin page). */
+export const SENDER_WORDS: Words = {
+  requested: { en: 'awaiting approval', ja: '承認待ち' },
+  approved: { en: 'approved', ja: '承認済み' },
+  suspended: { en: 'suspended', ja: '停止中' },
+  short_code: { en: 'short code', ja: '短縮番号' },
+  long_number: { en: 'long number', ja: '通常番号' },
+  alphanumeric: { en: 'alphanumeric', ja: '英数字' },
+};
+
 export function words(table: Words, code: string | null | undefined, lang: 'ja' | 'en'): string {
   if (!code) return '';
   return table[code]?.[lang] ?? code.replace(/_/g, ' ');

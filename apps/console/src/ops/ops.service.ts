@@ -5,11 +5,23 @@ import { ChannelRegistry } from '@tsunagu/channels';
 import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { redactObject, redactPii } from '@tsunagu/security';
+import { Fact, healthFacts, ownOnly } from './health-facts';
+
+export interface WorkerHealthRow {
+  /** The reporting process, `host:pid`. */
+  worker: string;
+  up: boolean;
+  at: Date | null;
+  facts: Fact[];
+}
 
 export interface ChannelHealthRow {
   channel: string;
   up: boolean;
-  detail: Record<string, unknown>;
+  /** Each worker's report (they hold the provider connections); empty when none reported. */
+  workers: WorkerHealthRow[];
+  /** When no worker reported: what this process's own adapter says. */
+  facts: Fact[];
 }
 
 export interface QueueRow {
@@ -26,6 +38,8 @@ export interface RateRow {
   total: number;
   delivered: number;
   failed: number;
+  /** The channel reports no delivery: `sent` counted as delivered. */
+  sentIsFinal: boolean;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -37,9 +51,29 @@ function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
 /** A tenant's attempts of the last 24 hours per channel, on the `attempts_created` BRIN index. */
 export const DELIVERY_RATES = `SELECT channel, count(*) AS total,
     count(*) FILTER (WHERE status IN ('delivered', 'read')) AS delivered,
+    count(*) FILTER (WHERE status = 'sent') AS sent,
     count(*) FILTER (WHERE status IN ('failed', 'expired', 'unknown')) AS failed
   FROM attempts WHERE tenant_id = $1 AND created_at > now() - interval '24 hours'
   GROUP BY channel ORDER BY channel`;
+
+export interface RateCounts {
+  channel: string;
+  total: string;
+  delivered: string;
+  sent: string;
+  failed: string;
+}
+
+/**
+ * How many attempts, delivered (or read), failed. A channel that reports no delivery (LINE) goes
+ * no further than `sent`, which is its success, so its sent attempts count as delivered.
+ */
+export function rateRows(rows: RateCounts[], reportsDelivery: (channel: string) => boolean): RateRow[] {
+  return rows.map((r) => {
+    const sentIsFinal = !reportsDelivery(r.channel);
+    return { channel: r.channel, total: Number(r.total), delivered: Number(r.delivered) + (sentIsFinal ? Number(r.sent) : 0), failed: Number(r.failed), sentIsFinal };
+  });
+}
 
 /** What operators need at a glance: each adapter's health, queue depths and recent failures, delivery rates. */
 @Injectable()
@@ -51,12 +85,18 @@ export class OpsService {
     private readonly channelHealth: ChannelHealthService,
   ) {}
 
-  /** From the workers' reports: they hold the provider connections (SMPP binds). */
-  async health(): Promise<ChannelHealthRow[]> {
+  /** From the workers' reports (they hold the provider connections), cut to what this tenant owns. */
+  async health(tenantId: string): Promise<ChannelHealthRow[]> {
     const all = await withTimeout(this.channelHealth.all(), {} as Awaited<ReturnType<ChannelHealthService['all']>>);
+    const facts = (detail: unknown) => healthFacts(ownOnly(redactObject(detail) ?? {}, tenantId));
     return this.registry.names().map((channel) => {
-      const h = all[channel] ?? { up: false, detail: { error: 'no answer' } };
-      return { channel, up: h.up, detail: (redactObject(h.detail) ?? {}) as Record<string, unknown> };
+      const h = all[channel] ?? { up: false, detail: { error: 'no answer' }, workers: 0 };
+      if (h.workers === 0) return { channel, up: h.up, workers: [], facts: facts(h.detail) };
+      const reports = (h.detail.workers ?? {}) as Record<string, { up?: boolean; detail?: unknown; at?: string }>;
+      const workers = Object.entries(reports)
+        .map(([worker, r]) => ({ worker, up: r.up === true, at: r.at ? new Date(r.at) : null, facts: facts(r.detail) }))
+        .sort((a, b) => a.worker.localeCompare(b.worker));
+      return { channel, up: h.up, workers, facts: [] };
     });
   }
 
@@ -96,9 +136,9 @@ export class OpsService {
     return queueRows && timerRow ? [timerRow, ...queueRows] : queueRows;
   }
 
-  /** Attempts of this tenant started in the last 24 h, per channel: how many, delivered (or read), failed. */
+  /** Attempts of this tenant started in the last 24 h, per channel (`rateRows`). */
   async deliveryRates(tenantId: string): Promise<RateRow[]> {
-    const rows: { channel: string; total: string; delivered: string; failed: string }[] = await this.db.query(DELIVERY_RATES, [tenantId]);
-    return rows.map((r) => ({ channel: r.channel, total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed) }));
+    const rows: RateCounts[] = await this.db.query(DELIVERY_RATES, [tenantId]);
+    return rateRows(rows, (channel) => !this.registry.has(channel) || this.registry.get(channel).traits.reportsDelivery);
   }
 }

@@ -2,6 +2,7 @@ import { ApiKeyEntity, StaffEntity } from '@tsunagu/database';
 import { SenderAdminService } from '@tsunagu/engine';
 import { PageContext } from '../http/console-request';
 import { MessageKey } from '../i18n/messages';
+import { SENDER_WORDS, words } from '../i18n/states';
 import { CONSOLE_KEY_SCOPES } from '../admin/admin.service';
 import { STAFF_ROLES } from '../staff/staff.service';
 import { SafeHtml, html } from './html';
@@ -52,7 +53,7 @@ function sendersSection(ctx: PageContext, d: AdminData): SafeHtml {
     ? html`<p>${i18n.t('admin.none')}</p>`
     : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.address')}</th><th scope="col">${i18n.t('admin.routes')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
     <tbody>${d.senders.map(
-      (s) => html`<tr><td>${s.address} <span class="muted">(${s.kind})</span></td><td>${s.routes.join(', ')}</td><td>${s.state}</td><td>
+      (s) => html`<tr><td>${s.address} <span class="muted">(${words(SENDER_WORDS, s.kind, i18n.lang)})</span></td><td>${s.routes.join(', ')}</td><td data-state="${s.state}">${words(SENDER_WORDS, s.state, i18n.lang)}</td><td>
         ${s.state !== 'approved' ? postButton(ctx, `/console/admin/senders/${s.id}/approve`, i18n.t('admin.approve')) : ''}
         ${s.state !== 'suspended' ? postButton(ctx, `/console/admin/senders/${s.id}/suspend`, i18n.t('admin.suspend'), true) : ''}</td></tr>`,
     )}</tbody></table>`}</section>`;

@@ -1,4 +1,5 @@
 import { PageContext, hasRole } from '../http/console-request';
+import { Fact } from '../ops/health-facts';
 import { ChannelHealthRow, QueueRow, RateRow } from '../ops/ops.service';
 import { SafeHtml, html } from './html';
 import { layout } from './layout.view';
@@ -25,10 +26,29 @@ export function rateChart(ctx: PageContext, rates: RateRow[]): SafeHtml {
     <title id="chart-title">${i18n.t('ops.chartLabel')}</title>${bars}</svg>`;
 }
 
-function detailText(detail: Record<string, unknown>): string {
-  return Object.entries(detail)
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' · ');
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** A worker's (or the console's own) detail as facts: times in the console's zone, the rest as reported. */
+function factList(ctx: PageContext, facts: Fact[]): SafeHtml {
+  if (facts.length === 0) return html`<span class="muted">—</span>`;
+  const shown = (v: Fact[1]) => (v === null ? '—' : typeof v === 'string' && ISO_TIME.test(v) ? ctx.i18n.date(v) : typeof v === 'number' ? ctx.i18n.num(v) : String(v));
+  return html`<dl class="facts facts-small">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${shown(v)}</dd>`)}</dl>`;
+}
+
+const stateBadge = (ctx: PageContext, up: boolean, label = '') =>
+  html`<span class="${up ? 'badge badge-ok' : 'badge badge-bad'}">${label}${ctx.i18n.t(up ? 'ops.up' : 'ops.down')}</span>`;
+
+function healthSection(ctx: PageContext, health: ChannelHealthRow[]): SafeHtml {
+  const { i18n } = ctx;
+  return html`${health.map(
+    (h) => html`<section class="health" data-channel="${h.channel}" aria-labelledby="health-${h.channel}">
+  <h3 id="health-${h.channel}">${stateBadge(ctx, h.up, `${h.channel.toUpperCase()}: `)}</h3>
+  ${h.workers.length === 0
+    ? html`<p class="hint">${i18n.t('ops.noWorker')}</p>${factList(ctx, h.facts)}`
+    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('ops.worker')}</th><th scope="col">${i18n.t('ops.state')}</th><th scope="col">${i18n.t('ops.reportedAt')}</th><th scope="col">${i18n.t('ops.detail')}</th></tr></thead>
+  <tbody>${h.workers.map((w) => html`<tr data-worker="${w.worker}"><th scope="row"><code>${w.worker}</code></th><td>${stateBadge(ctx, w.up)}</td><td>${i18n.date(w.at)}</td><td>${factList(ctx, w.facts)}</td></tr>`)}</tbody></table>`}
+</section>`,
+  )}`;
 }
 
 function queuesSection(ctx: PageContext, queues: QueueRow[] | null): SafeHtml {
@@ -49,15 +69,11 @@ export function opsPage(ctx: PageContext, data: { health: ChannelHealthRow[]; qu
   return layout(
     ctx,
     i18n.t('ops.title'),
-    html`<section aria-labelledby="health-h"><h2 id="health-h">${i18n.t('ops.health')}</h2>
-  <ul class="health">${data.health.map(
-    (h) => html`<li data-channel="${h.channel}"><span class="${h.up ? 'badge badge-ok' : 'badge badge-bad'}">${h.channel.toUpperCase()}: ${i18n.t(h.up ? 'ops.up' : 'ops.down')}</span>
-      <span class="muted">${detailText(h.detail)}</span></li>`,
-  )}</ul></section>
+    html`<section aria-labelledby="health-h"><h2 id="health-h">${i18n.t('ops.health')}</h2>${healthSection(ctx, data.health)}</section>
 <section aria-labelledby="rates-h"><h2 id="rates-h">${i18n.t('ops.rates')}</h2>
   ${data.rates.length ? rateChart(ctx, data.rates) : html`<p>${i18n.t('admin.none')}</p>`}
   <table class="table"><thead><tr><th scope="col">${i18n.t('timeline.channel')}</th><th scope="col" class="num">${i18n.t('ops.attempts')}</th><th scope="col" class="num">${i18n.t('ops.deliveredPct')}</th><th scope="col" class="num">${i18n.t('ops.failedJobs')}</th></tr></thead>
-  <tbody>${data.rates.map((r) => html`<tr><th scope="row">${r.channel.toUpperCase()}</th><td class="num">${i18n.num(r.total)}</td><td class="num">${i18n.num(r.delivered)}</td><td class="num">${i18n.num(r.failed)}</td></tr>`)}</tbody></table>
+  <tbody>${data.rates.map((r) => html`<tr data-channel="${r.channel}"><th scope="row">${r.channel.toUpperCase()}${r.sentIsFinal ? html` <span class="hint">(${i18n.t('ops.sentIsFinal')})</span>` : ''}</th><td class="num">${i18n.num(r.total)}</td><td class="num">${i18n.num(r.delivered)}</td><td class="num">${i18n.num(r.failed)}</td></tr>`)}</tbody></table>
 </section>
 ${hasRole(ctx.staff, 'admin') ? html`<section aria-labelledby="queues-h"><h2 id="queues-h">${i18n.t('ops.queues')}</h2>${queuesSection(ctx, data.queues)}</section>` : ''}`,
   );
