@@ -54,6 +54,7 @@ describe('npm run demo', () => {
   it('runs all six scenarios to their expected outcomes on the local PostgreSQL and Redis, then stays up with a console account that signs in', async () => {
     let signedIn: { status: number; location: string | null; search: number } | null = null;
     let sent: number | null = null;
+    let health: number[] = [];
     const { code, out, error } = await runDemo({}, 170_000, async (printed) => {
       const consoleLine = /Support console: +(http:\/\/127\.0\.0\.1:\d+)\/console +\(organisation "(\w+)", (\S+), password (\S+)\)/.exec(printed);
       expect(consoleLine).not.toBeNull();
@@ -69,6 +70,9 @@ describe('npm run demo', () => {
         body: JSON.stringify({ to: { phone: '090-1234-5678' }, category: 'transactional', text: 'こんにちは', sender: '00051234' }),
       });
       sent = post.status;
+      // The operators' endpoints, with the token it printed.
+      const ops = /curl -s (http:\/\/\S+\/health) -H "Authorization: Bearer ([\w-]+)"/.exec(printed)!;
+      health = [(await fetch(ops[1])).status, (await fetch(ops[1], { headers: { authorization: `Bearer ${ops[2]}` } })).status];
     });
     expect(error).toBeUndefined();
     expect(out).toContain('PostgreSQL: local, Redis: local');
@@ -87,6 +91,7 @@ describe('npm run demo', () => {
     expect(out).toContain('8/8 scenarios ended as expected.');
     expect(signedIn).toEqual({ status: 303, location: '/console/search', search: 200 });
     expect(sent).toBe(202);
+    expect(health).toEqual([401, 200]);
     // Stopped with SIGTERM, it exits 0 and leaves no database behind.
     expect(code).toBe(0);
     const dbName = /Migrating (tsunagu_demo_[0-9a-f]+)/.exec(out)![1];

@@ -129,7 +129,7 @@ describe('SMS receipts through the engine', () => {
     expect(m.events.filter((e: { type: string }) => e.type.startsWith('provider.'))).toEqual([]);
     // The bind lives in the worker, which reports it; the api's /health shows it, still bound.
     await expectEventually(async () => {
-      const health = await fetch(`${h.baseUrl}/health`).then((r) => r.json() as Promise<{ details: { channels: { sms: { up: boolean; workers: number } } } }>);
+      const health = await fetch(`${h.baseUrl}/health`, { headers: { authorization: `Bearer ${h.config.http.opsToken}` } }).then((r) => r.json() as Promise<{ details: { channels: { sms: { up: boolean; workers: number } } } }>);
       expect(health.details.channels.sms).toMatchObject({ up: true, workers: 1 });
     });
   });

@@ -36,7 +36,8 @@ export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pi
     logLevel: testLogLevel('silent'),
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
     ...overrides,
-    http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, ...overrides.http },
+    // `/health` and `/metrics` want the operations token: each engine gets one (`config.http.opsToken`).
+    http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, opsToken: randomBytes(24).toString('base64url'), ...overrides.http },
     callbacks: { allowPrivateUrls: true, timeoutMs: 2000, ...overrides.callbacks },
     worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 32, reconcileIntervalMs: 500, duePollMs: 50, ...overrides.worker },
   });

@@ -130,6 +130,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     await runMigrations(databaseUrl);
     sandboxes = await startSandboxes({ receiptDelayMs: 300, rbmDeliveryMs: 300 });
     const tenantId = newId();
+    // `/health` and `/metrics` are the operators' and take this token; printed once, like the api key.
+    const opsToken = randomBytes(24).toString('base64url');
     const t = opts.timeoutSeconds ?? 4;
     registerBuiltinChannels();
     const config: TsunaguConfig = inProcessConfig({
@@ -138,7 +140,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       redisUrl: infra.redisUrl,
       redisPrefix,
       logLevel: 'silent',
-      http: { apiKeyCacheMs: 0 },
+      http: { apiKeyCacheMs: 0, opsToken },
       callbacks: { allowPrivateUrls: true, retryHours: 1 },
       worker: { concurrency: 10, dispatchConcurrency: 32, sendConcurrency: 20, directSends: 256, reconcileIntervalMs: 1000, duePollMs: 50 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
@@ -236,7 +238,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
             'Where to look next:',
             `  API docs (OpenAPI):  ${baseUrl}/docs`,
             `  Support console:     ${baseUrl}/console  (organisation "demo", ${CONSOLE_EMAIL}, password ${staff.password})`,
-            `  Health / metrics:    ${baseUrl}/health  ${baseUrl}/metrics`,
+            `  Health / metrics:    curl -s ${baseUrl}/health -H "Authorization: Bearer ${opsToken}"   (and ${baseUrl}/metrics, the same token)`,
             '  Send your own (the demo tenant key is below; RCS, SMS and LINE are the stand-ins):',
             `  curl -s ${baseUrl}/v1/messages -H "Authorization: Bearer ${key}" -H "Idempotency-Key: $(date +%s%N)" \\`,
             `    -H 'Content-Type: application/json' -d '{"to":{"phone":"090-1234-5678"},"category":"transactional","text":"こんにちは","sender":"${SENDER}"}'`,

@@ -57,6 +57,11 @@ export const envSchema = z.object({
   TSUNAGU_CONFIG: z.string().optional(),
   TSUNAGU_DATA_KEY: z.string().optional(),
   TSUNAGU_PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Bearer token for the operators' endpoints, `/health` (every channel's detail) and `/metrics`:
+   * they name providers' accounts and load, so they are closed while it is unset. A secret.
+   */
+  TSUNAGU_OPS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'use at least 24 characters, e.g. `openssl rand -base64 32`').optional()),
   TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
   TSUNAGU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TSUNAGU_BODY_LIMIT: z.coerce.number().int().positive().default(64 * 1024),

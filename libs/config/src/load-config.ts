@@ -93,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       apiKeyCacheMs: e.TSUNAGU_API_KEY_CACHE_MS,
       rateLimitPerSecond: e.TSUNAGU_RATE_LIMIT_PER_SECOND,
       maxBacklog: e.TSUNAGU_MAX_BACKLOG,
+      opsToken: e.TSUNAGU_OPS_TOKEN,
     },
     logFile: e.TSUNAGU_LOG_FILE,
     callbacks: {

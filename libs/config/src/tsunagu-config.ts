@@ -13,8 +13,11 @@ export interface TsunaguConfig {
   dataKey: string;
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it. */
-  http: { bodyLimitBytes: number; apiKeyCacheMs: number; rateLimitPerSecond: number; maxBacklog: number };
+  /**
+   * apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it.
+   * opsToken: the bearer token `/health` and `/metrics` require (a secret); unset, they answer 403.
+   */
+  http: { bodyLimitBytes: number; apiKeyCacheMs: number; rateLimitPerSecond: number; maxBacklog: number; opsToken?: string };
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
+import { OpsTokenGuard } from './ops-token.guard';
 
 @ApiTags('operations')
 @Controller('health')
@@ -37,8 +38,10 @@ export class HealthController {
     return up ? indicator.up(detail) : indicator.up({ ...detail, degraded: true });
   }
 
-  /** Everything: PostgreSQL, Redis and each channel's own health (SMPP binds, RBM, LINE). */
+  /** Everything: PostgreSQL, Redis and each channel's own health (SMPP binds, RBM, LINE); operators only. */
   @Get()
+  @UseGuards(OpsTokenGuard)
+  @ApiBearerAuth()
   @HealthCheck()
   check() {
     return this.health.check([() => this.db.pingCheck('postgres', { timeout: 1000 }), () => this.redis(), () => this.channels()]);

@@ -1,16 +1,18 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
+import { OpsTokenGuard } from './ops-token.guard';
 
 /** Attempts of the last 24 hours by channel and status, on the `attempts_created` BRIN index. */
 export const ATTEMPTS_LAST_24H = `SELECT channel, status, count(*) AS n FROM attempts WHERE created_at > now() - interval '24 hours' GROUP BY channel, status`;
 
 /** Prometheus metrics: process defaults, queue depths, and message and attempt states from PostgreSQL. */
 @Controller('metrics')
+@UseGuards(OpsTokenGuard)
 export class MetricsController {
   private readonly registry = new Registry();
 
