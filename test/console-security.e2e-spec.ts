@@ -313,6 +313,32 @@ describe('console: security rules over HTTP', () => {
     expect(all.text).toContain(`"'=HYPERLINK(""x"") お客様から本人確認の電話"`);
   });
 
+  it('audits every search: who looked for what and what it found, a number kept masked', async () => {
+    const agent = await signedIn('agent');
+    const search = (type: string, q: string) => agent.post('/console/search', { _csrf: agent.csrf(), type, q });
+    const unknown = mobile();
+    await search('phone', phone.replace('+81', '0'));
+    await search('phone', unknown);
+    await search('message', messageId);
+    await search('ref', 'order*');
+    await search('phone', 'not a number'); // looked nothing up: no row
+    const actor = (await h.query<{ actor: string }>(`SELECT actor FROM audit_log WHERE action = 'staff.login' ORDER BY created_at DESC LIMIT 1`))[0].actor;
+    const rows = await h.query<{ subject_type: string; subject_id: string; detail: { by: string; found: number } }>(
+      `SELECT subject_type, subject_id, detail FROM audit_log WHERE action = 'contact.search' AND actor = $1 ORDER BY created_at, id`,
+      [actor],
+    );
+    expect(rows.map((r) => [r.subject_type, r.subject_id, r.detail.by, r.detail.found])).toEqual([
+      ['contact', contactId, 'phone', 1],
+      ['phone', `+81 ${unknown.slice(3, 5)}-****-${unknown.slice(-4)}`, 'phone', 0],
+      ['message', messageId, 'message', 1],
+      ['crm_ref', 'order*', 'ref', 2],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(unknown.slice(3));
+    const sup = await signedIn('supervisor');
+    const log = await sup.get('/console/audit?action=contact.search');
+    expect(log.text).toContain(`href="/console/messages/${messageId}"`);
+  });
+
   it('speaks Japanese by default and English on request, with Japanese-time dates', async () => {
     const client = new ConsoleClient(h.baseUrl);
     expect((await client.get('/console/login')).text).toContain('<html lang="ja">');

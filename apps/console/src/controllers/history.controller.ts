@@ -41,7 +41,7 @@ export class HistoryController {
     const type = TYPES.includes(rawType) ? rawType : 'phone';
     const query = bodyField(req, 'q', 200);
     const page = Number.parseInt(bodyField(req, 'page', 6) || '0', 10);
-    const outcome = await this.search.search(req.staff!.tenantId, type, query, Number.isFinite(page) ? page : 0);
+    const outcome = await this.search.searchAs(req.staff!, type, query, Number.isFinite(page) ? page : 0);
     sendHtml(res, 200, searchPage(pageContext(req, res), { type, query, outcome }));
   }
 

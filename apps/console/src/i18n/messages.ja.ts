@@ -145,6 +145,7 @@ export const JA: Dictionary = {
   'error.invalid': 'リクエストが正しくありません。',
   'error.internal': 'システム側でエラーが発生しました。',
   'error.back': '検索に戻る',
+  'action.contact.search': '検索',
   'action.contact.view': '履歴を閲覧',
   'action.phone.reveal': '電話番号を表示',
   'action.staff.login': 'サインイン',

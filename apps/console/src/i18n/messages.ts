@@ -144,6 +144,7 @@ export const EN = {
   'error.invalid': 'The request was not valid.',
   'error.internal': 'Something went wrong on our side.',
   'error.back': 'Back to search',
+  'action.contact.search': 'searched',
   'action.contact.view': 'viewed a history',
   'action.phone.reveal': 'revealed a number',
   'action.staff.login': 'signed in',

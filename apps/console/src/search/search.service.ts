@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isUuid } from '@tsunagu/core';
-import { ContactEntity, MessageEntity } from '@tsunagu/database';
+import { ContactEntity, MessageEntity, StaffEntity } from '@tsunagu/database';
 import { ContactService } from '@tsunagu/engine';
 import { maskPhone, parsePhone } from '@tsunagu/security';
+import { AuditService } from '../audit/audit.service';
+import { actorOf } from '../http/console-request';
 import { escapeLike } from './like';
 
 export type SearchType = 'phone' | 'message' | 'ref';
@@ -34,7 +36,30 @@ export class SearchService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly contacts: ContactService,
+    private readonly audit: AuditService,
   ) {}
+
+  /**
+   * A staff member's search, written to the audit log like every view of personal data: who looked
+   * for what and what it found. A number searched is kept masked, never whole; when it found a
+   * contact, the row names that contact. A query that could not be a number or an id looked up nothing.
+   */
+  async searchAs(staff: StaffEntity, type: SearchType, query: string, page: number): Promise<SearchOutcome> {
+    const outcome = await this.search(staff.tenantId, type, query, page);
+    if (outcome.kind === 'invalid') return outcome;
+    const q = query.trim();
+    const found = outcome.hits.length;
+    const subject =
+      type === 'phone'
+        ? found
+          ? { subjectType: 'contact', subjectId: outcome.hits[0].contactId }
+          : { subjectType: 'phone', subjectId: maskPhone(parsePhone(q).e164) }
+        : type === 'message'
+          ? { subjectType: 'message', subjectId: q }
+          : { subjectType: 'crm_ref', subjectId: q.slice(0, 100) };
+    await this.audit.record({ tenantId: staff.tenantId, actor: actorOf(staff), action: 'contact.search', ...subject, detail: { staffId: staff.id, by: type, found, page: outcome.page } });
+    return outcome;
+  }
 
   async search(tenantId: string, type: SearchType, query: string, page: number): Promise<SearchOutcome> {
     const q = query.trim();

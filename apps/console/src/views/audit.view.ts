@@ -38,7 +38,7 @@ ${rows.length === 0
   : html`<table class="table audit"><thead><tr><th scope="col">${i18n.t('audit.when')}</th><th scope="col">${i18n.t('audit.actor')}</th><th scope="col">${i18n.t('audit.action')}</th><th scope="col">${i18n.t('audit.subject')}</th><th scope="col">${i18n.t('audit.reason')}</th></tr></thead>
   <tbody>${rows.map(
     (r) => html`<tr data-action="${r.action}"><td><time datetime="${r.createdAt.toISOString()}">${i18n.date(r.createdAt)}</time></td><td>${r.actor}</td><td>${actionWords(ctx, r.action)}</td>
-      <td>${r.subjectType === 'contact' ? html`<a href="/console/contacts/${r.subjectId}">${r.subjectType}:${r.subjectId}</a>` : `${r.subjectType}:${r.subjectId}`}</td><td>${r.reason ?? ''}</td></tr>`,
+      <td>${r.subjectType === 'contact' ? html`<a href="/console/contacts/${r.subjectId}">${r.subjectType}:${r.subjectId}</a>` : r.subjectType === 'message' ? html`<a href="/console/messages/${r.subjectId}">${r.subjectType}:${r.subjectId}</a>` : `${r.subjectType}:${r.subjectId}`}</td><td>${r.reason ?? ''}</td></tr>`,
   )}</tbody></table>`}`,
   );
 }
