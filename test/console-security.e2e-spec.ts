@@ -132,7 +132,14 @@ describe('console: security rules over HTTP', () => {
     const direct = await account('agent');
     const answers = [];
     for (let i = 0; i < 6; i += 1) answers.push(await staff.signIn(tenantName, direct, `wrong password ${i}`));
-    expect(answers).toEqual([...Array(4).fill({ ok: false, locked: false }), { ok: false, locked: true }, { ok: false, locked: true }]);
+    expect(answers.map((a) => (a.ok ? 'ok' : [a.locked, !!a.wrongPassword]))).toEqual([...Array(4).fill([false, true]), [true, true], [true, false]]);
+    // Each wrong password on the real account is audited, the one that locked it saying so; the
+    // attempt on the locked account checked no password and wrote nothing.
+    const audited = await h.query<{ subject_id: string; detail: { locked: boolean } }>(
+      `SELECT subject_id, detail FROM audit_log WHERE action = 'staff.login_failed' AND actor = $1 ORDER BY created_at, id`,
+      [`staff:${email}`],
+    );
+    expect(audited.map((a) => a.detail.locked)).toEqual([false, false, false, false, true]);
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain(PASSWORD);
     // An unknown account and a wrong tenant answer exactly like a wrong password.

@@ -57,6 +57,13 @@ export class AuthController {
     const email = field(req, 'email', 254);
     const result = await this.staff.signIn(tenant, email, field(req, 'password'));
     if (!result.ok) {
+      // A wrong password on a real account is the account owner's business and the reviewer's:
+      // audited, with whether it locked the account. Attempts on a locked or unknown account check
+      // no password and write nothing, so guessing cannot grow the log without bound.
+      const account = result.wrongPassword;
+      if (account) {
+        await this.audit.record({ tenantId: account.tenantId, actor: actorOf(account), action: 'staff.login_failed', subjectType: 'staff', subjectId: account.id, detail: { locked: result.locked } });
+      }
       this.renderLogin(req, res, 401, ctx.i18n.t('login.failed'), { tenant, email });
       return;
     }

@@ -149,6 +149,7 @@ export const JA: Dictionary = {
   'action.contact.view': '履歴を閲覧',
   'action.phone.reveal': '電話番号を表示',
   'action.staff.login': 'サインイン',
+  'action.staff.login_failed': 'サインイン失敗',
   'action.staff.create': 'アカウントを作成',
   'action.staff.disable': 'アカウントを無効化',
   'action.staff.unlock': 'アカウントのロックを解除',

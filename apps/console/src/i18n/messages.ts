@@ -148,6 +148,7 @@ export const EN = {
   'action.contact.view': 'viewed a history',
   'action.phone.reveal': 'revealed a number',
   'action.staff.login': 'signed in',
+  'action.staff.login_failed': 'failed to sign in',
   'action.staff.create': 'created an account',
   'action.staff.disable': 'disabled an account',
   'action.staff.unlock': 'unlocked an account',

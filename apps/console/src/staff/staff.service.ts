@@ -19,7 +19,8 @@ export function normaliseEmail(raw: string): string {
   return email;
 }
 
-export type SignInResult = { ok: true; staff: StaffEntity } | { ok: false; locked: boolean };
+/** `wrongPassword`: the account exists and the password was wrong (audited); `locked`: it is locked now. */
+export type SignInResult = { ok: true; staff: StaffEntity } | { ok: false; locked: boolean; wrongPassword?: StaffEntity };
 
 /** Staff accounts per tenant: created by an admin (or the CLI), signed in with a lock-out. */
 @Injectable()
@@ -78,7 +79,7 @@ export class StaffService {
         [staff.id, MAX_FAILED_LOGINS, LOCK_MINUTES],
       ),
     );
-    return { ok: false, locked: rows[0]?.locked ?? false };
+    return { ok: false, locked: rows[0]?.locked ?? false, wrongPassword: staff };
   }
 
   async get(tenantId: string, id: string): Promise<StaffEntity | null> {
