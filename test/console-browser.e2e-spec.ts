@@ -161,8 +161,26 @@ describe('console: in headless Chromium', () => {
     await page.getByLabel('Email address').fill('new.agent@example.jp');
     await page.getByLabel('Role').selectOption('agent');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await expect(page.locator('.notice code.secret').textContent()).resolves.toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const generated = (await page.locator('.notice code.secret').textContent())!;
+    expect(generated).toMatch(/^[A-Za-z0-9_-]{24}$/);
     await page.screenshot({ path: join(SHOTS, 'admin.png'), fullPage: true });
+
+    // The new agent signs in with it and is asked, before anything else, for a password of their own.
+    const fresh = await (await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } })).newPage();
+    await fresh.goto(`${h.baseUrl}/console/login?lang=en`);
+    await fresh.getByLabel('Organisation').fill(tenantName);
+    await fresh.getByLabel('Email address').fill('new.agent@example.jp');
+    await fresh.getByLabel('Password', { exact: true }).fill(generated);
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    await fresh.waitForURL(/\/console\/password$/);
+    await expect(fresh.getByRole('link', { name: 'Search' }).count()).resolves.toBe(0);
+    await fresh.getByLabel('Current password').fill(generated);
+    await fresh.getByLabel('New password', { exact: true }).fill('my own long passphrase');
+    await fresh.getByLabel('New password, again').fill('my own long passphrase');
+    await fresh.screenshot({ path: join(SHOTS, 'password.png'), fullPage: true });
+    await fresh.getByRole('button', { name: 'Change password' }).click();
+    await fresh.waitForURL(/\/console\/search$/);
+    await fresh.context().close();
 
     await page.goto(`${h.baseUrl}/console/messages/${messageId}`);
     await page.waitForURL(/\/console\/contacts\/[0-9a-f-]+/);

@@ -147,6 +147,59 @@ describe('console: security rules over HTTP', () => {
     expect((await client.signIn(otherTenant.name, email, PASSWORD)).status).toBe(401);
   });
 
+  it('makes an account on a generated password choose its own before anything else, and ends its other sessions', async () => {
+    const admin = await signedIn('admin');
+    const email = `fresh-${Math.random().toString(36).slice(2, 8)}@example.jp`;
+    const made = await admin.post('/console/admin/staff', { _csrf: admin.csrf(), email, role: 'agent' });
+    expect(made.status).toBe(201);
+    const generated = /<code class="secret">([^<]+)<\/code>/.exec(made.text)![1];
+    const [first, second, third] = [new ConsoleClient(h.baseUrl), new ConsoleClient(h.baseUrl), new ConsoleClient(h.baseUrl)];
+    for (const c of [first, second, third]) expect((await c.signIn(tenantName, email, generated)).status).toBe(303);
+
+    // Every page, read or write, leads to the password form; nothing is searched meanwhile.
+    for (const res of [await first.get('/console/search'), await first.get(`/console/contacts/${contactId}`)]) {
+      expect([res.status, res.headers.get('location')]).toEqual([303, '/console/password']);
+    }
+    const form = await first.get('/console/password');
+    expect(form.status).toBe(200);
+    expect(form.text).toContain('id="password-required"');
+    const post = await first.post('/console/search', { _csrf: first.csrf(), type: 'phone', q: phone });
+    expect([post.status, post.headers.get('location')]).toEqual([303, '/console/password']);
+    await first.get('/console/password');
+    // Signing out still works.
+    await third.get('/console/password');
+    expect((await third.post('/console/logout', { _csrf: third.csrf() })).headers.get('location')).toBe('/console/login');
+
+    const chosen = 'a phrase of my own choosing 42';
+    const attempts: [Record<string, string>, string][] = [
+      [{ current: 'not the password at all', next: chosen, repeat: chosen }, 'password.problem.current'],
+      [{ current: generated, next: chosen, repeat: `${chosen}!` }, 'mismatch'],
+      [{ current: generated, next: 'short', repeat: 'short' }, 'length'],
+      [{ current: generated, next: 'x'.repeat(257), repeat: 'x'.repeat(257) }, 'length'],
+      [{ current: generated, next: generated, repeat: generated }, 'same'],
+    ];
+    for (const [fields] of attempts) {
+      const res = await first.post('/console/password', { _csrf: first.csrf(), ...fields });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('id="password-error"');
+    }
+    const changed = await first.post('/console/password', { _csrf: first.csrf(), current: generated, next: chosen, repeat: chosen });
+    expect([changed.status, changed.headers.get('location')]).toEqual([303, '/console/search']);
+    expect((await first.get('/console/search')).status).toBe(200);
+    // The other session on the generated password has ended; the old password no longer signs in.
+    expect((await second.get('/console/search')).headers.get('location')).toBe('/console/login');
+    expect((await new ConsoleClient(h.baseUrl).signIn(tenantName, email, generated)).status).toBe(401);
+    expect((await new ConsoleClient(h.baseUrl).signIn(tenantName, email, chosen)).headers.get('location')).toBe('/console/search');
+
+    const [row] = await h.query<{ must_change_password: boolean; changed: boolean }>(`SELECT must_change_password, password_changed_at IS NOT NULL AS changed FROM staff WHERE email = $1`, [email]);
+    expect(row).toEqual({ must_change_password: false, changed: true });
+    const audited = await h.query<{ action: string; detail: { wasGenerated?: boolean } | null }>(
+      `SELECT action, detail FROM audit_log WHERE actor = $1 AND action IN ('contact.search', 'contact.view', 'staff.password_change') ORDER BY created_at, id`,
+      [`staff:${email}`],
+    );
+    expect(audited).toEqual([{ action: 'staff.password_change', detail: { wasGenerated: true } }]);
+  });
+
   it('sends anyone without a session to the sign-in page', async () => {
     const anon = new ConsoleClient(h.baseUrl);
     for (const path of ['/console/search', `/console/contacts/${contactId}`, '/console/audit', '/console/admin', '/console/ops']) {

@@ -103,7 +103,7 @@ async function main(args: string[]): Promise<void> {
       });
       console.log(`created ${role} ${email.trim().toLowerCase()} (staff id ${created.id})`);
       if (!given) {
-        console.log('password (shown once; store it now):');
+        console.log('password (shown once; they choose their own at their first sign-in):');
         console.log(created.password);
       }
       return;

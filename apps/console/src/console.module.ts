@@ -5,6 +5,7 @@ import { AdminController } from './controllers/admin.controller';
 import { OversightController } from './controllers/audit.controller';
 import { AuthController } from './controllers/auth.controller';
 import { HistoryController } from './controllers/history.controller';
+import { PasswordController } from './controllers/password.controller';
 import { ConsoleAuthGuard } from './http/console-auth.guard';
 import { OpsService } from './ops/ops.service';
 import { HistoryService } from './search/history.service';
@@ -17,7 +18,7 @@ import { StaffService } from './staff/staff.service';
  * read services. Needs the api's `consoleHttp()` middleware mounted on /console (forms, headers, assets).
  */
 @Module({
-  controllers: [AuthController, HistoryController, OversightController, AdminController],
+  controllers: [AuthController, HistoryController, OversightController, AdminController, PasswordController],
   providers: [StaffService, SessionService, AuditService, SearchService, HistoryService, OpsService, ApiKeysService, ConsoleAuthGuard],
   exports: [StaffService],
 })

@@ -8,7 +8,7 @@ import { newId } from '@tsunagu/core';
 import { ensureDatabase, runMigrations } from '@tsunagu/database';
 import { TenantAdminService } from '@tsunagu/engine';
 import { registerBuiltinChannels } from '@tsunagu/platform';
-import { StaffService } from '@tsunagu/console';
+import { StaffService, generatePassword } from '@tsunagu/console';
 import { createApiApp } from '../../api/src/create-api-app';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../../sandbox/src/start-sandboxes';
 import { createWorkerApp } from '../../worker/src/create-worker-app';
@@ -158,8 +158,10 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const key = (await admin.createApiKey(tenantId, ['messages:send', 'messages:read', 'admin'], 'demo')).token;
     const sender = await api(baseUrl, key, 'POST', '/v1/senders', { address: SENDER, routes: ['jp-direct'] });
     await api(baseUrl, key, 'POST', `/v1/senders/${sender.body.id}/approve`, { reason: 'demo: screened by the carriers' });
-    // Its password is generated and printed once, like the api key: this database is the demo's own and dropped at the end.
-    const staff = await apiApp.get(StaffService).create(tenantId, CONSOLE_EMAIL, 'admin');
+    // Its password is generated and printed once, like the api key: this database is the demo's own
+    // and dropped at the end. Given, not left to the service to generate, so the console does not
+    // ask the demo's one user to replace it (as it asks anyone whose password someone else made).
+    const staff = await apiApp.get(StaffService).create(tenantId, CONSOLE_EMAIL, 'admin', generatePassword());
     out.write(`API on ${baseUrl} (docs ${baseUrl}/docs). Sender ${SENDER} registered and approved for route jp-direct.\n\n`);
 
     const scenarios = demoScenarios(SENDER);

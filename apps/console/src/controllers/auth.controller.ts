@@ -5,7 +5,7 @@ import { Response } from 'express';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { safeEqual } from '@tsunagu/security';
 import { AuditService } from '../audit/audit.service';
-import { ConsoleAuthGuard } from '../http/console-auth.guard';
+import { ConsoleAuthGuard, OpenBeforePasswordChange } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
 import { ConsoleRequest, LOGIN_CSRF_COOKIE, SESSION_COOKIE, actorOf, cookie, isHttps, pageContext, sendHtml } from '../http/console-request';
 import { parseCookies } from '../i18n/i18n';
@@ -79,6 +79,7 @@ export class AuthController {
 
   @Post('logout')
   @UseGuards(ConsoleAuthGuard)
+  @OpenBeforePasswordChange()
   async signOut(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     await this.sessions.destroy(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     res.append('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: isHttps(req, this.config.publicUrl), maxAgeSeconds: 0 }));

@@ -3,18 +3,23 @@ import { Reflector } from '@nestjs/core';
 import { StaffRole } from '@tsunagu/database';
 import { SessionService } from '../sessions/session.service';
 import { parseCookies } from '../i18n/i18n';
-import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected } from './console-errors';
+import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected, PasswordChangeRequired } from './console-errors';
 import { ConsoleRequest, SESSION_COOKIE, hasRole } from './console-request';
 
 const ROLE_KEY = 'tsunagu:console-role';
 /** The least role a route needs: agent < supervisor < admin. */
 export const RequireRole = (role: StaffRole) => SetMetadata(ROLE_KEY, role);
 
+const OPEN_BEFORE_PASSWORD_KEY = 'tsunagu:console-open-before-password';
+/** A route an account that must change its password may still use (the password form, sign-out). */
+export const OpenBeforePasswordChange = () => SetMetadata(OPEN_BEFORE_PASSWORD_KEY, true);
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Every console route but sign-in: a live session from the cookie, the route's role, and on every
  * state-changing method the session's synchronizer token in the form (`_csrf`) or `x-csrf-token`.
+ * An account still on a generated password reaches only the password form and sign-out.
  */
 @Injectable()
 export class ConsoleAuthGuard implements CanActivate {
@@ -33,6 +38,9 @@ export class ConsoleAuthGuard implements CanActivate {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const submitted = body._csrf ?? req.headers['x-csrf-token'];
       if (!this.sessions.checkCsrf(found.session, submitted)) throw new CsrfRejected();
+    }
+    if (found.staff.mustChangePassword && !this.reflector.getAllAndOverride<boolean | undefined>(OPEN_BEFORE_PASSWORD_KEY, [context.getHandler(), context.getClass()])) {
+      throw new PasswordChangeRequired();
     }
     const role = this.reflector.getAllAndOverride<StaffRole | undefined>(ROLE_KEY, [context.getHandler(), context.getClass()]) ?? 'agent';
     if (!hasRole(found.staff, role)) throw new ConsoleForbidden();

@@ -3,7 +3,7 @@ import { Response } from 'express';
 import { DomainError } from '@tsunagu/core';
 import { MessageKey } from '../i18n/messages';
 import { errorPage } from '../views/error.view';
-import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected } from './console-errors';
+import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected, PasswordChangeRequired } from './console-errors';
 import { ConsoleRequest, pageContext, sendHtml } from './console-request';
 
 function classify(err: unknown): { status: number; key: MessageKey } {
@@ -33,6 +33,10 @@ export class ConsoleFilter implements ExceptionFilter {
     if (res.headersSent) return;
     if (err instanceof ConsoleSignInRequired) {
       res.redirect(303, '/console/login');
+      return;
+    }
+    if (err instanceof PasswordChangeRequired) {
+      res.redirect(303, '/console/password');
       return;
     }
     const { status, key } = classify(err);

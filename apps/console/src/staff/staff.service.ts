@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, isUuid, newId } from '@tsunagu/core';
 import { StaffEntity, StaffRole } from '@tsunagu/database';
 import { rowsOf } from '@tsunagu/engine';
-import { decoyHash, generatePassword, hashPassword, verifyPassword } from './password';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, decoyHash, generatePassword, hashPassword, verifyPassword } from './password';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['agent', 'supervisor', 'admin'];
 /** Five wrong passwords in a row lock the account for fifteen minutes. */
@@ -18,6 +18,9 @@ export function normaliseEmail(raw: string): string {
   if (!EMAIL.test(email)) throw new DomainError('INVALID_REQUEST', 'That is not a valid email address.');
   return email;
 }
+
+/** Why a new password was not taken: the current one was wrong, the two entries differ, too short or long, unchanged. */
+export type PasswordProblem = 'current' | 'mismatch' | 'length' | 'same';
 
 /** `wrongPassword`: the account exists and the password was wrong (audited); `locked`: it is locked now. */
 export type SignInResult = { ok: true; staff: StaffEntity } | { ok: false; locked: boolean; wrongPassword?: StaffEntity };
@@ -35,19 +38,24 @@ export class StaffService {
     return rows[0]?.id ?? null;
   }
 
-  /** Creates an account; returns the password to show once (generated unless given). */
-  async create(tenantId: string, rawEmail: string, role: StaffRole, password: string = generatePassword()): Promise<{ id: string; password: string }> {
+  /**
+   * Creates an account; returns the password to show once. A generated one (none given) was seen
+   * by whoever made the account, so its owner must change it at the first sign-in.
+   */
+  async create(tenantId: string, rawEmail: string, role: StaffRole, given?: string): Promise<{ id: string; password: string; mustChangePassword: boolean }> {
+    const password = given ?? generatePassword();
+    const mustChangePassword = given === undefined;
     if (!STAFF_ROLES.includes(role)) throw new DomainError('INVALID_REQUEST', `A role is one of ${STAFF_ROLES.join(', ')}.`);
     const email = normaliseEmail(rawEmail);
     const hash = await hashPassword(password);
     const id = newId();
     const rows: unknown[] = await this.db.query(
-      `INSERT INTO staff (id, tenant_id, email, password_hash, role) SELECT $1, id, $3, $4, $5 FROM tenants WHERE id = $2
+      `INSERT INTO staff (id, tenant_id, email, password_hash, role, must_change_password) SELECT $1, id, $3, $4, $5, $6 FROM tenants WHERE id = $2
        ON CONFLICT (tenant_id, email) DO NOTHING RETURNING 1`,
-      [id, tenantId, email, hash, role],
+      [id, tenantId, email, hash, role, mustChangePassword],
     );
     if (rows.length === 0) throw new DomainError('CONFLICT', 'That tenant does not exist, or the email already has an account there.');
-    return { id, password };
+    return { id, password, mustChangePassword };
   }
 
   async signIn(tenantName: string, rawEmail: string, password: string): Promise<SignInResult> {
@@ -80,6 +88,28 @@ export class StaffService {
       ),
     );
     return { ok: false, locked: rows[0]?.locked ?? false, wrongPassword: staff };
+  }
+
+  /**
+   * The signed-in person sets their own password: the current one first (a session left open
+   * must not be enough), then a new one of 12 to 256 characters, typed twice, unlike the current.
+   * It ends every other session of the account; the one in use goes on.
+   */
+  async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string): Promise<PasswordProblem | null> {
+    const fresh = await this.db.getRepository(StaffEntity).findOneBy({ id: staff.id, tenantId: staff.tenantId });
+    if (!fresh || !(await verifyPassword(current, fresh.passwordHash))) return 'current';
+    if (next !== repeated) return 'mismatch';
+    if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) return 'length';
+    if (next.normalize('NFKC') === current.normalize('NFKC')) return 'same';
+    const hash = await hashPassword(next);
+    await this.db.transaction(async (m) => {
+      await m.query(
+        `UPDATE staff SET password_hash = $3, must_change_password = false, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1 AND tenant_id = $2`,
+        [staff.id, staff.tenantId, hash],
+      );
+      await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2 AND id <> $3`, [staff.id, staff.tenantId, keepSessionId]);
+    });
+    return null;
   }
 
   async get(tenantId: string, id: string): Promise<StaffEntity | null> {

@@ -15,14 +15,16 @@ export function csrfField(ctx: PageContext): SafeHtml {
 export function layout(ctx: PageContext, title: string, body: SafeHtml): SafeHtml {
   const { i18n, staff } = ctx;
   const other = i18n.lang === 'ja' ? 'en' : 'ja';
+  // An account still on a generated password reaches only the password form: no links elsewhere.
   const nav = staff
-    ? html`<nav aria-label="${i18n.t('nav.main')}"><ul class="nav">
+    ? html`<nav aria-label="${i18n.t('nav.main')}"><ul class="nav">${staff.mustChangePassword ? '' : html`
         ${navLink(ctx, '/console/search', i18n.t('nav.search'))}
         ${hasRole(staff, 'supervisor') ? navLink(ctx, '/console/audit', i18n.t('nav.audit')) : ''}
         ${hasRole(staff, 'supervisor') ? navLink(ctx, '/console/ops', i18n.t('nav.ops')) : ''}
-        ${hasRole(staff, 'admin') ? navLink(ctx, '/console/admin', i18n.t('nav.admin')) : ''}
+        ${hasRole(staff, 'admin') ? navLink(ctx, '/console/admin', i18n.t('nav.admin')) : ''}`}
       </ul></nav>
       <div class="who"><span class="who-email">${staff.email}</span> <span class="badge badge-role">${i18n.t(`role.${staff.role}`)}</span>
+        <a href="/console/password"${ctx.path === '/console/password' ? html` aria-current="page"` : ''}>${i18n.t('nav.password')}</a>
         <form method="post" action="/console/logout" class="inline">${csrfField(ctx)}<button type="submit" class="link-button">${i18n.t('nav.signOut')}</button></form>
       </div>`
     : html``;

@@ -15,6 +15,9 @@ export class StaffEntity {
   @Column('timestamptz', { name: 'locked_until', nullable: true }) lockedUntil!: Date | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt!: Date | null;
+  /** Made with a generated password that someone else saw: every page waits until its owner sets one. */
+  @Column('boolean', { name: 'must_change_password' }) mustChangePassword!: boolean;
+  @Column('timestamptz', { name: 'password_changed_at', nullable: true }) passwordChangedAt!: Date | null;
 }
 
 /** A signed-in console session; `id` is the SHA-256 of the cookie token, never the token. */
