@@ -198,6 +198,26 @@ describe('console: security rules over HTTP', () => {
       [`staff:${email}`],
     );
     expect(audited).toEqual([{ action: 'staff.password_change', detail: { wasGenerated: true } }]);
+
+    // Forgotten: an admin resets it. Its sessions end, the old password stops working, and the
+    // one-time password the admin sees must be replaced again at the next sign-in.
+    const staffId = (await h.query<{ id: string }>(`SELECT id FROM staff WHERE email = $1`, [email]))[0].id;
+    await admin.get('/console/admin');
+    const reset = await admin.post(`/console/admin/staff/${staffId}/reset-password`, { _csrf: admin.csrf() });
+    expect(reset.status).toBe(200);
+    const oneTime = /<code class="secret">([^<]+)<\/code>/.exec(reset.text)![1];
+    expect(oneTime).not.toBe(generated);
+    expect((await first.get('/console/search')).headers.get('location')).toBe('/console/login');
+    expect((await new ConsoleClient(h.baseUrl).signIn(tenantName, email, chosen)).status).toBe(401);
+    const again = new ConsoleClient(h.baseUrl);
+    await again.signIn(tenantName, email, oneTime);
+    expect((await again.get('/console/search')).headers.get('location')).toBe('/console/password');
+    expect(await h.query(`SELECT actor FROM audit_log WHERE action = 'staff.password_reset' AND subject_id = $1`, [staffId])).toHaveLength(1);
+    // An admin's own password is changed on the Password page, not reset.
+    const self = (
+      await h.query<{ id: string }>(`SELECT s.id FROM staff s JOIN audit_log a ON a.actor = 'staff:' || s.email WHERE a.action = 'staff.password_reset' AND a.subject_id = $1`, [staffId])
+    )[0].id;
+    expect((await admin.post(`/console/admin/staff/${self}/reset-password`, { _csrf: admin.csrf() })).status).toBe(400);
   });
 
   it('sends anyone without a session to the sign-in page', async () => {
@@ -254,6 +274,7 @@ describe('console: security rules over HTTP', () => {
       ['POST', 'reveal a number', (i) => `/console/contacts/${i.contactId}/reveal`],
       ['POST', 'disable staff', (i) => `/console/admin/staff/${i.staffId}/disable`],
       ['POST', 'unlock staff', (i) => `/console/admin/staff/${i.staffId}/unlock`],
+      ['POST', 'reset the password of staff', (i) => `/console/admin/staff/${i.staffId}/reset-password`],
       ['POST', 'approve a sender', (i) => `/console/admin/senders/${i.senderId}/approve`],
       ['POST', 'suspend a sender', (i) => `/console/admin/senders/${i.senderId}/suspend`],
       ['POST', 'revoke an API key', (i) => `/console/admin/keys/${i.keyId}/revoke`],
@@ -279,7 +300,8 @@ describe('console: security rules over HTTP', () => {
     it.each(routes)("%s %s of this tenant → 404, and nothing changes", async (method, _name, path) => {
       const res = method === 'GET' ? await outsider.get(path(ids)) : await outsider.post(path(ids), { _csrf: outsider.csrf(), reason: 'customer called' });
       expect(res.status).toBe(404);
-      const [account] = await h.query<{ disabled_at: Date | null }>(`SELECT disabled_at FROM staff WHERE id = $1`, [ids.staffId]);
+      const [account] = await h.query<{ disabled_at: Date | null; must_change_password: boolean }>(`SELECT disabled_at, must_change_password FROM staff WHERE id = $1`, [ids.staffId]);
+      expect(account.must_change_password).toBe(false);
       const [sender] = await h.query<{ state: string }>(`SELECT state FROM senders WHERE id = $1`, [ids.senderId]);
       const [key] = await h.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM api_keys WHERE id = $1`, [ids.keyId]);
       expect([account.disabled_at, sender.state, key.revoked_at]).toEqual([null, 'requested', null]);

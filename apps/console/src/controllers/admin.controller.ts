@@ -64,6 +64,16 @@ export class AdminController {
     res.redirect(303, '/console/admin');
   }
 
+  @Post('staff/:id/reset-password')
+  async resetPassword(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const me = req.staff!;
+    if (id === me.id) throw new DomainError('VALIDATION_FAILED', 'Change your own password from the Password page.');
+    const reset = await this.staff.resetPassword(me.tenantId, id);
+    if (!reset) throw new DomainError('NOT_FOUND', 'No such account.');
+    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'staff.password_reset', subjectType: 'staff', subjectId: id });
+    await this.render(req, res, 200, { createdPassword: { ...reset, reset: true } });
+  }
+
   @Post('senders/:id/:action')
   async sender(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string, @Param('action') action: string): Promise<void> {
     if (action !== 'approve' && action !== 'suspend') throw new DomainError('NOT_FOUND', 'No such action.');

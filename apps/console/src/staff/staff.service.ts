@@ -112,6 +112,29 @@ export class StaffService {
     return null;
   }
 
+  /**
+   * An admin's reset of a forgotten password: a new generated one, shown once to the admin, which
+   * its owner must replace at the next sign-in. The account's sessions end and any lock is lifted.
+   * Null when there is no such live account in this tenant.
+   */
+  async resetPassword(tenantId: string, id: string): Promise<{ email: string; password: string } | null> {
+    if (!isUuid(id)) return null;
+    const password = generatePassword();
+    const hash = await hashPassword(password);
+    return this.db.transaction(async (m) => {
+      const rows = rowsOf<{ email: string }>(
+        await m.query(
+          `UPDATE staff SET password_hash = $3, must_change_password = true, failed_logins = 0, locked_until = NULL
+           WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING email`,
+          [tenantId, id, hash],
+        ),
+      );
+      if (rows.length === 0) return null;
+      await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [id, tenantId]);
+      return { email: rows[0].email, password };
+    });
+  }
+
   async get(tenantId: string, id: string): Promise<StaffEntity | null> {
     return isUuid(id) ? this.db.getRepository(StaffEntity).findOneBy({ tenantId, id }) : null;
   }

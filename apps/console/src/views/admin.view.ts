@@ -15,7 +15,7 @@ export interface AdminData {
   senders: Sender[];
   keys: ApiKeyEntity[];
   /** Shown once after creating an account or a key. */
-  createdPassword?: { email: string; password: string };
+  createdPassword?: { email: string; password: string; reset?: boolean };
   createdKey?: string;
 }
 
@@ -32,11 +32,12 @@ function staffState(ctx: PageContext, s: StaffEntity): string {
 function staffSection(ctx: PageContext, d: AdminData): SafeHtml {
   const { i18n } = ctx;
   return html`<section aria-labelledby="staff-h" class="card"><h2 id="staff-h">${i18n.t('admin.staff')}</h2>
-  ${d.createdPassword ? html`<p class="notice" role="status">${i18n.t('admin.created')} <strong>${d.createdPassword.email}</strong> <code class="secret">${d.createdPassword.password}</code></p>` : ''}
+  ${d.createdPassword ? html`<p class="notice" role="status">${i18n.t(d.createdPassword.reset ? 'admin.reset' : 'admin.created')} <strong>${d.createdPassword.email}</strong> <code class="secret">${d.createdPassword.password}</code></p>` : ''}
   <table class="table"><thead><tr><th scope="col">${i18n.t('admin.email')}</th><th scope="col">${i18n.t('admin.role')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
   <tbody>${d.staff.map(
     (s) => html`<tr><td>${s.email}</td><td>${i18n.t(`role.${s.role}` as MessageKey)}</td><td>${staffState(ctx, s)}</td><td>
       ${s.lockedUntil && s.lockedUntil > new Date() && !s.disabledAt ? postButton(ctx, `/console/admin/staff/${s.id}/unlock`, i18n.t('admin.unlock')) : ''}
+      ${!s.disabledAt && s.id !== ctx.staff?.id ? postButton(ctx, `/console/admin/staff/${s.id}/reset-password`, i18n.t('admin.resetPassword'), true) : ''}
       ${!s.disabledAt && s.id !== ctx.staff?.id ? postButton(ctx, `/console/admin/staff/${s.id}/disable`, i18n.t('admin.disable'), true) : ''}</td></tr>`,
   )}</tbody></table>
   <form method="post" action="/console/admin/staff" class="form row">${csrfField(ctx)}
