@@ -7,6 +7,8 @@ import { TsunaguConfig } from '@tsunagu/config';
 import { AppOptions, PinoNestLogger, createLogger } from '@tsunagu/platform';
 import { consoleHttp } from '@tsunagu/console';
 import { ApiModule } from './api.module';
+import { API_DESCRIPTION } from './http/openapi/api-description';
+import { documentCallbacks } from './messages/callback.schemas';
 import { correlationId } from './http/correlation-id.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { jsonBody } from './http/json-body.middleware';
@@ -37,10 +39,13 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
 
   const doc = new DocumentBuilder()
     .setTitle('Tsunagu')
-    .setDescription('Channel-fallback messaging: RCS, then SMS over domestic direct routes, then LINE.')
+    .setDescription(API_DESCRIPTION)
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'tsk_<id>_<secret>', description: 'A tenant API key, with the scopes the operation names.' }, 'bearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The operations token, TSUNAGU_OPS_TOKEN.' }, 'ops')
     .build();
-  SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  const document = SwaggerModule.createDocument(app, doc);
+  documentCallbacks(document as unknown as Parameters<typeof documentCallbacks>[0]);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

@@ -1,10 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { DomainError } from '@tsunagu/core';
 import { ContactService, ConversationService, LineLinkService } from '@tsunagu/engine';
 import { parsePhone } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
+import { ApiAnswer, ApiErrors, ApiKeyErrors } from '../http/openapi/api-errors';
+import { CONVERSATION_SCHEMA, LINE_LINK_SCHEMA, LOOKUP_SCHEMA } from './contact.schemas';
 
 export class LookupDto {
   @ApiProperty({ example: '+819012345678' })
@@ -22,7 +24,8 @@ export class LineLinkDto {
 
 /** Phone numbers travel in bodies only, never in URLs (they end up in access logs). */
 @ApiTags('contacts')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiKeyErrors()
 @UseGuards(ApiKeyGuard)
 @Controller('v1/contacts')
 export class ContactsController {
@@ -35,12 +38,18 @@ export class ContactsController {
   /** LINE account linking: the CRM hands over the user id its linking flow obtained. */
   @Put(':id/line-link')
   @Scopes('messages:send')
+  @ApiOperation({ summary: 'Link a contact to a LINE user', description: 'The user id your LINE account-linking flow obtained; LINE becomes a channel for this contact (never for OTPs).' })
+  @ApiAnswer(200, LINE_LINK_SCHEMA)
+  @ApiErrors([400, 404, 409, 422], { 400: ['INVALID_ID', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 404: ['NOT_FOUND'], 409: ['CONFLICT'], 422: ['VALIDATION_FAILED'] })
   linkLine(@Req() req: AuthedRequest, @Param('id') id: string, @Body() body: LineLinkDto) {
     return this.lineLinks.link(req.tenantId, id, body.lineUserId, `apikey:${req.apiKeyId}`);
   }
 
   @Delete(':id/line-link')
   @Scopes('messages:send')
+  @ApiOperation({ summary: 'Unlink a contact from LINE' })
+  @ApiAnswer(200, LINE_LINK_SCHEMA)
+  @ApiErrors([400, 404], { 400: ['INVALID_ID'], 404: ['NOT_FOUND'] })
   unlinkLine(@Req() req: AuthedRequest, @Param('id') id: string) {
     return this.lineLinks.unlink(req.tenantId, id, `apikey:${req.apiKeyId}`);
   }
@@ -48,6 +57,9 @@ export class ContactsController {
   @Post('lookup')
   @HttpCode(200)
   @Scopes('messages:read')
+  @ApiOperation({ summary: 'Find a contact by phone number', description: 'The number goes in the body, never in a URL (URLs end up in access logs).' })
+  @ApiAnswer(200, LOOKUP_SCHEMA)
+  @ApiErrors([400, 404, 422], { 400: ['INVALID_JSON', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 404: ['NOT_FOUND'], 422: ['INVALID_PHONE_NUMBER'] })
   async lookup(@Req() req: AuthedRequest, @Body() body: LookupDto) {
     const id = await this.contacts.findIdByPhone(req.tenantId, parsePhone(body.phone).e164);
     if (!id) throw new DomainError('NOT_FOUND', 'No contact with this number.');
@@ -56,6 +68,9 @@ export class ContactsController {
 
   @Get(':id/conversation')
   @Scopes('messages:read')
+  @ApiOperation({ summary: "A contact's one conversation across channels", description: 'Every notification, attempt, receipt and reply, newest first; `limit` 1–100 (50), `before` the previous page\'s `nextCursor`.' })
+  @ApiAnswer(200, CONVERSATION_SCHEMA)
+  @ApiErrors([400, 404], { 400: ['INVALID_ID', 'INVALID_REQUEST'], 404: ['NOT_FOUND'] })
   conversation(@Req() req: AuthedRequest, @Param('id') id: string, @Query('limit') limit?: string, @Query('before') before?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 100) throw new DomainError('INVALID_REQUEST', 'limit must be 1 to 100.');

@@ -41,7 +41,7 @@ export class HealthController {
   /** Everything: PostgreSQL, Redis and each channel's own health (SMPP binds, RBM, LINE); operators only. */
   @Get()
   @UseGuards(OpsTokenGuard)
-  @ApiBearerAuth()
+  @ApiBearerAuth('ops')
   @HealthCheck()
   check() {
     return this.health.check([() => this.db.pingCheck('postgres', { timeout: 1000 }), () => this.redis(), () => this.channels()]);
