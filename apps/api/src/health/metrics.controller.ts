@@ -3,8 +3,9 @@ import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { JobQueues } from '@tsunagu/engine';
+import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
+import { smppBindCounts } from './channel-metrics';
 import { OpsTokenGuard } from './ops-token.guard';
 
 /** Attempts of the last 24 hours by channel and status, on the `attempts_created` BRIN index. */
@@ -19,6 +20,7 @@ export class MetricsController {
   constructor(
     queues: JobQueues,
     @InjectDataSource() db: DataSource,
+    channelHealth: ChannelHealthService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tsunagu_' });
     new Gauge({
@@ -70,6 +72,55 @@ export class MetricsController {
           .catch(() => []);
         this.reset();
         for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
+      },
+    });
+    // Provider connectivity, from the workers' health reports (the api holds no provider connection).
+    let health: Promise<Awaited<ReturnType<ChannelHealthService['all']>>> | null = null;
+    const healthOnce = () => (health ??= channelHealth.all().finally(() => setTimeout(() => (health = null), 1000).unref()));
+    new Gauge({
+      name: 'tsunagu_channel_up',
+      help: 'Whether a channel is up (1) or down (0), by the workers\' reports',
+      labelNames: ['channel'],
+      registers: [this.registry],
+      async collect() {
+        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
+        this.reset();
+        for (const [channel, h] of Object.entries(all)) this.set({ channel }, h.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_channel_workers',
+      help: 'Workers reporting on a channel (0: none has reported; each holds its own provider connections)',
+      labelNames: ['channel'],
+      registers: [this.registry],
+      async collect() {
+        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
+        this.reset();
+        for (const [channel, h] of Object.entries(all)) this.set({ channel }, h.workers);
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_smpp_binds',
+      help: 'SMPP binds by route and state (bound, connecting, …), summed over the workers',
+      labelNames: ['route', 'state'],
+      registers: [this.registry],
+      async collect() {
+        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
+        this.reset();
+        for (const [route, states] of smppBindCounts(all)) {
+          // Bound is always reported, 0 included, so "no bound bind on a route" can be alerted on.
+          this.set({ route, state: 'bound' }, states.get('bound') ?? 0);
+          for (const [state, n] of states) if (state !== 'bound') this.set({ route, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tsunagu_callbacks_pending',
+      help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry)',
+      registers: [this.registry],
+      async collect() {
+        const [r]: { n: string }[] = await db.query(`SELECT count(*) AS n FROM callbacks WHERE status = 'pending'`).catch(() => [{ n: '0' }]);
+        this.set(Number(r.n));
       },
     });
   }
