@@ -153,6 +153,16 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
     expect([...kinds]).toEqual(expect.arrayContaining(['attempt.status:revoked', 'attempt.status:delivered', 'message.status:delivered', 'message.inbound:received']));
   });
 
+  it("erases a person's data, as documented", async () => {
+    const phone = mobile();
+    const sent = await call('post', '/v1/messages', '/v1/messages', { to: { phone }, category: 'transactional', text: '消去の確認' }, { 'idempotency-key': 'contract-erase' });
+    await expectEventually(async () => expect((await call('get', '/v1/messages/{id}', `/v1/messages/${sent.body.id as string}`)).body.status).toBe('delivered'), { timeoutMs: 15_000 });
+    const contactId = (await call('get', '/v1/messages/{id}', `/v1/messages/${sent.body.id as string}`)).body.contactId as string;
+    expect((await call('delete', '/v1/contacts/{id}', `/v1/contacts/${contactId}`)).status).toBe(200);
+    expect((await call('get', '/v1/contacts/{id}/conversation', `/v1/contacts/${contactId}/conversation`)).body.contact).toMatchObject({ phone: null });
+    expect((await call('delete', '/v1/contacts/{id}', `/v1/contacts/${sent.body.id as string}`)).status).toBe(404);
+  }, 30_000);
+
   it('covers every /v1 operation the document lists', () => {
     const documented = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/v1/'))

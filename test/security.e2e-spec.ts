@@ -32,6 +32,7 @@ describe('security', () => {
       ['GET', 'conversation', (i) => `/v1/contacts/${i.contactId}/conversation`, undefined],
       ['PUT', 'LINE link', (i) => `/v1/contacts/${i.contactId}/line-link`, { lineUserId: `U${'a'.repeat(32)}` }],
       ['DELETE', 'LINE unlink', (i) => `/v1/contacts/${i.contactId}/line-link`, undefined],
+      ['DELETE', 'erase a contact', (i) => `/v1/contacts/${i.contactId}`, undefined],
       ['POST', 'sender approve', (i) => `/v1/senders/${i.senderId}/approve`, {}],
       ['POST', 'sender suspend', (i) => `/v1/senders/${i.senderId}/suspend`, {}],
     ];

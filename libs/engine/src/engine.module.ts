@@ -7,6 +7,7 @@ import { CallbackSenderService } from './callbacks/callback-sender.service';
 import { CallbackWriter } from './callbacks/callback.writer';
 import { ContactService } from './contacts/contact.service';
 import { LineLinkService } from './contacts/line-link.service';
+import { ContactErasureService } from './contacts/contact-erasure.service';
 import { AdvanceService } from './dispatch/advance.service';
 import { AttemptViews } from './dispatch/attempt-views';
 import { LockedRows } from './dispatch/locked-rows';
@@ -40,6 +41,7 @@ const services = [
   CallbackWriter,
   ContactService,
   LineLinkService,
+  ContactErasureService,
   AdvanceService,
   AttemptViews,
   LockedRows,

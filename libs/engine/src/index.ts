@@ -20,6 +20,7 @@ export * from './events/parked-events';
 export * from './senders/sender-admin.service';
 export * from './senders/sender-address';
 export * from './contacts/line-link.service';
+export * from './contacts/contact-erasure.service';
 export * from './infra/token-bucket';
 export * from './infra/tx-groups.service';
 export * from './infra/backpressure.service';

@@ -2,11 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { DomainError } from '@tsunagu/core';
-import { ContactService, ConversationService, LineLinkService } from '@tsunagu/engine';
+import { ContactErasureService, ContactService, ConversationService, LineLinkService } from '@tsunagu/engine';
 import { parsePhone } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
 import { ApiAnswer, ApiErrors, ApiKeyErrors } from '../http/openapi/api-errors';
-import { CONVERSATION_SCHEMA, LINE_LINK_SCHEMA, LOOKUP_SCHEMA } from './contact.schemas';
+import { CONVERSATION_SCHEMA, ERASURE_SCHEMA, LINE_LINK_SCHEMA, LOOKUP_SCHEMA } from './contact.schemas';
 
 export class LookupDto {
   @ApiProperty({ example: '+819012345678' })
@@ -33,6 +33,7 @@ export class ContactsController {
     private readonly contacts: ContactService,
     private readonly conversations: ConversationService,
     private readonly lineLinks: LineLinkService,
+    private readonly erasure: ContactErasureService,
   ) {}
 
   /** LINE account linking: the CRM hands over the user id its linking flow obtained. */
@@ -75,5 +76,20 @@ export class ContactsController {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 100) throw new DomainError('INVALID_REQUEST', 'limit must be 1 to 100.');
     return this.conversations.timeline(req.tenantId, id, { limit: n, before });
+  }
+
+  /** APPI erasure: ContactErasureService says what goes and what stays. */
+  @Delete(':id')
+  @Scopes('admin')
+  @ApiOperation({
+    summary: "Erase a person's data on request",
+    description:
+      'Removes the number, the LINE link and the text, rich content and metadata of every message to and from the contact (and from their pending callbacks); ids, states, routes, events and the audit trail stay. ' +
+      'Refused while a message is in flight. Repeating it answers the same. The next message to the number starts a new contact. Needs the `admin` scope; audited.',
+  })
+  @ApiAnswer(200, ERASURE_SCHEMA)
+  @ApiErrors([400, 404, 409], { 400: ['INVALID_ID'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] })
+  erase(@Req() req: AuthedRequest, @Param('id') id: string) {
+    return this.erasure.erase(req.tenantId, id, `apikey:${req.apiKeyId}`);
   }
 }

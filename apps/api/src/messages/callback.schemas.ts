@@ -1,5 +1,5 @@
 import { ATTEMPT_STATUSES, MESSAGE_STATUSES } from '@tsunagu/core';
-import { anyObject, bool, exact, int, nullable, str, time, uuid } from '../http/openapi/schema-parts';
+import { Schema, anyObject, bool, exact, int, nullable, str, time, uuid } from '../http/openapi/schema-parts';
 
 /** Fields every callback body has; `metadata` only when the message had some. */
 const common = {
@@ -7,8 +7,8 @@ const common = {
   messageId: uuid(),
   occurredAt: time(),
 };
-const withMetadata = (properties: Record<string, Record<string, unknown>>) => {
-  const s = exact({ ...common, ...properties });
+const withMetadata = (properties: Record<string, Record<string, unknown>>): Schema & { required: string[] } => {
+  const s = exact({ ...common, ...properties }) as Schema & { required: string[] };
   return { ...s, properties: { ...(s.properties as object), metadata: anyObject({ description: 'As the CRM sent it with the message.' }) } };
 };
 
@@ -30,13 +30,14 @@ export const ATTEMPT_STATUS_CALLBACK = withMetadata({
 });
 
 /** A reply from the person, on any channel, in the conversation of the message it answers. */
-export const INBOUND_CALLBACK = withMetadata({
+const inbound = withMetadata({
   type: str({ enum: ['message.inbound'] }),
   status: str({ enum: ['received'] }),
   channel: str(),
   contactId: uuid(),
-  text: nullable(str()),
+  text: nullable(str({ description: "Absent from a callback still pending when the person's data was erased." })),
 });
+export const INBOUND_CALLBACK = { ...inbound, required: inbound.required.filter((k) => k !== 'text') };
 
 /** A withdrawn attempt was delivered after all: the person may have the message twice. */
 export const POSSIBLE_DUPLICATE_CALLBACK = withMetadata({

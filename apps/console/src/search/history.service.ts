@@ -52,6 +52,7 @@ export class HistoryService {
     if (why.length < REVEAL_REASON_MIN || why.length > REVEAL_REASON_MAX) throw new DomainError('VALIDATION_FAILED', 'A reason is required.');
     const contact = await this.contacts.get(staff.tenantId, contactId);
     if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
+    if (contact.erasedAt) throw new DomainError('CONFLICT', "This contact's data was erased on request.");
     await this.audit.record({
       tenantId: staff.tenantId,
       actor: actorOf(staff),

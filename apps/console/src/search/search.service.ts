@@ -14,7 +14,8 @@ export const SEARCH_PAGE_SIZE = 20;
 
 export interface SearchHit {
   contactId: string;
-  phoneMasked: string;
+  /** Null once the contact was erased. */
+  phoneMasked: string | null;
   messageId: string | null;
   crmRef: string | null;
   status: string | null;
@@ -106,7 +107,7 @@ export class SearchService {
   private hit(contact: ContactEntity, m: MessageEntity | null): SearchHit {
     return {
       contactId: contact.id,
-      phoneMasked: maskPhone(this.contacts.phoneOf(contact)),
+      phoneMasked: this.contacts.maskedPhoneOf(contact),
       messageId: m?.id ?? null,
       crmRef: m?.crmRef ?? null,
       status: m?.status ?? null,

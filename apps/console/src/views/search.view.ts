@@ -23,7 +23,7 @@ function results(ctx: PageContext, type: SearchType, query: string, outcome: Sea
   const withMessages = outcome.hits.some((h) => h.messageId);
   const rows = outcome.hits.map(
     (h) => html`<tr>
-      <td><a href="/console/contacts/${h.contactId}${h.messageId ? `#m-${h.messageId}` : ''}">${h.phoneMasked}</a></td>
+      <td><a href="/console/contacts/${h.contactId}${h.messageId ? `#m-${h.messageId}` : ''}">${h.phoneMasked ?? i18n.t('timeline.erased')}</a></td>
       ${withMessages
         ? html`<td><code>${h.messageId ?? ''}</code></td><td>${h.crmRef ?? ''}</td>
           <td>${h.status ? html`<span class="${badgeClass(h.status)}">${words(STATE_WORDS, h.status, i18n.lang)}</span>` : ''}</td>

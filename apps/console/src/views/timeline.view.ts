@@ -96,13 +96,13 @@ export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revea
     i18n.t('timeline.title'),
     html`<section class="card contact" aria-labelledby="contact-h"><h2 id="contact-h">${i18n.t('timeline.contact')}</h2>
   <dl class="facts">
-    <dt>${i18n.t('timeline.phone')}</dt><dd><span id="phone-masked">${c.phone}</span></dd>
+    <dt>${i18n.t('timeline.phone')}</dt><dd>${c.erasedAt ? html`<span class="badge badge-muted" id="erased">${i18n.t('timeline.erased')}</span> ${i18n.date(c.erasedAt)}` : html`<span id="phone-masked">${c.phone}</span>`}</dd>
     ${opts.revealed ? html`<dt>${i18n.t('reveal.shown')}</dt><dd><output id="phone-full" role="status">${opts.revealed}</output></dd>` : ''}
     <dt>${i18n.t('timeline.line')}</dt><dd>${line}</dd>
     <dt>${i18n.t('timeline.optOuts')}</dt><dd>${c.optOuts.length ? c.optOuts.join(', ') : i18n.t('timeline.none')}</dd>
   </dl>
   ${opts.revealError ? html`<p class="alert" role="alert">${i18n.t('reveal.needReason')}</p>` : ''}
-  ${hasRole(ctx.staff, 'supervisor') && !opts.revealed ? html`<details class="reveal"${opts.revealError ? html` open` : ''}><summary>${i18n.t('reveal.title')}</summary>${revealForm(ctx, c.id)}</details>` : ''}
+  ${hasRole(ctx.staff, 'supervisor') && !opts.revealed && !c.erasedAt ? html`<details class="reveal"${opts.revealError ? html` open` : ''}><summary>${i18n.t('reveal.title')}</summary>${revealForm(ctx, c.id)}</details>` : ''}
 </section>
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">${i18n.t('timeline.title')}</h2>
 ${t.items.length ? html`<ol class="timeline">${t.items.map((item) => itemView(ctx, item))}</ol>` : html`<p>${i18n.t('timeline.empty')}</p>`}

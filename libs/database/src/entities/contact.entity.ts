@@ -22,6 +22,8 @@ export class ContactEntity {
   @Column('jsonb') capabilities!: Record<string, CachedCapability>;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  /** Erased on request: the number, LINE link and texts are gone; the ids stay so history resolves. */
+  @Column('timestamptz', { name: 'erased_at', nullable: true }) erasedAt!: Date | null;
 }
 
 @Entity('conversations')

@@ -4,6 +4,7 @@ import { HistoryIndexes1765000000000 } from './1765000000000-history-indexes';
 import { EventsWithoutForeignKeys1766000000000 } from './1766000000000-events-without-foreign-keys';
 import { AuditLogAppendOnly1767000000000 } from './1767000000000-audit-log-append-only';
 import { StaffPasswordChange1767100000000 } from './1767100000000-staff-password-change';
+import { ContactErasure1767200000000 } from './1767200000000-contact-erasure';
 
 /** Listed explicitly (not globbed) so the compiled and the ts-run trees load the same set. */
-export const MIGRATIONS = [InitialSchema1764000000000, Console1764100000000, HistoryIndexes1765000000000, EventsWithoutForeignKeys1766000000000, AuditLogAppendOnly1767000000000, StaffPasswordChange1767100000000];
+export const MIGRATIONS = [InitialSchema1764000000000, Console1764100000000, HistoryIndexes1765000000000, EventsWithoutForeignKeys1766000000000, AuditLogAppendOnly1767000000000, StaffPasswordChange1767100000000, ContactErasure1767200000000];

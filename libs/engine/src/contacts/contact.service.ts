@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ContactView } from '@tsunagu/channels';
-import { newId } from '@tsunagu/core';
+import { DomainError, newId } from '@tsunagu/core';
 import { ContactEntity } from '@tsunagu/database';
-import { PhoneCipher } from '@tsunagu/security';
+import { PhoneCipher, maskPhone } from '@tsunagu/security';
 
 export interface ContactRef {
   contactId: string;
@@ -69,14 +69,21 @@ export class ContactService {
     return {
       tenantId: contact.tenantId,
       contactId: contact.id,
-      phoneE164: this.cipher.decrypt(contact.phoneEnc),
+      phoneE164: this.phoneOf(contact),
       lineUserId: contact.lineUserId,
       lineFollowing: contact.lineFollowing ?? undefined,
       optOuts: contact.optOuts,
     };
   }
 
+  /** The whole number, for a send or a supervisor's reveal; an erased contact has none. */
   phoneOf(contact: ContactEntity): string {
+    if (contact.erasedAt) throw new DomainError('CONFLICT', "This contact's data was erased on request.");
     return this.cipher.decrypt(contact.phoneEnc);
+  }
+
+  /** The number masked for display, or null once erased. */
+  maskedPhoneOf(contact: ContactEntity): string | null {
+    return contact.erasedAt ? null : maskPhone(this.cipher.decrypt(contact.phoneEnc));
   }
 }

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { DomainError } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, EventEntity, MessageEntity } from '@tsunagu/database';
-import { maskPhone } from '@tsunagu/security';
 import { ContactService } from '../contacts/contact.service';
 import { assertId, attemptView } from './message-view.service';
 
@@ -77,7 +76,8 @@ export class ConversationService {
       contactEvents: contactEvents.map((e) => ({ type: e.type, source: e.source, occurredAt: e.occurred_at.toISOString() })),
       contact: {
         id: contact.id,
-        phone: maskPhone(this.contacts.phoneOf(contact)),
+        phone: this.contacts.maskedPhoneOf(contact),
+        erasedAt: contact.erasedAt?.toISOString() ?? null,
         lineLinked: contact.lineUserId !== null,
         lineFollowing: contact.lineFollowing,
         optOuts: contact.optOuts,
