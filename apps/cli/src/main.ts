@@ -12,6 +12,10 @@ const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if needed and run migrations
   tenant:create NAME [--callback-url URL] [--id UUID [--if-missing]]
                                             create a tenant; prints its callback secret, then its id on the last line
+  tenant:rotate-callback-secret TENANT [--overlap-hours H]
+                                            a new callback secret, printed once on the last line; the old one keeps signing beside it
+                                            for H hours (24; 0 ends it at once, for a secret that leaked)
+  tenant:set-callback-url TENANT URL|--none the tenant's default callback URL
   apikey:create TENANT --scopes a,b         issue an API key (scopes: messages:send, messages:read, admin); prints it once, on the last line
   apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)
   staff:create TENANT EMAIL --role ROLE     create a console account (roles: agent, supervisor, admin; TENANT is its id or name);
@@ -73,6 +77,23 @@ async function main(args: string[]): Promise<void> {
       }
       console.log(`callback signing secret (shown once): ${result.callbackSecret}`);
       console.log(result.id);
+      return;
+    }
+    case 'tenant:rotate-callback-secret': {
+      const tenantId = rest[0];
+      const overlap = flag(rest, '--overlap-hours');
+      if (!tenantId || !isUuid(tenantId) || (overlap !== undefined && !/^\d+(\.\d+)?$/.test(overlap))) throw new Error(USAGE);
+      const rotated = await withEngine((a) => a.rotateCallbackSecret(tenantId, overlap === undefined ? 24 : Number(overlap)));
+      console.log(rotated.previousUntil ? `the previous secret keeps signing beside the new one until ${rotated.previousUntil}` : 'the previous secret no longer signs');
+      console.log('new callback signing secret (shown once):');
+      console.log(rotated.callbackSecret);
+      return;
+    }
+    case 'tenant:set-callback-url': {
+      const [tenantId, url] = rest;
+      if (!tenantId || !isUuid(tenantId) || !url || (url !== '--none' && !/^https?:\/\//.test(url))) throw new Error(USAGE);
+      await withEngine((a) => a.setCallbackUrl(tenantId, url === '--none' ? null : url));
+      console.log(url === '--none' ? 'callback URL removed' : `callback URL set to ${url}`);
       return;
     }
     case 'apikey:create': {

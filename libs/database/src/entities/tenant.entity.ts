@@ -7,6 +7,9 @@ export class TenantEntity {
   @Column('text', { name: 'callback_url', nullable: true }) callbackUrl!: string | null;
   /** The Standard Webhooks secret, encrypted with the data key. */
   @Column('bytea', { name: 'callback_secret_enc', nullable: true }) callbackSecretEnc!: Buffer | null;
+  /** The secret a rotation replaced, still signing (beside the new one) until `callbackSecretPrevUntil`. */
+  @Column('bytea', { name: 'callback_secret_prev_enc', nullable: true }) callbackSecretPrevEnc!: Buffer | null;
+  @Column('timestamptz', { name: 'callback_secret_prev_until', nullable: true }) callbackSecretPrevUntil!: Date | null;
   @Column('jsonb') settings!: Record<string, unknown>;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }

@@ -7,7 +7,7 @@ import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { signWebhook } from '@tsunagu/security';
 import { writeOutbox } from '../infra/outbox';
 import { inTx } from '../infra/tx';
-import { TenantSettingsService } from '../tenants/tenant-settings.service';
+import { TenantSettingsService, signingSecrets } from '../tenants/tenant-settings.service';
 import { guardedPost } from './guarded-post';
 
 /** Retry schedule: quick at first, then settling to 30 minutes, until give_up_at (24 h). */
@@ -39,7 +39,9 @@ export class CallbackSenderService {
     const body = JSON.stringify({ id: cb.id, ...cb.payload });
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = { 'webhook-id': cb.id, 'webhook-timestamp': String(timestamp), 'user-agent': 'Tsunagu-Callbacks/1' };
-    if (tenant.callbackSecret) headers['webhook-signature'] = signWebhook({ secret: tenant.callbackSecret, id: cb.id, timestamp, body });
+    // During a rotation's overlap, one signature per secret (space-separated, as Standard Webhooks allows).
+    const secrets = signingSecrets(tenant);
+    if (secrets.length) headers['webhook-signature'] = secrets.map((secret) => signWebhook({ secret, id: cb.id, timestamp, body })).join(' ');
 
     const result = await guardedPost(cb.url, body, headers, {
       timeoutMs: this.config.callbacks.timeoutMs,

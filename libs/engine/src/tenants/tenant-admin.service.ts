@@ -40,6 +40,28 @@ export class TenantAdminService {
     this.settings.forget(tenantId);
   }
 
+  /**
+   * A new callback secret, shown once. The one it replaces keeps signing beside it for
+   * `overlapHours` (0 ends it at once, for a secret that leaked), so the CRM can move its
+   * verification to the new secret without refusing a single callback.
+   */
+  async rotateCallbackSecret(tenantId: string, overlapHours = 24): Promise<{ callbackSecret: string; previousUntil: string | null }> {
+    if (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 24 * 30) throw new DomainError('INVALID_REQUEST', 'The overlap is 0 to 720 hours.');
+    const callbackSecret = generateWebhookSecret();
+    const rows = rowsOf<{ until: Date | null }>(
+      await this.db.query(
+        `UPDATE tenants SET callback_secret_prev_enc = CASE WHEN $3::float8 > 0 THEN callback_secret_enc END,
+           callback_secret_prev_until = CASE WHEN $3::float8 > 0 AND callback_secret_enc IS NOT NULL THEN now() + make_interval(secs => $3::float8 * 3600) END,
+           callback_secret_enc = $2
+         WHERE id = $1 RETURNING callback_secret_prev_until AS until`,
+        [tenantId, this.cipher.encryptSecret(callbackSecret), overlapHours],
+      ),
+    );
+    if (rows.length === 0) throw new DomainError('NOT_FOUND', 'No tenant with this id.');
+    this.settings.forget(tenantId);
+    return { callbackSecret, previousUntil: rows[0].until ? new Date(rows[0].until).toISOString() : null };
+  }
+
   async createApiKey(tenantId: string, scopes: string[], name = ''): Promise<{ id: string; token: string }> {
     const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
     if (bad.length || scopes.length === 0) throw new DomainError('INVALID_REQUEST', `Scopes are ${API_SCOPES.join(', ')}; got ${scopes.join(', ') || 'none'}.`);

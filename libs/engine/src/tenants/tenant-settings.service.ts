@@ -12,6 +12,14 @@ export interface TenantSettings {
   policy: PolicyDefaults;
   callbackUrl: string | null;
   callbackSecret: string | null;
+  /** The secret a rotation replaced, and until when it still signs beside the new one. */
+  previousCallbackSecret: { secret: string; until: Date } | null;
+}
+
+/** The secrets a callback is signed with now: the current one, and the previous one while its overlap lasts. */
+export function signingSecrets(t: TenantSettings, now = new Date()): string[] {
+  const prev = t.previousCallbackSecret && t.previousCallbackSecret.until > now ? [t.previousCallbackSecret.secret] : [];
+  return t.callbackSecret ? [t.callbackSecret, ...prev] : prev;
 }
 
 /** A cached tenant is fresh this long; a change made by another process shows after it. */
@@ -77,8 +85,8 @@ export class TenantSettingsService {
 
   private async load(tenantId: string, tx?: Tx): Promise<TenantSettings> {
     const generation = this.generation;
-    const sql = `SELECT id, name, callback_url, callback_secret_enc FROM tenants WHERE id = $1`;
-    type Row = { id: string; name: string; callback_url: string | null; callback_secret_enc: Buffer | null };
+    const sql = `SELECT id, name, callback_url, callback_secret_enc, callback_secret_prev_enc, callback_secret_prev_until FROM tenants WHERE id = $1`;
+    type Row = { id: string; name: string; callback_url: string | null; callback_secret_enc: Buffer | null; callback_secret_prev_enc: Buffer | null; callback_secret_prev_until: Date | null };
     const [row] = tx ? await tx.query<Row>(sql, [tenantId]) : ((await this.db.query(sql, [tenantId])) as Row[]);
     if (!row) throw new DomainError('NOT_FOUND', 'Tenant not found.');
     const overrides = this.config.tenantPolicies[row.name] ?? {};
@@ -88,6 +96,10 @@ export class TenantSettingsService {
       policy: { ...this.config.policy, ...overrides },
       callbackUrl: row.callback_url,
       callbackSecret: row.callback_secret_enc ? this.cipher.decryptSecret(row.callback_secret_enc) : null,
+      previousCallbackSecret:
+        row.callback_secret_prev_enc && row.callback_secret_prev_until
+          ? { secret: this.cipher.decryptSecret(row.callback_secret_prev_enc), until: new Date(row.callback_secret_prev_until) }
+          : null,
     };
     if (generation === this.generation) this.cache.set(tenantId, { at: this.now(), value });
     return value;
