@@ -272,6 +272,7 @@ describe('console: security rules over HTTP', () => {
       ['GET', 'a message', (i) => `/console/messages/${i.messageId}`],
       ['GET', 'a contact', (i) => `/console/contacts/${i.contactId}`],
       ['POST', 'reveal a number', (i) => `/console/contacts/${i.contactId}/reveal`],
+      ['POST', "erase a person's data", (i) => `/console/contacts/${i.contactId}/erase`],
       ['POST', 'disable staff', (i) => `/console/admin/staff/${i.staffId}/disable`],
       ['POST', 'unlock staff', (i) => `/console/admin/staff/${i.staffId}/unlock`],
       ['POST', 'reset the password of staff', (i) => `/console/admin/staff/${i.staffId}/reset-password`],
@@ -298,10 +299,11 @@ describe('console: security rules over HTTP', () => {
     });
 
     it.each(routes)("%s %s of this tenant → 404, and nothing changes", async (method, _name, path) => {
-      const res = method === 'GET' ? await outsider.get(path(ids)) : await outsider.post(path(ids), { _csrf: outsider.csrf(), reason: 'customer called' });
+      const res = method === 'GET' ? await outsider.get(path(ids)) : await outsider.post(path(ids), { _csrf: outsider.csrf(), reason: 'customer called', confirm: 'yes' });
       expect(res.status).toBe(404);
       const [account] = await h.query<{ disabled_at: Date | null; must_change_password: boolean }>(`SELECT disabled_at, must_change_password FROM staff WHERE id = $1`, [ids.staffId]);
       expect(account.must_change_password).toBe(false);
+      expect((await h.query<{ erased_at: Date | null }>(`SELECT erased_at FROM contacts WHERE id = $1`, [ids.contactId]))[0].erased_at).toBeNull();
       const [sender] = await h.query<{ state: string }>(`SELECT state FROM senders WHERE id = $1`, [ids.senderId]);
       const [key] = await h.query<{ revoked_at: Date | null }>(`SELECT revoked_at FROM api_keys WHERE id = $1`, [ids.keyId]);
       expect([account.disabled_at, sender.state, key.revoked_at]).toEqual([null, 'requested', null]);
@@ -419,6 +421,38 @@ describe('console: security rules over HTTP', () => {
     const sup = await signedIn('supervisor');
     const log = await sup.get('/console/audit?action=contact.search');
     expect(log.text).toContain(`href="/console/messages/${messageId}"`);
+  });
+
+  it("lets an admin, and only an admin, erase a person's data with a request reference", async () => {
+    const target = mobile();
+    const sent = await send({ to: { phone: target } });
+    const target_contact = (await h.query<{ contact_id: string }>(`SELECT contact_id FROM messages WHERE id = $1`, [sent]))[0].contact_id;
+    const sup = await signedIn('supervisor');
+    const supPage = await sup.get(`/console/contacts/${target_contact}`);
+    expect(supPage.text).not.toContain('/erase');
+    expect((await sup.post(`/console/contacts/${target_contact}/erase`, { _csrf: sup.csrf(), reason: '削除依頼 #1234', confirm: 'yes' })).status).toBe(403);
+
+    const admin = await signedIn('admin');
+    const page = await admin.get(`/console/contacts/${target_contact}`);
+    expect(page.text).toContain(`action="/console/contacts/${target_contact}/erase"`);
+    // Without a reference or the confirmation: refused, nothing erased.
+    for (const form of [{ reason: '', confirm: 'yes' }, { reason: '削除依頼 #1234' }] as Record<string, string>[]) {
+      const res = await admin.post(`/console/contacts/${target_contact}/erase`, { _csrf: admin.csrf(), ...form });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('id="erase-error"');
+    }
+    // This harness runs no worker: the message is still in flight, so erasure waits for it.
+    const inFlight = await admin.post(`/console/contacts/${target_contact}/erase`, { _csrf: admin.csrf(), reason: '削除依頼 #1234', confirm: 'yes' });
+    expect(inFlight.status).toBe(409);
+    expect((await h.query<{ erased_at: Date | null }>(`SELECT erased_at FROM contacts WHERE id = $1`, [target_contact]))[0].erased_at).toBeNull();
+    await h.query(`UPDATE messages SET status = 'cancelled', completed_at = now(), due_at = NULL WHERE id = $1`, [sent]);
+    const erased = await admin.post(`/console/contacts/${target_contact}/erase`, { _csrf: admin.csrf(), reason: '削除依頼 #1234', confirm: 'yes' });
+    expect([erased.status, erased.headers.get('location')]).toEqual([303, `/console/contacts/${target_contact}`]);
+    const after = await admin.get(`/console/contacts/${target_contact}`);
+    expect(after.text).toContain('id="erased"');
+    expect(after.text).not.toContain('/erase"');
+    const audit = await h.query<{ actor: string; reason: string }>(`SELECT actor, reason FROM audit_log WHERE action = 'contact.erase' AND subject_id = $1`, [target_contact]);
+    expect(audit).toEqual([{ actor: expect.stringMatching(/^staff:admin-/), reason: '削除依頼 #1234' }]);
   });
 
   it('speaks Japanese by default and English on request, with Japanese-time dates', async () => {

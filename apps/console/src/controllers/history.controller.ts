@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
-import { MessageViewService } from '@tsunagu/engine';
+import { ContactErasureService, MessageViewService } from '@tsunagu/engine';
+import { DomainError } from '@tsunagu/core';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
-import { ConsoleRequest, pageContext, sendHtml } from '../http/console-request';
+import { ConsoleRequest, actorOf, pageContext, sendHtml } from '../http/console-request';
 import { HistoryService, REVEAL_REASON_MAX, REVEAL_REASON_MIN } from '../search/history.service';
 import { SearchService, SearchType } from '../search/search.service';
 import { searchPage } from '../views/search.view';
@@ -27,6 +28,7 @@ export class HistoryController {
     private readonly search: SearchService,
     private readonly history: HistoryService,
     private readonly messages: MessageViewService,
+    private readonly erasure: ContactErasureService,
   ) {}
 
   @Get('search')
@@ -72,5 +74,28 @@ export class HistoryController {
     const number = await this.history.reveal(req.staff!, id, reason);
     const t = await this.history.view(req.staff!, id, undefined);
     sendHtml(res, 200, timelinePage(ctx, t, { older: false, revealed: number }));
+  }
+
+  /** A person's erasure request, taken by an admin: the reference is required and kept in the audit row. */
+  @Post('contacts/:id/erase')
+  @RequireRole('admin')
+  async erase(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+    const reason = bodyField(req, 'reason', REVEAL_REASON_MAX + 1).trim();
+    const ctx = pageContext(req, res);
+    const confirmed = bodyField(req, 'confirm', 3) === 'yes';
+    if (!confirmed || reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX) {
+      const t = await this.history.view(req.staff!, id, undefined);
+      sendHtml(res, 400, timelinePage(ctx, t, { older: false, eraseError: 'needReason' }));
+      return;
+    }
+    try {
+      await this.erasure.erase(req.staff!.tenantId, id, actorOf(req.staff!), reason);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'CONFLICT') throw err;
+      const t = await this.history.view(req.staff!, id, undefined);
+      sendHtml(res, 409, timelinePage(ctx, t, { older: false, eraseError: 'inFlight' }));
+      return;
+    }
+    res.redirect(303, `/console/contacts/${id}`);
   }
 }

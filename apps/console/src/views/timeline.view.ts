@@ -87,7 +87,17 @@ function revealForm(ctx: PageContext, contactId: string): SafeHtml {
     <p><button type="submit">${i18n.t('reveal.submit')}</button></p></form>`;
 }
 
-export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revealed?: string; revealError?: boolean; older: boolean }) {
+function eraseForm(ctx: PageContext, contactId: string): SafeHtml {
+  const { i18n } = ctx;
+  return html`<form method="post" action="/console/contacts/${contactId}/erase" class="form erase" data-confirm="${i18n.t('erase.confirmDialog')}">${csrfField(ctx)}
+    <p class="hint">${i18n.t('erase.explain')}</p>
+    <p><label for="erase-reason">${i18n.t('erase.reason')}</label>
+    <input id="erase-reason" name="reason" required minlength="${REVEAL_REASON_MIN}" maxlength="${REVEAL_REASON_MAX}" autocomplete="off"></p>
+    <p><label class="radio"><input type="checkbox" name="confirm" value="yes" required> ${i18n.t('erase.confirm')}</label></p>
+    <p><button type="submit" class="danger">${i18n.t('erase.submit')}</button></p></form>`;
+}
+
+export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revealed?: string; revealError?: boolean; eraseError?: 'needReason' | 'inFlight'; older: boolean }) {
   const { i18n } = ctx;
   const c = t.contact;
   const line = c.lineLinked ? `${i18n.t('timeline.lineLinked')}${c.lineFollowing ? ` · ${i18n.t('timeline.lineFollowing')}` : ''}` : i18n.t('timeline.lineNotLinked');
@@ -102,6 +112,8 @@ export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revea
     <dt>${i18n.t('timeline.optOuts')}</dt><dd>${c.optOuts.length ? c.optOuts.join(', ') : i18n.t('timeline.none')}</dd>
   </dl>
   ${opts.revealError ? html`<p class="alert" role="alert">${i18n.t('reveal.needReason')}</p>` : ''}
+  ${opts.eraseError ? html`<p class="alert" role="alert" id="erase-error">${i18n.t(opts.eraseError === 'inFlight' ? 'erase.inFlight' : 'erase.needReason')}</p>` : ''}
+  ${hasRole(ctx.staff, 'admin') && !c.erasedAt ? html`<details class="erase"${opts.eraseError ? html` open` : ''}><summary>${i18n.t('erase.title')}</summary>${eraseForm(ctx, c.id)}</details>` : ''}
   ${hasRole(ctx.staff, 'supervisor') && !opts.revealed && !c.erasedAt ? html`<details class="reveal"${opts.revealError ? html` open` : ''}><summary>${i18n.t('reveal.title')}</summary>${revealForm(ctx, c.id)}</details>` : ''}
 </section>
 <section aria-labelledby="timeline-h"><h2 id="timeline-h">${i18n.t('timeline.title')}</h2>

@@ -28,7 +28,8 @@ export interface Erasure {
 export class ContactErasureService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async erase(tenantId: string, contactId: string, actor: string): Promise<Erasure> {
+  /** `reason`: the request's reference, kept in the audit row (the console asks for one). */
+  async erase(tenantId: string, contactId: string, actor: string, reason: string | null = null): Promise<Erasure> {
     assertId(contactId);
     return this.db.transaction(async (m) => {
       // The row lock also waits out an accept that is adding a message to this contact.
@@ -60,8 +61,8 @@ export class ContactErasureService {
         JSON.stringify({ contactId, actor }),
       ]);
       await m.query(
-        `INSERT INTO audit_log (id, tenant_id, actor, action, subject_type, subject_id, detail) VALUES ($1, $2, $3, 'contact.erase', 'contact', $4, $5)`,
-        [newId(), tenantId, actor, contactId, JSON.stringify({ messages })],
+        `INSERT INTO audit_log (id, tenant_id, actor, action, subject_type, subject_id, reason, detail) VALUES ($1, $2, $3, 'contact.erase', 'contact', $4, $5, $6)`,
+        [newId(), tenantId, actor, contactId, reason, JSON.stringify({ messages })],
       );
       return { contactId, erasedAt: erasedAt.toISOString(), messages };
     });
