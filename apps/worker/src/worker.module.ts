@@ -3,7 +3,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap } from '@nestjs/c
 import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DatabaseModule } from '@tsunagu/database';
-import { ChannelHealthService, DueDispatcher, EngineModule, OutboxRelayService, ReconcilerService, redisOptions } from '@tsunagu/engine';
+import { ChannelHealthService, DueDispatcher, EngineModule, OutboxRelayService, ReconcilerService, RetentionService, redisOptions } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { channelModules } from '@tsunagu/platform';
 import { CallbackProcessor } from './processors/callback.processor';
@@ -18,6 +18,7 @@ export class WorkerModule implements OnApplicationBootstrap {
     private readonly dispatcher: DueDispatcher,
     private readonly callbacks: CallbackProcessor,
     private readonly health: ChannelHealthService,
+    private readonly retention: RetentionService,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
@@ -43,5 +44,6 @@ export class WorkerModule implements OnApplicationBootstrap {
     await this.dispatcher.start();
     this.reconciler.start();
     this.health.startPublishing();
+    this.retention.start();
   }
 }

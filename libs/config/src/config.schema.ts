@@ -70,6 +70,12 @@ export const envSchema = z.object({
   /** Backlog (unrelayed + waiting jobs) past which POST /v1/messages answers 503 (0 = never). */
   TSUNAGU_MAX_BACKLOG: z.coerce.number().int().min(0).default(100_000),
   TSUNAGU_LOG_FILE: z.string().optional(),
+  /**
+   * Days a final message keeps its words (text, rich content, metadata, and those of its
+   * callbacks); then the worker's retention sweep removes them, keeping states and routes.
+   * 0 keeps them until erased on request.
+   */
+  TSUNAGU_TEXT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   TSUNAGU_API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   // Per process, for the due-message dispatcher and the callback queue: 5 each keeps the sum near the pg pool (20).
   TSUNAGU_WORKER_CONCURRENCY: z.coerce.number().int().positive().default(5),

@@ -96,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       opsToken: e.TSUNAGU_OPS_TOKEN,
     },
     logFile: e.TSUNAGU_LOG_FILE,
+    retention: { textDays: e.TSUNAGU_TEXT_RETENTION_DAYS },
     callbacks: {
       allowPrivateUrls: e.TSUNAGU_ALLOW_PRIVATE_CALLBACKS === 'true',
       timeoutMs: e.TSUNAGU_CALLBACK_TIMEOUT_MS,

@@ -21,6 +21,8 @@ export interface TsunaguConfig {
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
+  /** textDays: how long a final message keeps its words (0: until erased on request). */
+  retention: { textDays: number };
   worker: { concurrency: number; dispatchConcurrency: number; sendConcurrency: number; directSends: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;

@@ -33,6 +33,7 @@ import { WorkListener } from './infra/work-listener';
 import { TenantSettingsService } from './tenants/tenant-settings.service';
 import { TenantAdminService } from './tenants/tenant-admin.service';
 import { SenderAdminService } from './senders/sender-admin.service';
+import { RetentionService } from './retention/retention.service';
 
 const services = [
   AcceptMessageService,
@@ -66,6 +67,7 @@ const services = [
   TenantSettingsService,
   TenantAdminService,
   SenderAdminService,
+  RetentionService,
 ];
 
 /** The use cases shared by api and worker. Global so channel modules can reach the event sink. */

@@ -27,3 +27,4 @@ export * from './infra/backpressure.service';
 export * from './infra/channel-health.service';
 export { isDatabaseAway } from './infra/database-away';
 export { rowsOf } from './infra/rows-of';
+export * from './retention/retention.service';
