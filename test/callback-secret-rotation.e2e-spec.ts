@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { TenantSettingsService } from '@tsunagu/engine';
 import { verifyWebhook } from '@tsunagu/security';
 import { expectEventually } from '@tsunagu/testing';
+import { CrmReceiver, ReceivedCallback, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, mobile, startEngine } from './support/engine-harness';
 
 const ROOT = join(__dirname, '..');
@@ -12,35 +11,24 @@ const ROOT = join(__dirname, '..');
 /** Rotating a tenant's callback secret: no callback goes unverifiable while the CRM switches over. */
 describe('callback secret rotation', () => {
   let h: EngineHarness;
-  let receiver: Server;
-  let url: string;
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let crm: CrmReceiver;
   let tenant: { id: string; callbackSecret: string };
   let key: string;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+    crm = await startCrmReceiver();
     h = await startEngine({ label: 'secret_rotation' });
-    tenant = await h.admin.createTenant(`rotation-${Date.now()}`, url);
+    tenant = await h.admin.createTenant(`rotation-${Date.now()}`, crm.url);
     key = (await h.admin.createApiKey(tenant.id, ['messages:send', 'messages:read'])).token;
   }, 30_000);
 
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => receiver?.close(r));
+    await crm?.close();
   });
 
   /** Sends a message and returns the first callback it brought (its message.status for `accepted`…). */
-  async function callbackOfANewMessage(): Promise<{ headers: IncomingHttpHeaders; body: string }> {
+  async function callbackOfANewMessage(): Promise<ReceivedCallback> {
     const res = await fetch(`${h.baseUrl}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': `rot-${Math.random()}` },
@@ -50,7 +38,7 @@ describe('callback secret rotation', () => {
     const { id } = (await res.json()) as { id: string };
     return expectEventually(
       async () => {
-        const found = received.find((c) => (JSON.parse(c.body) as { messageId: string }).messageId === id);
+        const found = crm.received.find((c) => (JSON.parse(c.body) as { messageId: string }).messageId === id);
         expect(found).toBeDefined();
         return found!;
       },
@@ -58,7 +46,7 @@ describe('callback secret rotation', () => {
     );
   }
 
-  const verifies = (c: { headers: IncomingHttpHeaders; body: string }, secret: string) => verifyWebhook({ secret, headers: c.headers, body: c.body });
+  const verifies = (c: ReceivedCallback, secret: string) => verifyWebhook({ secret, headers: c.headers, body: c.body });
   // The worker sees a change within TENANT_FRESH_MS; the test does not wait that long.
   const workerForgets = () => h.worker!.get(TenantSettingsService).forget(tenant.id);
 

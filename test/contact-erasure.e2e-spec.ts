@@ -1,8 +1,7 @@
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { expectEventually } from '@tsunagu/testing';
 import { ConsoleClient } from '../apps/console/src/testing/console-client';
 import { StaffService } from '../apps/console/src/staff/staff.service';
+import { CrmReceiver, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
 
 const TEXT = 'ご予約の確認：山田様 明日10時';
@@ -11,8 +10,7 @@ const REPLY = '山田です、了解しました';
 /** A person's request to erase their data: what names them goes everywhere it was kept, the trail stays. */
 describe('erasing a contact (DELETE /v1/contacts/{id})', () => {
   let h: EngineHarness;
-  let receiver: Server;
-  const callbacks: string[] = [];
+  let crm: CrmReceiver;
   const phone = mobile();
   let contactId: string;
   let messageId: string;
@@ -20,30 +18,22 @@ describe('erasing a contact (DELETE /v1/contacts/{id})', () => {
   const del = (path: string, key = h.apiKey) => fetch(`${h.baseUrl}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        callbacks.push(body);
-        // The CRM is down: every callback stays pending (retried), so erasure must clean pending ones too.
-        res.writeHead(503).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    // The CRM is down: every callback stays pending (retried), so erasure must clean pending ones too.
+    crm = await startCrmReceiver(503);
     h = await startEngine({ label: 'erasure' });
-    await h.admin.setCallbackUrl(h.tenantId, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`);
+    await h.admin.setCallbackUrl(h.tenantId, crm.url);
 
     const sent = await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: TEXT, metadata: { customer: '山田太郎' } }, { 'idempotency-key': 'erase-1' });
     messageId = sent.body.id;
     await expectEventually(async () => expect((await get(h, `/v1/messages/${messageId}`)).body.status).toBe('delivered'), { timeoutMs: 15_000 });
     contactId = (await get(h, `/v1/messages/${messageId}`)).body.contactId;
     await h.providers.sms.sink!([{ channel: 'sms', type: 'inbound_message', providerEventId: `mo-erase`, tenantId: h.tenantId, from: { phoneE164: phone }, text: REPLY, occurredAt: new Date() }]);
-    await expectEventually(async () => expect(callbacks.some((c) => c.includes(REPLY))).toBe(true), { timeoutMs: 10_000 });
+    await expectEventually(async () => expect(crm.received.some((c) => c.body.includes(REPLY))).toBe(true), { timeoutMs: 10_000 });
   }, 40_000);
 
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => receiver?.close(r));
+    await crm?.close();
   });
 
   it('is refused while a message is in flight, and needs the admin scope', async () => {

@@ -1,37 +1,22 @@
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { verifyWebhook } from '@tsunagu/security';
 import { expectEventually } from '@tsunagu/testing';
+import { CrmReceiver, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
-
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
 
 describe('engine: fallback end to end (api + worker, scripted channels, real PostgreSQL and Redis)', () => {
   let h: EngineHarness;
-  let receiver: Server;
-  const callbacks: Received[] = [];
+  let crm: CrmReceiver;
   let callbackUrl: string;
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        callbacks.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+    crm = await startCrmReceiver();
+    callbackUrl = crm.url;
     h = await startEngine({ label: 'fallback' });
   });
 
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => receiver.close(r));
+    await crm?.close();
   });
 
   async function send(phone: string, extra: Record<string, unknown> = {}) {
@@ -90,7 +75,7 @@ describe('engine: fallback end to end (api + worker, scripted channels, real Pos
     expect(m.status).toBe('delivered');
     expect(m.attempts[0]).toMatchObject({ channel: 'rcs', status: 'failed', reason: 'scripted_permanent', permanent: true });
     await expectEventually(() => {
-      const types = callbacks.map((c) => JSON.parse(c.body)).filter((b) => b.messageId === id).map((b) => `${b.type}:${b.status}`);
+      const types = crm.received.map((c) => JSON.parse(c.body)).filter((b) => b.messageId === id).map((b) => `${b.type}:${b.status}`);
       expect(types).toEqual(expect.arrayContaining(['attempt.status:failed', 'message.status:delivered']));
     });
   });
@@ -183,7 +168,7 @@ describe('engine: fallback end to end (api + worker, scripted channels, real Pos
     await finalState(id);
     const tenantSecret: string = (await h.api.get((await import('@tsunagu/engine')).TenantSettingsService).get(h.tenantId)).callbackSecret!;
     await expectEventually(() => {
-      const mine = callbacks.filter((c) => JSON.parse(c.body).messageId === id);
+      const mine = crm.received.filter((c) => JSON.parse(c.body).messageId === id);
       expect(mine.length).toBeGreaterThanOrEqual(2);
       for (const c of mine) {
         const headers = { 'webhook-id': String(c.headers['webhook-id']), 'webhook-timestamp': String(c.headers['webhook-timestamp']), 'webhook-signature': String(c.headers['webhook-signature']) };

@@ -1,8 +1,7 @@
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { expectEventually } from '@tsunagu/testing';
+import { CrmReceiver, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, mobile, startEngine } from './support/engine-harness';
 
 type Operation = {
@@ -20,9 +19,8 @@ type Doc = { paths: Record<string, Record<string, Operation>> };
 describe('OpenAPI: every answer and callback matches its documented schema', () => {
   let h: EngineHarness;
   let doc: Doc;
-  let receiver: Server;
+  let crm: CrmReceiver;
   let callbackUrl: string;
-  const callbacks: { headers: IncomingHttpHeaders; body: string }[] = [];
   const ajv = new Ajv({ strict: false, discriminator: true, allErrors: true });
   addFormats(ajv);
   const compiled = new Map<object, ValidateFunction>();
@@ -59,16 +57,8 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
   }
 
   beforeAll(async () => {
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        callbacks.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+    crm = await startCrmReceiver();
+    callbackUrl = crm.url;
     h = await startEngine({ label: 'openapi_contract' });
     // Replies go to the tenant's callback URL (a reply has no callbackUrl of its own).
     await h.admin.setCallbackUrl(h.tenantId, callbackUrl);
@@ -77,7 +67,7 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
 
   afterAll(async () => {
     await h?.close();
-    await new Promise((r) => receiver?.close(r));
+    await crm?.close();
   });
 
   it('messages, contacts and senders: successes and refusals', async () => {
@@ -141,9 +131,9 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
 
   it('the status callbacks the CRM received, each signed and as documented', async () => {
     const schema = doc.paths['/v1/messages'].post.callbacks!.status['{$request.body#/callbackUrl}'].post.requestBody.content['application/json'].schema;
-    await expectEventually(async () => expect(callbacks.map((c) => JSON.parse(c.body).type as string)).toContain('message.inbound'), { timeoutMs: 10_000 });
+    await expectEventually(async () => expect(crm.received.map((c) => JSON.parse(c.body).type as string)).toContain('message.inbound'), { timeoutMs: 10_000 });
     const kinds = new Set<string>();
-    for (const c of callbacks) {
+    for (const c of crm.received) {
       const body = JSON.parse(c.body) as { id: string; type: string; status: string };
       expectValid(schema, body, `callback ${body.type} ${body.status}`);
       expect(c.headers['webhook-id']).toBe(body.id);

@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './support/crm-receiver';
 import { createTestDatabase, createTestRedisPrefix, TestDatabase } from '@tsunagu/testing';
 
 const ROOT = join(__dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The README's "API by example" block, run as written (on a free port and a database of its own). */
 describe('README commands', () => {

@@ -74,46 +74,36 @@ export class MetricsController {
         for (const r of rows) this.set({ channel: r.channel, status: r.status }, Number(r.n));
       },
     });
-    // Provider connectivity, from the workers' health reports (the api holds no provider connection).
-    let health: Promise<Awaited<ReturnType<ChannelHealthService['all']>>> | null = null;
-    const healthOnce = () => (health ??= channelHealth.all().finally(() => setTimeout(() => (health = null), 1000).unref()));
-    new Gauge({
-      name: 'tsunagu_channel_up',
-      help: 'Whether a channel is up (1) or down (0), by the workers\' reports',
-      labelNames: ['channel'],
-      registers: [this.registry],
-      async collect() {
-        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
-        this.reset();
-        for (const [channel, h] of Object.entries(all)) this.set({ channel }, h.up ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'tsunagu_channel_workers',
-      help: 'Workers reporting on a channel (0: none has reported; each holds its own provider connections)',
-      labelNames: ['channel'],
-      registers: [this.registry],
-      async collect() {
-        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
-        this.reset();
-        for (const [channel, h] of Object.entries(all)) this.set({ channel }, h.workers);
-      },
-    });
-    new Gauge({
-      name: 'tsunagu_smpp_binds',
-      help: 'SMPP binds by route and state (bound, connecting, …), summed over the workers',
-      labelNames: ['route', 'state'],
-      registers: [this.registry],
-      async collect() {
-        const all = await healthOnce().catch(() => ({}) as Awaited<ReturnType<ChannelHealthService['all']>>);
-        this.reset();
-        for (const [route, states] of smppBindCounts(all)) {
-          // Bound is always reported, 0 included, so "no bound bind on a route" can be alerted on.
-          this.set({ route, state: 'bound' }, states.get('bound') ?? 0);
-          for (const [state, n] of states) if (state !== 'bound') this.set({ route, state }, n);
-        }
-      },
-    });
+    // Provider connectivity, from the workers' health reports (the api holds no provider connection):
+    // read once per scrape for the three gauges, each a set of labelled values.
+    type AllHealth = Awaited<ReturnType<ChannelHealthService['all']>>;
+    let health: Promise<AllHealth> | null = null;
+    const healthOnce = () => (health ??= channelHealth.all().catch(() => ({}) as AllHealth).finally(() => setTimeout(() => (health = null), 1000).unref()));
+    const healthGauge = <L extends string>(name: string, help: string, labelNames: L[], values: (all: AllHealth) => [Record<L, string>, number][]) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          const all = await healthOnce();
+          this.reset();
+          for (const [labels, n] of values(all)) this.set(labels, n);
+        },
+      });
+    healthGauge('tsunagu_channel_up', "Whether a channel is up (1) or down (0), by the workers' reports", ['channel'], (all) =>
+      Object.entries(all).map(([channel, h]) => [{ channel }, h.up ? 1 : 0]),
+    );
+    healthGauge('tsunagu_channel_workers', 'Workers reporting on a channel (0: none has reported; each holds its own provider connections)', ['channel'], (all) =>
+      Object.entries(all).map(([channel, h]) => [{ channel }, h.workers]),
+    );
+    healthGauge('tsunagu_smpp_binds', 'SMPP binds by route and state (bound, connecting, …), summed over the workers', ['route', 'state'], (all) =>
+      [...smppBindCounts(all)].flatMap(([route, states]) => [
+        // Bound is always reported, 0 included, so "no bound bind on a route" can be alerted on.
+        [{ route, state: 'bound' }, states.get('bound') ?? 0] as [Record<'route' | 'state', string>, number],
+        ...[...states].filter(([state]) => state !== 'bound').map(([state, n]) => [{ route, state }, n] as [Record<'route' | 'state', string>, number]),
+      ]),
+    );
     new Gauge({
       name: 'tsunagu_callbacks_pending',
       help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry)',
