@@ -220,6 +220,20 @@ describe('console: security rules over HTTP', () => {
     expect((await admin.post(`/console/admin/staff/${self}/reset-password`, { _csrf: admin.csrf() })).status).toBe(400);
   });
 
+  it('counts wrong current passwords on the password form toward the lock, which ends the session', async () => {
+    const email = await account('agent');
+    const client = new ConsoleClient(h.baseUrl);
+    await client.signIn(tenantName, email, PASSWORD);
+    await client.get('/console/password');
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) {
+      statuses.push((await client.post('/console/password', { _csrf: client.csrf(), current: `a wrong guess ${i}`, next: 'a new passphrase 1', repeat: 'a new passphrase 1' })).status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400]);
+    expect((await client.get('/console/search')).headers.get('location')).toBe('/console/login');
+    expect((await new ConsoleClient(h.baseUrl).signIn(tenantName, email, PASSWORD)).status).toBe(401);
+  });
+
   it('sends anyone without a session to the sign-in page', async () => {
     const anon = new ConsoleClient(h.baseUrl);
     for (const path of ['/console/search', `/console/contacts/${contactId}`, '/console/audit', '/console/admin', '/console/ops']) {

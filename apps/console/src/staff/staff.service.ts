@@ -77,6 +77,11 @@ export class StaffService {
       await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [staff.id]);
       return { ok: true, staff };
     }
+    return { ok: false, locked: await this.countFailure(staff.id), wrongPassword: staff };
+  }
+
+  /** A wrong password counts toward the lock, wherever it was typed; true when it locked the account. */
+  private async countFailure(staffId: string): Promise<boolean> {
     // One statement, so parallel guesses cannot each see "four failures" and slip past the lock.
     const rows = rowsOf<{ locked: boolean }>(
       await this.db.query(
@@ -84,10 +89,10 @@ export class StaffService {
            failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
            locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
          WHERE id = $1 RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
-        [staff.id, MAX_FAILED_LOGINS, LOCK_MINUTES],
+        [staffId, MAX_FAILED_LOGINS, LOCK_MINUTES],
       ),
     );
-    return { ok: false, locked: rows[0]?.locked ?? false, wrongPassword: staff };
+    return rows[0]?.locked ?? false;
   }
 
   /**
@@ -97,7 +102,14 @@ export class StaffService {
    */
   async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string): Promise<PasswordProblem | null> {
     const fresh = await this.db.getRepository(StaffEntity).findOneBy({ id: staff.id, tenantId: staff.tenantId });
-    if (!fresh || !(await verifyPassword(current, fresh.passwordHash))) return 'current';
+    if (!fresh || !(await verifyPassword(current, fresh.passwordHash))) {
+      // A session is not a licence to guess the password behind it: the same lock as sign-in, and
+      // a lock ends every session of the account, this one included.
+      if (fresh && (await this.countFailure(fresh.id))) {
+        await this.db.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [staff.id, staff.tenantId]);
+      }
+      return 'current';
+    }
     if (next !== repeated) return 'mismatch';
     if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) return 'length';
     if (next.normalize('NFKC') === current.normalize('NFKC')) return 'same';
