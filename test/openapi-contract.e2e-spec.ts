@@ -98,6 +98,8 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
     await call('put', '/v1/contacts/{id}/line-link', `/v1/contacts/${contactId}/line-link`, { lineUserId: 'U0123456789abcdef0123456789abcdef' });
     await call('delete', '/v1/contacts/{id}/line-link', `/v1/contacts/${contactId}/line-link`);
     await call('post', '/v1/messages/preview', '/v1/messages/preview', { text: '承認コード🔐 123456' });
+    expect((await call('get', '/v1/messages', '/v1/messages?reference=order-7')).body.items).toHaveLength(1);
+    expect((await call('get', '/v1/messages', '/v1/messages')).status).toBe(400);
 
     // A message scheduled for later is still cancellable.
     const later = await call('post', '/v1/messages', '/v1/messages', { ...send, sendAt: new Date(Date.now() + 3_600_000).toISOString() }, { 'idempotency-key': 'contract-2' });

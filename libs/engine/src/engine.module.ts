@@ -26,6 +26,7 @@ import { cryptoProvider } from './infra/crypto.provider';
 import { JobQueues } from './infra/job-queues.service';
 import { ConversationService } from './queries/conversation.service';
 import { MessageViewService } from './queries/message-view.service';
+import { MessageListService } from './queries/message-list.service';
 import { OutboxRelayService } from './relay/outbox-relay.service';
 import { ReconcilerService } from './relay/reconciler.service';
 import { DueDispatcher } from './timers/due-dispatcher.service';
@@ -60,6 +61,7 @@ const services = [
   JobQueues,
   ConversationService,
   MessageViewService,
+  MessageListService,
   OutboxRelayService,
   ReconcilerService,
   DueDispatcher,

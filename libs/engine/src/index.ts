@@ -28,3 +28,4 @@ export * from './infra/channel-health.service';
 export { isDatabaseAway } from './infra/database-away';
 export { rowsOf } from './infra/rows-of';
 export * from './retention/retention.service';
+export * from './queries/message-list.service';

@@ -77,3 +77,22 @@ export const MESSAGE_VIEW_SCHEMA = exact({
   events: list(MESSAGE_EVENT_SCHEMA),
   decisions: list(exact({ kind: str({ example: 'channel' }), inputs: anyObject(), outcome: anyObject(), at: time() }), { description: 'Why each channel was (not) chosen.' }),
 });
+
+export const MESSAGE_LIST_SCHEMA = exact({
+  items: list(
+    exact({
+      id: uuid(),
+      status: messageStatus,
+      reason: nullable(str()),
+      category: nullable(str({ enum: [...CATEGORIES] })),
+      channel: nullable(str()),
+      possibleDuplicate: bool(),
+      contactId: uuid(),
+      reference: nullable(str()),
+      createdAt: time(),
+      completedAt: nullable(time()),
+    }),
+    { description: 'Newest first.' },
+  ),
+  nextCursor: nullable(str({ description: 'Pass as `before` for the next (older) page; null at the end.' })),
+});

@@ -1,14 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { DomainError } from '@tsunagu/core';
-import { AcceptMessageService, BackpressureService, MessageRequest, MessageViewService } from '@tsunagu/engine';
+import { AcceptMessageService, BackpressureService, MessageListService, MessageRequest, MessageViewService } from '@tsunagu/engine';
 import { normalizeText } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
 import { SchemaPipe } from '../http/schema.pipe';
 import { ApiAnswer, ApiErrors, ApiKeyErrors } from '../http/openapi/api-errors';
-import { ACCEPTED_SCHEMA, CANCELLING_SCHEMA, MESSAGE_VIEW_SCHEMA, PREVIEW_SCHEMA } from './message.schemas';
+import { ACCEPTED_SCHEMA, CANCELLING_SCHEMA, MESSAGE_LIST_SCHEMA, MESSAGE_VIEW_SCHEMA, PREVIEW_SCHEMA } from './message.schemas';
 import { AcceptedDto, PreviewDto } from './messages.dto';
 import { SEND_MESSAGE_SCHEMA } from './send-message.schema';
 
@@ -23,6 +23,7 @@ export class MessagesController {
   constructor(
     private readonly accept: AcceptMessageService,
     private readonly views: MessageViewService,
+    private readonly lists: MessageListService,
     private readonly registry: ChannelRegistry,
     private readonly backpressure: BackpressureService,
   ) {}
@@ -58,6 +59,31 @@ export class MessagesController {
     res.status(result.status);
     if (result.replayed) res.setHeader('idempotent-replayed', 'true');
     return result.body;
+  }
+
+  @Get()
+  @Scopes('messages:read')
+  @ApiOperation({ summary: 'The messages sent under one of your references', description: 'By `metadata.reference` (an order, a case), newest first; `status` narrows it.' })
+  @ApiQuery({ name: 'reference', required: true, description: 'The `metadata.reference` the messages were sent with, exactly.' })
+  @ApiQuery({ name: 'status', required: false, description: 'Only messages in this state.' })
+  @ApiQuery({ name: 'limit', required: false, description: '1–100 (50).' })
+  @ApiQuery({ name: 'before', required: false, description: "The previous page's `nextCursor`." })
+  @ApiAnswer(200, MESSAGE_LIST_SCHEMA)
+  @ApiErrors([400], { 400: ['INVALID_REQUEST'] })
+  list(
+    @Req() req: AuthedRequest,
+    @Query('reference') reference?: string,
+    @Query('status') status?: string,
+    @Query('limit') limit?: string,
+    @Query('before') before?: string,
+  ) {
+    const one = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return this.lists.byReference(req.tenantId, {
+      reference: one(reference) ?? '',
+      status: one(status),
+      limit: limit === undefined ? 50 : Number(limit),
+      before: one(before),
+    });
   }
 
   @Post('preview')

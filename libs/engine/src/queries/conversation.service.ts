@@ -4,23 +4,13 @@ import { DataSource, In } from 'typeorm';
 import { DomainError } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, EventEntity, MessageEntity } from '@tsunagu/database';
 import { ContactService } from '../contacts/contact.service';
+import { decodeCursor, encodeCursor } from './page-cursor';
 import { assertId, attemptView } from './message-view.service';
 
 export interface Page {
   limit: number;
   /** Opaque cursor: the last item of the previous page. */
   before?: string;
-}
-
-function encodeCursor(m: MessageEntity): string {
-  return Buffer.from(`${m.createdAt.toISOString()}|${m.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at);
-  if (!id || Number.isNaN(date.getTime())) throw new DomainError('INVALID_REQUEST', 'The page cursor is not valid.');
-  return { at: date, id };
 }
 
 /** A contact's own events (no message), newest first, on the `events_contact` index. */

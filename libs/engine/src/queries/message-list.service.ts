@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError, MESSAGE_STATUSES } from '@tsunagu/core';
+import { MessageEntity } from '@tsunagu/database';
+import { decodeCursor, encodeCursor } from './page-cursor';
+
+export interface MessageListQuery {
+  /** The CRM's reference (`metadata.reference`), exactly. */
+  reference: string;
+  status?: string;
+  limit: number;
+  before?: string;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The messages a CRM sent under one of its references (an order, a case), newest first: on
+ * `messages_crm_ref (tenant_id, crm_ref)`, so only that reference's rows are read. A list of a
+ * tenant's whole traffic is not offered: nothing indexes it, and the CRM has its own.
+ */
+@Injectable()
+export class MessageListService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async byReference(tenantId: string, q: MessageListQuery) {
+    if (!q.reference || q.reference.length > 200) throw new DomainError('INVALID_REQUEST', 'Give the reference to list by (reference=…, up to 200 characters).');
+    if (q.status !== undefined && !(MESSAGE_STATUSES as readonly string[]).includes(q.status)) {
+      throw new DomainError('INVALID_REQUEST', `status is one of ${MESSAGE_STATUSES.join(', ')}.`);
+    }
+    if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > 100) throw new DomainError('INVALID_REQUEST', 'limit must be 1 to 100.');
+    const qb = this.db
+      .getRepository(MessageEntity)
+      .createQueryBuilder('m')
+      .where('m.tenant_id = :tenantId AND m.crm_ref = :reference', { tenantId, reference: q.reference })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .take(q.limit + 1);
+    if (q.status) qb.andWhere('m.status = :status', { status: q.status });
+    if (q.before) {
+      const c = decodeCursor(q.before);
+      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.at, id: c.id });
+    }
+    const rows = await qb.getMany();
+    const items = rows.slice(0, q.limit);
+    return {
+      items: items.map((m) => ({
+        id: m.id,
+        status: m.status,
+        reason: m.reason,
+        category: m.category,
+        channel: m.channel,
+        possibleDuplicate: m.possibleDuplicate,
+        contactId: m.contactId,
+        reference: m.crmRef,
+        createdAt: m.createdAt.toISOString(),
+        completedAt: iso(m.completedAt),
+      })),
+      nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]) : null,
+    };
+  }
+}
