@@ -153,6 +153,11 @@ describe('console: in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'ops.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'Administration' }).click();
+    // The policy in effect for this organisation, as the operator configured it (the harness: 2 s timeouts).
+    const policy = (await page.locator('#policy').textContent())!;
+    expect(policy).toContain('OTPSMS');
+    expect(policy).toContain('RCS → SMS → LINE');
+    expect(policy).toContain('RCS 2s, SMS 2s, LINE 2s');
     // The key form's scope checkboxes sit beside their names (not stretched to a text field's width).
     for (const scope of ['messages:send', 'messages:read', 'admin']) {
       const box = await page.getByRole('checkbox', { name: scope, exact: true }).boundingBox();

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
 import { DomainError } from '@tsunagu/core';
 import { StaffRole } from '@tsunagu/database';
-import { SenderAdminService } from '@tsunagu/engine';
+import { SenderAdminService, TenantSettingsService } from '@tsunagu/engine';
 import { ApiKeysService, CONSOLE_KEY_SCOPES } from '../admin/admin.service';
 import { AuditService } from '../audit/audit.service';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
@@ -28,6 +28,7 @@ export class AdminController {
     private readonly senders: SenderAdminService,
     private readonly keys: ApiKeysService,
     private readonly audit: AuditService,
+    private readonly tenants: TenantSettingsService,
   ) {}
 
   @Get()
@@ -104,7 +105,7 @@ export class AdminController {
 
   private async render(req: ConsoleRequest, res: Response, status: number, extra: Partial<AdminData>): Promise<void> {
     const tenantId = req.staff!.tenantId;
-    const [staff, senders, keys] = await Promise.all([this.staff.list(tenantId), this.senders.list(tenantId), this.keys.list(tenantId)]);
-    sendHtml(res, status, adminPage(pageContext(req, res), { staff, senders, keys, ...extra }));
+    const [staff, senders, keys, tenant] = await Promise.all([this.staff.list(tenantId), this.senders.list(tenantId), this.keys.list(tenantId), this.tenants.get(tenantId)]);
+    sendHtml(res, status, adminPage(pageContext(req, res), { staff, senders, keys, policy: tenant.policy, callbackUrl: tenant.callbackUrl, ...extra }));
   }
 }

@@ -1,5 +1,6 @@
 import { ApiKeyEntity, StaffEntity } from '@tsunagu/database';
 import { SenderAdminService } from '@tsunagu/engine';
+import type { PolicyDefaults } from '@tsunagu/config';
 import { PageContext } from '../http/console-request';
 import { MessageKey } from '../i18n/messages';
 import { SENDER_WORDS, words } from '../i18n/states';
@@ -14,6 +15,9 @@ export interface AdminData {
   staff: StaffEntity[];
   senders: Sender[];
   keys: ApiKeyEntity[];
+  /** The policy in effect for this tenant (the file's defaults with its overrides), read-only here. */
+  policy: PolicyDefaults;
+  callbackUrl: string | null;
   /** Shown once after creating an account or a key. */
   createdPassword?: { email: string; password: string; reset?: boolean };
   createdKey?: string;
@@ -78,6 +82,26 @@ function keysSection(ctx: PageContext, d: AdminData): SafeHtml {
   </form></section>`;
 }
 
+/** What the engine does for this tenant: set in the configuration file by the operator, shown so staff need not ask. */
+function policySection(ctx: PageContext, d: AdminData): SafeHtml {
+  const { i18n } = ctx;
+  const p = d.policy;
+  const order = (cat: keyof PolicyDefaults['order']) => p.order[cat].map((c) => c.toUpperCase()).join(' → ');
+  const timeouts = Object.entries(p.timeouts).map(([c, s]) => `${c.toUpperCase()} ${i18n.num(s)}s`).join(', ');
+  return html`<section aria-labelledby="policy-h" class="card"><h2 id="policy-h">${i18n.t('admin.policy')}</h2>
+  <p class="hint">${i18n.t('admin.policyHint')}</p>
+  <dl class="facts" id="policy">
+    <dt>OTP</dt><dd>${order('otp')}</dd>
+    <dt>${i18n.t('admin.policyTransactional')}</dt><dd>${order('transactional')}</dd>
+    <dt>${i18n.t('admin.policyMarketing')}</dt><dd>${order('marketing')}</dd>
+    <dt>${i18n.t('admin.policyTimeouts')}</dt><dd>${timeouts}</dd>
+    <dt>${i18n.t('admin.policySuccess')}</dt><dd>${p.successOn}</dd>
+    <dt>${i18n.t('admin.policyQuiet')}</dt><dd>${p.quietHours.start}–${p.quietHours.end} (${p.quietHours.timezone})</dd>
+    <dt>${i18n.t('admin.policyInternational')}</dt><dd>${i18n.t(p.allowInternational ? 'admin.yes' : 'admin.no')}</dd>
+    <dt>${i18n.t('admin.policyCallback')}</dt><dd>${d.callbackUrl ?? i18n.t('admin.none')}</dd>
+  </dl></section>`;
+}
+
 export function adminPage(ctx: PageContext, d: AdminData) {
-  return layout(ctx, ctx.i18n.t('admin.title'), html`${staffSection(ctx, d)}${sendersSection(ctx, d)}${keysSection(ctx, d)}`);
+  return layout(ctx, ctx.i18n.t('admin.title'), html`${staffSection(ctx, d)}${sendersSection(ctx, d)}${keysSection(ctx, d)}${policySection(ctx, d)}`);
 }
