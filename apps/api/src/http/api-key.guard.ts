@@ -52,6 +52,8 @@ export class ApiKeyGuard implements CanActivate {
     if (!key || key.revokedAt || !sha256HexEqual(key.secretHash, parsed.hash)) {
       throw new DomainError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
     }
+    // Checked after the secret, so an expired key's holder learns no more than anyone's.
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new DomainError('UNAUTHENTICATED', 'This API key has expired; issue a new one.');
     const needed = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     const missing = needed.filter((s) => !key.scopes.includes(s));
     if (missing.length) throw new DomainError('INSUFFICIENT_SCOPE', `This API key lacks the scope: ${missing.join(', ')}.`, { missing });

@@ -5,6 +5,8 @@ import { ApiKeyEntity } from '@tsunagu/database';
 import { TenantAdminService, rowsOf } from '@tsunagu/engine';
 
 export const CONSOLE_KEY_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
+/** The lifetimes the console offers for a new key, in days (or none: until revoked). */
+export const KEY_EXPIRY_DAYS = [30, 90, 365] as const;
 
 /** API keys as a tenant admin manages them: listed and revoked within the tenant only. */
 @Injectable()
@@ -18,8 +20,8 @@ export class ApiKeysService {
     return this.db.getRepository(ApiKeyEntity).find({ where: { tenantId }, order: { createdAt: 'DESC' } });
   }
 
-  create(tenantId: string, scopes: string[], name: string): Promise<{ id: string; token: string }> {
-    return this.tenants.createApiKey(tenantId, scopes, name);
+  create(tenantId: string, scopes: string[], name: string, expiresInDays?: number): Promise<{ id: string; token: string; expiresAt: string | null }> {
+    return this.tenants.createApiKey(tenantId, scopes, name, expiresInDays);
   }
 
   async revoke(tenantId: string, keyId: string): Promise<boolean> {

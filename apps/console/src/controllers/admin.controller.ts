@@ -4,7 +4,7 @@ import { Response } from 'express';
 import { DomainError } from '@tsunagu/core';
 import { StaffRole } from '@tsunagu/database';
 import { SenderAdminService, TenantSettingsService } from '@tsunagu/engine';
-import { ApiKeysService, CONSOLE_KEY_SCOPES } from '../admin/admin.service';
+import { ApiKeysService, CONSOLE_KEY_SCOPES, KEY_EXPIRY_DAYS } from '../admin/admin.service';
 import { AuditService } from '../audit/audit.service';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
@@ -89,9 +89,11 @@ export class AdminController {
     const scopes = raw.filter((s): s is string => typeof s === 'string' && (CONSOLE_KEY_SCOPES as readonly string[]).includes(s));
     if (scopes.length === 0) throw new DomainError('VALIDATION_FAILED', 'Choose at least one scope.');
     const name = typeof b.name === 'string' ? b.name.trim().slice(0, 64) : '';
+    const expires = typeof b.expires === 'string' && b.expires !== 'never' ? Number(b.expires) : undefined;
+    if (expires !== undefined && !(KEY_EXPIRY_DAYS as readonly number[]).includes(expires)) throw new DomainError('VALIDATION_FAILED', 'Unknown expiry.');
     const me = req.staff!;
-    const key = await this.keys.create(me.tenantId, scopes, name);
-    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'apikey.create', subjectType: 'api_key', subjectId: key.id, detail: { scopes } });
+    const key = await this.keys.create(me.tenantId, scopes, name, expires);
+    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'apikey.create', subjectType: 'api_key', subjectId: key.id, detail: { scopes, expiresAt: key.expiresAt } });
     await this.render(req, res, 201, { createdKey: key.token });
   }
 

@@ -62,14 +62,19 @@ export class TenantAdminService {
     return { callbackSecret, previousUntil: rows[0].until ? new Date(rows[0].until).toISOString() : null };
   }
 
-  async createApiKey(tenantId: string, scopes: string[], name = ''): Promise<{ id: string; token: string }> {
+  /** `expiresInDays`: the key stops working after that many days (1–3650); none: until revoked. */
+  async createApiKey(tenantId: string, scopes: string[], name = '', expiresInDays?: number): Promise<{ id: string; token: string; expiresAt: string | null }> {
+    if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 3650)) {
+      throw new DomainError('INVALID_REQUEST', 'A key expires after 1 to 3650 days.');
+    }
     const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
     if (bad.length || scopes.length === 0) throw new DomainError('INVALID_REQUEST', `Scopes are ${API_SCOPES.join(', ')}; got ${scopes.join(', ') || 'none'}.`);
     const exists: unknown[] = await this.db.query(`SELECT 1 FROM tenants WHERE id = $1`, [tenantId]);
     if (exists.length === 0) throw new DomainError('NOT_FOUND', 'No tenant with this id.');
     const key = generateApiKey();
-    await this.db.query(`INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)`, [key.id, tenantId, name, key.hash, scopes]);
-    return { id: key.id, token: key.token };
+    const expiresAt = expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * 86_400_000);
+    await this.db.query(`INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [key.id, tenantId, name, key.hash, scopes, expiresAt]);
+    return { id: key.id, token: key.token, expiresAt: expiresAt?.toISOString() ?? null };
   }
 
   async revokeApiKey(keyId: string): Promise<boolean> {

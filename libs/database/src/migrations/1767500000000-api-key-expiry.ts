@@ -1,0 +1,14 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** API keys may expire: a key issued for 90 days stops working then, whoever still holds it. */
+export class ApiKeyExpiry1767500000000 implements MigrationInterface {
+  name = 'ApiKeyExpiry1767500000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE api_keys DROP COLUMN IF EXISTS expires_at;`);
+  }
+}
