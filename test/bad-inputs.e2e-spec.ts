@@ -214,13 +214,13 @@ describe('bad inputs at the HTTP API (BAD-INPUTS.md)', () => {
     const inQuery = await fetch(`${h.baseUrl}/v1/messages/0190a000-0000-7000-8000-000000000000?api_key=${encodeURIComponent(h.apiKey)}`);
     expect(inQuery.status).toBe(401);
     // A key issued for a while works until then, and not after.
-    const brief = await h.admin.createApiKey(h.tenantId, ['messages:read'], 'brief', 1);
+    const brief = await h.admin.createApiKey(h.tenantId, ['messages:read'], 'brief', { expiresInDays: 1 });
     expect(new Date(brief.expiresAt!).getTime() - Date.now()).toBeGreaterThan(86_300_000);
     expect((await get({ ...h, apiKey: brief.token }, '/v1/messages/0190a000-0000-7000-8000-000000000000')).status).toBe(404);
     await h.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [brief.id]);
     const expired = await get({ ...h, apiKey: brief.token }, '/v1/messages/0190a000-0000-7000-8000-000000000000');
     expect([expired.status, expired.body.code, expired.body.message]).toEqual([401, 'UNAUTHENTICATED', expect.stringContaining('expired')]);
-    await expect(h.admin.createApiKey(h.tenantId, ['messages:read'], 'bad', 0)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(h.admin.createApiKey(h.tenantId, ['messages:read'], 'bad', { expiresInDays: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
 
   it.each([

@@ -156,11 +156,14 @@ describe('console: in headless Chromium', () => {
     // An API key for 30 days: shown once, listed with its expiry.
     await page.getByLabel('Name', { exact: true }).fill('crm-prod');
     await page.getByRole('checkbox', { name: 'messages:send', exact: true }).check();
+    await page.getByLabel('Allowed networks').fill('203.0.113.0/24, 2001:db8::/32');
     await page.getByLabel('Expires').selectOption('30');
     await page.getByRole('button', { name: 'Issue key' }).click();
     await expect(page.locator('.notice code.secret').textContent()).resolves.toMatch(/^tsk_/);
-    const [keyRow] = await h.query<{ expires: boolean }>(`SELECT expires_at BETWEEN now() + interval '29 days' AND now() + interval '31 days' AS expires FROM api_keys WHERE name = 'crm-prod'`);
-    expect(keyRow.expires).toBe(true);
+    const [keyRow] = await h.query<{ expires: boolean; allowed_networks: string[] }>(
+      `SELECT expires_at BETWEEN now() + interval '29 days' AND now() + interval '31 days' AS expires, allowed_networks FROM api_keys WHERE name = 'crm-prod'`,
+    );
+    expect(keyRow).toEqual({ expires: true, allowed_networks: ['203.0.113.0/24', '2001:db8::/32'] });
     // The policy in effect for this organisation, as the operator configured it (the harness: 2 s timeouts).
     const policy = (await page.locator('#policy').textContent())!;
     expect(policy).toContain('OTPSMS');

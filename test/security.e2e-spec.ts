@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guardedPostForTest } from './support/guarded-post';
 import { expectEventually } from '@tsunagu/testing';
+import type { TsunaguConfig } from '@tsunagu/config';
 import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
 import { addBodyCanary, addKeyCanary, findCanaries } from './support/log-canaries';
 
@@ -100,6 +101,43 @@ describe('security', () => {
         expect(dump).not.toContain(phone.slice(3));
         expect(dump).not.toContain(national);
       }
+    });
+  });
+
+  describe('API keys bound to networks', () => {
+    let direct: EngineHarness;
+    let proxied: EngineHarness;
+    beforeAll(async () => {
+      [direct, proxied] = await Promise.all([
+        startEngine({ label: 'key_networks', startWorker: false }),
+        // Behind a proxy on this machine: its X-Forwarded-For is believed.
+        startEngine({ label: 'key_networks_proxy', startWorker: false, config: { http: { trustProxy: 'loopback' } as TsunaguConfig['http'] } }),
+      ]);
+    });
+    afterAll(async () => {
+      await direct?.close();
+      await proxied?.close();
+    });
+
+    const call = (h: EngineHarness, token: string, headers: Record<string, string> = {}) =>
+      fetch(`${h.baseUrl}/v1/messages/0190a000-0000-7000-8000-000000000000`, { headers: { authorization: `Bearer ${token}`, ...headers } }).then(async (r) => [r.status, ((await r.json()) as { code: string }).code]);
+
+    it('refuses a key from outside its networks (403 FORBIDDEN), and takes it from inside', async () => {
+      const elsewhere = (await direct.admin.createApiKey(direct.tenantId, ['messages:read'], 'office', { allowedNetworks: ['10.0.0.0/8', '2001:db8::/32'] })).token;
+      const here = (await direct.admin.createApiKey(direct.tenantId, ['messages:read'], 'local', { allowedNetworks: ['127.0.0.0/8', '::1'] })).token;
+      expect(await call(direct, elsewhere)).toEqual([403, 'FORBIDDEN']);
+      expect(await call(direct, here)).toEqual([404, 'NOT_FOUND']);
+      await expect(direct.admin.createApiKey(direct.tenantId, ['messages:read'], 'bad', { allowedNetworks: ['10.0.0.0/40'] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    });
+
+    it('believes X-Forwarded-For only from a trusted proxy', async () => {
+      const partner = (h: EngineHarness) => h.admin.createApiKey(h.tenantId, ['messages:read'], 'partner', { allowedNetworks: ['203.0.113.0/24'] }).then((k) => k.token);
+      const forwarded = { 'x-forwarded-for': '203.0.113.9' };
+      // Not configured to trust a proxy: a client cannot claim an address by a header.
+      expect(await call(direct, await partner(direct), forwarded)).toEqual([403, 'FORBIDDEN']);
+      const viaProxy = await partner(proxied);
+      expect(await call(proxied, viaProxy, forwarded)).toEqual([404, 'NOT_FOUND']);
+      expect(await call(proxied, viaProxy, { 'x-forwarded-for': '198.51.100.1' })).toEqual([403, 'FORBIDDEN']);
     });
   });
 

@@ -23,6 +23,8 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
     logger: new PinoNestLogger(logger),
   });
   app.disable('x-powered-by');
+  // The client's address (req.ip) as the configured proxies report it; by default only the socket's.
+  app.set('trust proxy', config.http.trustProxy ?? false);
   // No ETag on API answers: hashing every JSON body costs ~1% of the api's CPU and no client of
   // /v1 revalidates (the console's static assets get theirs from express.static).
   app.set('etag', false);

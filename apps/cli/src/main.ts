@@ -16,9 +16,9 @@ const USAGE = `usage: npm run cli -- <command>
                                             a new callback secret, printed once on the last line; the old one keeps signing beside it
                                             for H hours (24; 0 ends it at once, for a secret that leaked)
   tenant:set-callback-url TENANT URL|--none the tenant's default callback URL
-  apikey:create TENANT --scopes a,b [--expires-days N]
+  apikey:create TENANT --scopes a,b [--expires-days N] [--allow-networks CIDR,…]
                                             issue an API key (scopes: messages:send, messages:read, admin), valid N days
-                                            (else until revoked); prints it once, on the last line
+                                            (else until revoked), only from those networks (else any); prints it once, on the last line
   apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)
   staff:create TENANT EMAIL --role ROLE     create a console account (roles: agent, supervisor, admin; TENANT is its id or name);
                                             the password comes from TSUNAGU_STAFF_PASSWORD, else one is generated and printed once, on the last line`;
@@ -104,7 +104,8 @@ async function main(args: string[]): Promise<void> {
       if (!tenantId || scopes.length === 0) throw new Error(USAGE);
       const days = flag(rest, '--expires-days');
       if (days !== undefined && !/^\d+$/.test(days)) throw new Error(USAGE);
-      const key = await withEngine((a) => a.createApiKey(tenantId, scopes, '', days === undefined ? undefined : Number(days)));
+      const networks = (flag(rest, '--allow-networks') ?? '').split(',').filter(Boolean);
+      const key = await withEngine((a) => a.createApiKey(tenantId, scopes, '', { expiresInDays: days === undefined ? undefined : Number(days), allowedNetworks: networks }));
       if (key.expiresAt) console.log(`expires ${key.expiresAt}`);
       console.log(`key id: ${key.id} (the key is shown once; store it now)`);
       console.log(key.token);

@@ -63,6 +63,12 @@ export const envSchema = z.object({
    */
   TSUNAGU_OPS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'use at least 24 characters, e.g. `openssl rand -base64 32`').optional()),
   TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
+  /**
+   * Which proxies in front of the api to believe about the client's address (X-Forwarded-For),
+   * as Express reads it: `false` (none), a hop count, or addresses/networks and names such as
+   * `loopback`. API keys bound to networks are checked against that address.
+   */
+  TSUNAGU_TRUST_PROXY: z.string().max(500).default('false'),
   TSUNAGU_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TSUNAGU_BODY_LIMIT: z.coerce.number().int().positive().default(64 * 1024),
   /** Requests per second per API key, shared by every api process (0 = unlimited). */

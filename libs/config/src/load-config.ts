@@ -94,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       rateLimitPerSecond: e.TSUNAGU_RATE_LIMIT_PER_SECOND,
       maxBacklog: e.TSUNAGU_MAX_BACKLOG,
       opsToken: e.TSUNAGU_OPS_TOKEN,
+      trustProxy: e.TSUNAGU_TRUST_PROXY === 'false' ? false : e.TSUNAGU_TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.TSUNAGU_TRUST_PROXY) ? Number(e.TSUNAGU_TRUST_PROXY) : e.TSUNAGU_TRUST_PROXY,
     },
     logFile: e.TSUNAGU_LOG_FILE,
     retention: { textDays: e.TSUNAGU_TEXT_RETENTION_DAYS },

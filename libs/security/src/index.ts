@@ -8,3 +8,4 @@ export * from './webhook.signature';
 export * from './callback-url.guard';
 export * from './pii.redactor';
 export * from './callback-url.lookup';
+export * from './address-allowlist';

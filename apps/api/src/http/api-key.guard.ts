@@ -7,7 +7,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
 import { BucketUnavailable, TokenBucket } from '@tsunagu/engine';
-import { parseApiKey, sha256HexEqual } from '@tsunagu/security';
+import { addressAllowed, parseApiKey, sha256HexEqual } from '@tsunagu/security';
 
 export const SCOPES_KEY = 'tsunagu:scopes';
 export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
@@ -54,6 +54,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     // Checked after the secret, so an expired key's holder learns no more than anyone's.
     if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new DomainError('UNAUTHENTICATED', 'This API key has expired; issue a new one.');
+    if (!addressAllowed(req.ip, key.allowedNetworks ?? [])) throw new DomainError('FORBIDDEN', 'This API key may not be used from this network.');
     const needed = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     const missing = needed.filter((s) => !key.scopes.includes(s));
     if (missing.length) throw new DomainError('INSUFFICIENT_SCOPE', `This API key lacks the scope: ${missing.join(', ')}.`, { missing });

@@ -20,8 +20,8 @@ export class ApiKeysService {
     return this.db.getRepository(ApiKeyEntity).find({ where: { tenantId }, order: { createdAt: 'DESC' } });
   }
 
-  create(tenantId: string, scopes: string[], name: string, expiresInDays?: number): Promise<{ id: string; token: string; expiresAt: string | null }> {
-    return this.tenants.createApiKey(tenantId, scopes, name, expiresInDays);
+  create(tenantId: string, scopes: string[], name: string, opts: { expiresInDays?: number; allowedNetworks?: string[] }) {
+    return this.tenants.createApiKey(tenantId, scopes, name, opts);
   }
 
   async revoke(tenantId: string, keyId: string): Promise<boolean> {

@@ -92,8 +92,9 @@ export class AdminController {
     const expires = typeof b.expires === 'string' && b.expires !== 'never' ? Number(b.expires) : undefined;
     if (expires !== undefined && !(KEY_EXPIRY_DAYS as readonly number[]).includes(expires)) throw new DomainError('VALIDATION_FAILED', 'Unknown expiry.');
     const me = req.staff!;
-    const key = await this.keys.create(me.tenantId, scopes, name, expires);
-    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'apikey.create', subjectType: 'api_key', subjectId: key.id, detail: { scopes, expiresAt: key.expiresAt } });
+    const networks = typeof b.networks === 'string' ? b.networks.slice(0, 2000).split(/[\s,]+/) : [];
+    const key = await this.keys.create(me.tenantId, scopes, name, { expiresInDays: expires, allowedNetworks: networks });
+    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'apikey.create', subjectType: 'api_key', subjectId: key.id, detail: { scopes, expiresAt: key.expiresAt, allowedNetworks: key.allowedNetworks } });
     await this.render(req, res, 201, { createdKey: key.token });
   }
 

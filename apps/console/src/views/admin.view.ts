@@ -70,14 +70,16 @@ function keysSection(ctx: PageContext, d: AdminData): SafeHtml {
   ${d.createdKey ? html`<p class="notice" role="status">${i18n.t('admin.keyCreated')} <code class="secret">${d.createdKey}</code></p>` : ''}
   ${d.keys.length === 0
     ? html`<p>${i18n.t('admin.none')}</p>`
-    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.keyId')}</th><th scope="col">${i18n.t('admin.name')}</th><th scope="col">${i18n.t('admin.scopes')}</th><th scope="col">${i18n.t('admin.lastUsed')}</th><th scope="col">${i18n.t('admin.expires')}</th><th scope="col">${i18n.t('admin.state')}</th></tr></thead>
+    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.keyId')}</th><th scope="col">${i18n.t('admin.name')}</th><th scope="col">${i18n.t('admin.scopes')}</th><th scope="col">${i18n.t('admin.networks')}</th><th scope="col">${i18n.t('admin.lastUsed')}</th><th scope="col">${i18n.t('admin.expires')}</th><th scope="col">${i18n.t('admin.state')}</th></tr></thead>
     <tbody>${d.keys.map(
-      (k) => html`<tr data-key="${k.id}"><td><code>${k.id}</code></td><td>${k.name}</td><td>${k.scopes.join(', ')}</td><td>${i18n.date(k.lastUsedAt)}</td><td>${k.expiresAt ? i18n.date(k.expiresAt) : i18n.t('admin.never')}</td>
+      (k) => html`<tr data-key="${k.id}"><td><code>${k.id}</code></td><td>${k.name}</td><td>${k.scopes.join(', ')}</td><td>${k.allowedNetworks.length ? k.allowedNetworks.join(', ') : i18n.t('admin.anyNetwork')}</td><td>${i18n.date(k.lastUsedAt)}</td><td>${k.expiresAt ? i18n.date(k.expiresAt) : i18n.t('admin.never')}</td>
         <td>${k.revokedAt ? i18n.t('admin.revoked') : k.expiresAt && k.expiresAt <= new Date() ? i18n.t('admin.expired') : postButton(ctx, `/console/admin/keys/${encodeURIComponent(k.id)}/revoke`, i18n.t('admin.revoke'), true)}</td></tr>`,
     )}</tbody></table>`}
   <form method="post" action="/console/admin/keys" class="form row">${csrfField(ctx)}
     <p><label for="key-name">${i18n.t('admin.name')}</label><input id="key-name" name="name" maxlength="64" autocomplete="off"></p>
     <fieldset><legend>${i18n.t('admin.scopes')}</legend>${CONSOLE_KEY_SCOPES.map((s) => html`<label class="radio"><input type="checkbox" name="scopes" value="${s}"> ${s}</label>`)}</fieldset>
+    <p><label for="key-networks">${i18n.t('admin.networks')}</label><input id="key-networks" name="networks" maxlength="2000" autocomplete="off" placeholder="203.0.113.0/24, 2001:db8::/32" aria-describedby="key-networks-hint"></p>
+    <p class="hint" id="key-networks-hint">${i18n.t('admin.networksHint')}</p>
     <p><label for="key-expires">${i18n.t('admin.expires')}</label><select id="key-expires" name="expires">${KEY_EXPIRY_DAYS.map((n) => html`<option value="${n}"${n === 90 ? html` selected` : ''}>${i18n.num(n)} ${i18n.t('admin.days')}</option>`)}<option value="never">${i18n.t('admin.never')}</option></select></p>
     <p><button type="submit">${i18n.t('admin.newKey')}</button></p>
   </form></section>`;

@@ -28,4 +28,6 @@ export class ApiKeyEntity {
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt!: Date | null;
   /** Null: until revoked. */
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt!: Date | null;
+  /** Networks the key may be used from (`10.0.0.0/8`…); empty: any. */
+  @Column('text', { name: 'allowed_networks', array: true }) allowedNetworks!: string[];
 }

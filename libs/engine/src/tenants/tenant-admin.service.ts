@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
-import { PhoneCipher, generateApiKey, generateWebhookSecret } from '@tsunagu/security';
+import { PhoneCipher, generateApiKey, generateWebhookSecret, parseNetworks } from '@tsunagu/security';
 import { rowsOf } from '../infra/rows-of';
 import { TenantSettingsService } from './tenant-settings.service';
 
@@ -62,8 +62,18 @@ export class TenantAdminService {
     return { callbackSecret, previousUntil: rows[0].until ? new Date(rows[0].until).toISOString() : null };
   }
 
-  /** `expiresInDays`: the key stops working after that many days (1–3650); none: until revoked. */
-  async createApiKey(tenantId: string, scopes: string[], name = '', expiresInDays?: number): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  /**
+   * `expiresInDays`: the key stops working after that many days (1–3650); none: until revoked.
+   * `allowedNetworks`: the key is refused from anywhere else; none: any network.
+   */
+  async createApiKey(
+    tenantId: string,
+    scopes: string[],
+    name = '',
+    opts: { expiresInDays?: number; allowedNetworks?: string[] } = {},
+  ): Promise<{ id: string; token: string; expiresAt: string | null; allowedNetworks: string[] }> {
+    const { expiresInDays } = opts;
+    const allowedNetworks = parseNetworks(opts.allowedNetworks ?? []);
     if (expiresInDays !== undefined && (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > 3650)) {
       throw new DomainError('INVALID_REQUEST', 'A key expires after 1 to 3650 days.');
     }
@@ -73,8 +83,10 @@ export class TenantAdminService {
     if (exists.length === 0) throw new DomainError('NOT_FOUND', 'No tenant with this id.');
     const key = generateApiKey();
     const expiresAt = expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * 86_400_000);
-    await this.db.query(`INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [key.id, tenantId, name, key.hash, scopes, expiresAt]);
-    return { id: key.id, token: key.token, expiresAt: expiresAt?.toISOString() ?? null };
+    await this.db.query(`INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, expires_at, allowed_networks) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      key.id, tenantId, name, key.hash, scopes, expiresAt, allowedNetworks,
+    ]);
+    return { id: key.id, token: key.token, expiresAt: expiresAt?.toISOString() ?? null, allowedNetworks };
   }
 
   async revokeApiKey(keyId: string): Promise<boolean> {

@@ -37,7 +37,7 @@ export function ApiErrors(statuses: number[], only: Partial<Record<number, Error
 }
 
 /** What every `/v1` operation can answer besides its own errors: the key, its scope, its rate. */
-export const ApiKeyErrors = () => ApiErrors([401, 403, 429], { 401: ['UNAUTHENTICATED'], 403: ['INSUFFICIENT_SCOPE'], 429: ['RATE_LIMITED'] });
+export const ApiKeyErrors = () => ApiErrors([401, 403, 429], { 401: ['UNAUTHENTICATED'], 403: ['INSUFFICIENT_SCOPE', 'FORBIDDEN'], 429: ['RATE_LIMITED'] });
 
 /** A success response with its documented schema (checked against real answers by `test/openapi.e2e-spec.ts`). */
 export const ApiAnswer = (status: number, schema: Record<string, unknown>, description = '', headers?: Record<string, { description: string; schema: SchemaObject }>) =>
