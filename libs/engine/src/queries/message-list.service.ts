@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, MESSAGE_STATUSES } from '@tsunagu/core';
 import { MessageEntity } from '@tsunagu/database';
+import { messageOutcome } from './message-view.service';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
 export interface MessageListQuery {
@@ -47,12 +48,7 @@ export class MessageListService {
     return {
       items: items.map((m) => ({
         id: m.id,
-        status: m.status,
-        reason: m.reason,
-        category: m.category,
-        channel: m.channel,
-        possibleDuplicate: m.possibleDuplicate,
-        contactId: m.contactId,
+        ...messageOutcome(m),
         reference: m.crmRef,
         createdAt: m.createdAt.toISOString(),
         completedAt: iso(m.completedAt),

@@ -34,6 +34,11 @@ export function attemptView(a: AttemptEntity) {
   };
 }
 
+/** What every answer about a message starts with: its outcome, as the list and the full view give it. */
+export function messageOutcome(m: MessageEntity) {
+  return { status: m.status, reason: m.reason, category: m.category, channel: m.channel, possibleDuplicate: m.possibleDuplicate, contactId: m.contactId };
+}
+
 /** Reads for the CRM and the console. Every query is scoped by tenant: another tenant's id is a 404. */
 @Injectable()
 export class MessageViewService {
@@ -56,12 +61,7 @@ export class MessageViewService {
     return {
       id: m.id,
       direction: m.direction,
-      status: m.status,
-      reason: m.reason,
-      category: m.category,
-      channel: m.channel,
-      possibleDuplicate: m.possibleDuplicate,
-      contactId: m.contactId,
+      ...messageOutcome(m),
       conversationId: m.conversationId,
       text: m.textRedacted ? null : m.text,
       textRedacted: m.textRedacted,
