@@ -5,6 +5,16 @@ const messageStatus = str({ enum: [...MESSAGE_STATUSES, 'received'], description
 const attemptStatus = str({ enum: [...ATTEMPT_STATUSES] });
 const channel = str({ example: 'sms', description: 'A registered channel: `rcs`, `sms`, `line`, or one an adapter adds.' });
 
+/** A message's outcome, as the engine's `messageOutcome` gives it to the full view and the list. */
+const OUTCOME = {
+  status: messageStatus,
+  reason: nullable(str()),
+  category: nullable(str({ enum: [...CATEGORIES] })),
+  channel: nullable(str({ description: 'The channel it ended on (or is on).' })),
+  possibleDuplicate: bool({ description: 'A withdrawn attempt was delivered after all: the person may have it twice.' }),
+  contactId: uuid(),
+};
+
 export const ACCEPTED_SCHEMA = exact({ id: uuid(), status: str({ enum: ['accepted', ...MESSAGE_STATUSES.filter((s) => s !== 'accepted')], description: 'On a replay, the state the first answer gave.' }) });
 
 export const CANCELLING_SCHEMA = exact({ id: uuid(), status: str({ enum: ['cancelling'] }) });
@@ -57,12 +67,7 @@ export const MESSAGE_EVENT_SCHEMA = exact({
 export const MESSAGE_VIEW_SCHEMA = exact({
   id: uuid(),
   direction: str({ enum: ['outbound', 'inbound'] }),
-  status: messageStatus,
-  reason: nullable(str()),
-  category: nullable(str({ enum: [...CATEGORIES] })),
-  channel: nullable(str({ description: 'The channel it ended on (or is on).' })),
-  possibleDuplicate: bool({ description: 'A withdrawn attempt was delivered after all: the person may have it twice.' }),
-  contactId: uuid(),
+  ...OUTCOME,
   conversationId: uuid(),
   text: nullable(str({ description: 'Null once redacted (an OTP, after it is final).' })),
   textRedacted: bool(),
@@ -82,12 +87,7 @@ export const MESSAGE_LIST_SCHEMA = exact({
   items: list(
     exact({
       id: uuid(),
-      status: messageStatus,
-      reason: nullable(str()),
-      category: nullable(str({ enum: [...CATEGORIES] })),
-      channel: nullable(str()),
-      possibleDuplicate: bool(),
-      contactId: uuid(),
+      ...OUTCOME,
       reference: nullable(str()),
       createdAt: time(),
       completedAt: nullable(time()),

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { ContactEntity } from '@tsunagu/database';
 import { rowsOf } from '../infra/rows-of';
+import { CALLBACK_WORDS_GONE, MESSAGE_WORDS_GONE } from './message-words';
 import { assertId } from '../queries/message-view.service';
 
 export interface Erasure {
@@ -52,9 +53,9 @@ export class ContactErasureService {
         ),
       );
       const messages = rowsOf<{ id: string }>(
-        await m.query(`UPDATE messages SET text = NULL, text_redacted = true, rcs = NULL, line = NULL, metadata = NULL, updated_at = now() WHERE contact_id = $1 RETURNING id`, [contactId]),
+        await m.query(`UPDATE messages SET ${MESSAGE_WORDS_GONE} WHERE contact_id = $1 RETURNING id`, [contactId]),
       ).length;
-      await m.query(`UPDATE callbacks SET payload = payload - 'text' - 'metadata' WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)`, [contactId]);
+      await m.query(`UPDATE callbacks SET payload = ${CALLBACK_WORDS_GONE} WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)`, [contactId]);
       await m.query(`INSERT INTO events (id, tenant_id, source, type, detail, occurred_at) VALUES ($1, $2, 'api', 'contact.erased', $3, now())`, [
         newId(),
         tenantId,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { CALLBACK_WORDS_GONE, MESSAGE_WORDS_GONE } from '../contacts/message-words';
 import { rowsOf } from '../infra/rows-of';
 
 const BATCH = 1000;
@@ -16,7 +17,7 @@ const EVERY_MS = 60 * 60_000;
 const MARGIN_DAYS = 35;
 
 const SWEEPS = {
-  messages: `UPDATE messages SET text = NULL, text_redacted = true, rcs = NULL, line = NULL, metadata = NULL, updated_at = now()
+  messages: `UPDATE messages SET ${MESSAGE_WORDS_GONE}
     WHERE id IN (
       SELECT id FROM messages
       WHERE created_at >= $2 AND created_at < $1
@@ -24,7 +25,7 @@ const SWEEPS = {
         AND (text IS NOT NULL OR rcs IS NOT NULL OR line IS NOT NULL OR metadata IS NOT NULL)
       LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
     RETURNING id`,
-  callbacks: `UPDATE callbacks SET payload = payload - 'text' - 'metadata'
+  callbacks: `UPDATE callbacks SET payload = ${CALLBACK_WORDS_GONE}
     WHERE id IN (
       SELECT id FROM callbacks
       WHERE created_at >= $2 AND created_at < $1 AND (payload ? 'text' OR payload ? 'metadata')
