@@ -77,7 +77,9 @@ describe('erasing a contact (DELETE /v1/contacts/{id})', () => {
     // Repeating the erasure answers the same; linking LINE to the erased contact is refused.
     expect((await del(`/v1/contacts/${contactId}`)).body).toEqual(erased.body);
     const link = await fetch(`${h.baseUrl}/v1/contacts/${contactId}/line-link`, { method: 'PUT', headers: { authorization: `Bearer ${h.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ lineUserId: `U${'b'.repeat(32)}` }) });
-    expect(link.status).toBe(409);
+    const refusal = (await link.json()) as { code: string; message: string };
+    expect([link.status, refusal.code]).toEqual([409, 'CONFLICT']);
+    expect(refusal.message).toMatch(/erased on request/);
   });
 
   it('shows support staff an erased contact: no number to reveal, the history without its words', async () => {

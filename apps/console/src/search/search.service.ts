@@ -24,7 +24,8 @@ export interface SearchHit {
 }
 
 export type SearchOutcome =
-  | { kind: 'hits'; hits: SearchHit[]; page: number; hasNext: boolean }
+  /** `looked`: what was looked up, fit for the audit log (a number masked, a reference cut to 100). */
+  | { kind: 'hits'; hits: SearchHit[]; page: number; hasNext: boolean; looked: string }
   | { kind: 'invalid'; problem: 'phone' | 'id' };
 
 /**
@@ -48,16 +49,13 @@ export class SearchService {
   async searchAs(staff: StaffEntity, type: SearchType, query: string, page: number): Promise<SearchOutcome> {
     const outcome = await this.search(staff.tenantId, type, query, page);
     if (outcome.kind === 'invalid') return outcome;
-    const q = query.trim();
     const found = outcome.hits.length;
     const subject =
       type === 'phone'
         ? found
           ? { subjectType: 'contact', subjectId: outcome.hits[0].contactId }
-          : { subjectType: 'phone', subjectId: maskPhone(parsePhone(q).e164) }
-        : type === 'message'
-          ? { subjectType: 'message', subjectId: q }
-          : { subjectType: 'crm_ref', subjectId: q.slice(0, 100) };
+          : { subjectType: 'phone', subjectId: outcome.looked }
+        : { subjectType: type === 'message' ? 'message' : 'crm_ref', subjectId: outcome.looked };
     await this.audit.record({ tenantId: staff.tenantId, actor: actorOf(staff), action: 'contact.search', ...subject, detail: { staffId: staff.id, by: type, found, page: outcome.page } });
     return outcome;
   }
@@ -73,12 +71,12 @@ export class SearchService {
       }
       const id = await this.contacts.findIdByPhone(tenantId, e164);
       const contact = id ? await this.contacts.get(tenantId, id) : null;
-      return { kind: 'hits', hits: contact ? [this.hit(contact, null)] : [], page: 0, hasNext: false };
+      return { kind: 'hits', hits: contact ? [this.hit(contact, null)] : [], page: 0, hasNext: false, looked: maskPhone(e164) };
     }
     if (type === 'message') {
       if (!isUuid(q)) return { kind: 'invalid', problem: 'id' };
       const message = await this.db.getRepository(MessageEntity).findOneBy({ tenantId, id: q });
-      return { kind: 'hits', hits: message ? await this.withContacts(tenantId, [message]) : [], page: 0, hasNext: false };
+      return { kind: 'hits', hits: message ? await this.withContacts(tenantId, [message]) : [], page: 0, hasNext: false, looked: q };
     }
     const p = Math.max(0, Math.min(page, 1000));
     const qb = this.db.getRepository(MessageEntity).createQueryBuilder('m').where('m.tenant_id = :tenantId', { tenantId });
@@ -94,7 +92,7 @@ export class SearchService {
       .offset(p * SEARCH_PAGE_SIZE)
       .getMany();
     const hits = await this.withContacts(tenantId, rows.slice(0, SEARCH_PAGE_SIZE));
-    return { kind: 'hits', hits, page: p, hasNext: rows.length > SEARCH_PAGE_SIZE };
+    return { kind: 'hits', hits, page: p, hasNext: rows.length > SEARCH_PAGE_SIZE, looked: q.slice(0, 100) };
   }
 
   private async withContacts(tenantId: string, messages: MessageEntity[]): Promise<SearchHit[]> {

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ContactView } from '@tsunagu/channels';
-import { DomainError, newId } from '@tsunagu/core';
+import { newId } from '@tsunagu/core';
 import { ContactEntity } from '@tsunagu/database';
 import { PhoneCipher, maskPhone } from '@tsunagu/security';
+import { assertNotErased } from './contact-erased';
 
 export interface ContactRef {
   contactId: string;
@@ -78,7 +79,7 @@ export class ContactService {
 
   /** The whole number, for a send or a supervisor's reveal; an erased contact has none. */
   phoneOf(contact: ContactEntity): string {
-    if (contact.erasedAt) throw new DomainError('CONFLICT', "This contact's data was erased on request.");
+    assertNotErased(contact);
     return this.cipher.decrypt(contact.phoneEnc);
   }
 

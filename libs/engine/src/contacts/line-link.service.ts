@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError, newId } from '@tsunagu/core';
 import { ContactEntity } from '@tsunagu/database';
 import { assertId } from '../queries/message-view.service';
+import { assertNotErased } from './contact-erased';
 
 const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 
@@ -21,7 +22,7 @@ export class LineLinkService {
     await this.db.transaction(async (m) => {
       const contact = await m.getRepository(ContactEntity).findOne({ where: { id: contactId, tenantId }, lock: { mode: 'pessimistic_write' } });
       if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
-      if (contact.erasedAt) throw new DomainError('CONFLICT', "This contact's data was erased on request; a new message to the person starts a new contact.");
+      assertNotErased(contact);
       const taken = await m.getRepository(ContactEntity).findOneBy({ tenantId, lineUserId });
       if (taken && taken.id !== contactId) throw new DomainError('CONFLICT', 'This LINE user is linked to another contact.');
       await m.query(`UPDATE contacts SET line_user_id = $2, line_following = true, opt_outs = array_remove(opt_outs, 'line'), updated_at = now() WHERE id = $1`, [contactId, lineUserId]);
