@@ -138,7 +138,9 @@ export class InboundService {
   private async tenantOfRecipient(recipient: string | undefined): Promise<string | null> {
     if (!recipient) return null;
     const rows: { tenant_id: string }[] = await this.db.query(
-      `SELECT tenant_id FROM senders WHERE address = $1 AND state <> 'requested' ORDER BY updated_at DESC LIMIT 1`,
+      // The organisation the address is approved for (at most one); else the one whose suspended
+      // sender used it last: a reply to a suspended number still belongs to whoever sent from it.
+      `SELECT tenant_id FROM senders WHERE address = $1 AND state <> 'requested' ORDER BY state = 'approved' DESC, updated_at DESC LIMIT 1`,
       [recipient],
     );
     return rows[0]?.tenant_id ?? null;

@@ -25,6 +25,14 @@ export function senderView(s: SenderEntity) {
   };
 }
 
+const UNIQUE_VIOLATION = '23505';
+
+function heldElsewhere(): DomainError {
+  return new DomainError('CONFLICT', 'This address is approved for another organisation; it can be approved here only once that approval is suspended.', {
+    reason: 'sender_held_elsewhere',
+  });
+}
+
 /**
  * The registry of sender addresses (anti-spoofing): requested → approved → suspended, the routes
  * each is approved for, and an audit row for every change naming who made it.
@@ -63,10 +71,24 @@ export class SenderAdminService {
         throw new DomainError('CONFLICT', `A ${sender.state} sender cannot be ${action === 'approve' ? 'approved' : 'suspended'}.`, { state: sender.state });
       }
       const routes = input.routes ?? sender.routes;
-      await m.query(`UPDATE senders SET state = $2, routes = $3, updated_by = $4, updated_at = now() WHERE id = $1`, [id, rule.to, routes, actor]);
+      if (rule.to === 'approved') await this.assertHeldNowhereElse(m, sender);
+      await m.query(`UPDATE senders SET state = $2, routes = $3, updated_by = $4, updated_at = now() WHERE id = $1`, [id, rule.to, routes, actor]).catch((e: unknown) => {
+        // Two organisations approving the same address at once: the index lets one through.
+        if ((e as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw heldElsewhere();
+        throw e;
+      });
       await this.audit(m, tenantId, actor, `sender.${rule.to}`, id, input.reason ?? null, { from: sender.state, routes });
       return senderView(await m.getRepository(SenderEntity).findOneByOrFail({ id }));
     });
+  }
+
+  /**
+   * An address is approved for one organisation at a time (`senders_approved_once`): it sends as
+   * that organisation and its replies go there. The refusal does not say which one holds it.
+   */
+  private async assertHeldNowhereElse(m: EntityManager, sender: SenderEntity): Promise<void> {
+    const held: unknown[] = await m.query(`SELECT 1 FROM senders WHERE address = $1 AND state = 'approved' AND id <> $2`, [sender.address, sender.id]);
+    if (held.length > 0) throw heldElsewhere();
   }
 
   private async audit(m: EntityManager, tenantId: string, actor: string, action: string, subjectId: string, reason: string | null, detail: object): Promise<void> {

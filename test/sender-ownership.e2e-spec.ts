@@ -1,0 +1,62 @@
+import { expectEventually } from '@tsunagu/testing';
+import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
+import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+
+/**
+ * Anti-spoofing across organisations: each registers its own senders, so two may ask for the
+ * same short code. Only one may hold it approved: that one sends as it, and the replies to it
+ * (with the opt-outs in them) go there. Over the real SMPP bind of the sandbox SMSC.
+ */
+describe('a sender address is held by one organisation at a time', () => {
+  const ADDRESS = '00057777';
+  let s: Sandboxes;
+  let h: EngineHarness;
+  let b: EngineHarness;
+
+  beforeAll(async () => {
+    s = await startSandboxes({ receiptDelayMs: 50 });
+    h = await startEngine({ label: 'sender-held', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId) as unknown as Record<string, unknown> });
+    await s.wire(h.baseUrl);
+    const other = await h.admin.createTenant(`held-elsewhere-${Date.now()}`);
+    b = { ...h, tenantId: other.id, apiKey: (await h.admin.createApiKey(other.id, ['messages:send', 'messages:read', 'admin'])).token };
+  });
+  afterAll(async () => {
+    await h?.close();
+    await s?.close();
+  });
+
+  /** The tenant a reply to ADDRESS from `phone` was filed under, once it is filed. */
+  async function repliedTo(phone: string, text: string): Promise<string> {
+    expect((await s.smsc.control.injectMo({ from: phone.slice(1), to: ADDRESS, text })).status).toBe(0);
+    return expectEventually(async () => {
+      const rows = await h.query<{ tenant_id: string }>(`SELECT tenant_id FROM messages WHERE direction = 'inbound' AND text = $1`, [text]);
+      expect(rows).toHaveLength(1);
+      return rows[0].tenant_id;
+    });
+  }
+
+  it('refuses a second approval, sends and files replies only for the holder, and passes on once the holder suspends', async () => {
+    const mine = await post(h, '/v1/senders', { address: ADDRESS, routes: ['jp-direct'] });
+    expect((await post(h, `/v1/senders/${mine.body.id}/approve`, {})).status).toBe(200);
+
+    // Another organisation may ask for it (it cannot know), but not approve it while it is held.
+    const theirs = await post(b, '/v1/senders', { address: ADDRESS, routes: ['jp-direct'] });
+    expect(theirs.status).toBe(201);
+    const refused = await post(b, `/v1/senders/${theirs.body.id}/approve`, {});
+    expect([refused.status, refused.body.code, refused.body.details]).toEqual([409, 'CONFLICT', { reason: 'sender_held_elsewhere' }]);
+    expect(JSON.stringify(refused.body)).not.toContain(h.tenantId);
+    const spoof = await post(b, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'なりすまし', sender: ADDRESS }, { 'idempotency-key': 'held-1' });
+    expect([spoof.status, spoof.body.code]).toEqual([422, 'SENDER_NOT_APPROVED']);
+    expect(await repliedTo(mobile(), 'held-reply-1')).toBe(h.tenantId);
+
+    // Even two approvals racing past the check: the database lets one through.
+    await expect(h.query(`UPDATE senders SET state = 'approved' WHERE id = $1`, [theirs.body.id])).rejects.toThrow(/senders_approved_once/);
+
+    // Handed over: the holder suspends it, the other may approve it, and replies follow it.
+    expect((await post(h, `/v1/senders/${mine.body.id}/suspend`, { reason: 'code returned to the carrier' })).status).toBe(200);
+    expect((await post(b, `/v1/senders/${theirs.body.id}/approve`, {})).status).toBe(200);
+    expect(await repliedTo(mobile(), 'held-reply-2')).toBe(b.tenantId);
+    const back = await post(h, `/v1/senders/${mine.body.id}/approve`, {});
+    expect([back.status, back.body.details]).toEqual([409, { reason: 'sender_held_elsewhere' }]);
+  });
+});
