@@ -44,7 +44,8 @@ export class OversightController {
   @Get('ops')
   async operations(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const admin = req.staff!.role === 'admin';
-    const [health, queues, rates] = await Promise.all([this.ops.health(req.staff!.tenantId), admin ? this.ops.queueCounts() : Promise.resolve(null), this.ops.deliveryRates(req.staff!.tenantId)]);
-    sendHtml(res, 200, opsPage(pageContext(req, res), { health, queues, rates }));
+    const tenantId = req.staff!.tenantId;
+    const [health, backlog, rates] = await Promise.all([this.ops.health(tenantId), admin ? this.ops.backlog(tenantId) : Promise.resolve(null), this.ops.deliveryRates(tenantId)]);
+    sendHtml(res, 200, opsPage(pageContext(req, res), { health, backlog, rates }));
   }
 }

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ChannelRegistry } from '@tsunagu/channels';
-import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
+import { ChannelHealthService } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
-import { redactObject, redactPii } from '@tsunagu/security';
+import { redactObject } from '@tsunagu/security';
 import { Fact, healthFacts, ownOnly } from './health-facts';
 
 export interface WorkerHealthRow {
@@ -24,13 +24,30 @@ export interface ChannelHealthRow {
   facts: Fact[];
 }
 
+/**
+ * One line of this organisation's backlog: `waiting` is due now, `active` in hand, `delayed` due
+ * later. What failed is listed as attempts (`RecentFailure`), with their reasons.
+ */
 export interface QueueRow {
   name: string;
   waiting: number;
   active: number;
   delayed: number;
-  failed: number;
-  lastFailed: { id: string; name: string; reason: string; at: Date | null }[];
+}
+
+/** An attempt of this organisation that ended badly in the last 24 hours, with its reason code. */
+export interface RecentFailure {
+  attemptId: string;
+  messageId: string;
+  channel: string;
+  status: string;
+  reason: string | null;
+  at: Date;
+}
+
+export interface Backlog {
+  queues: QueueRow[];
+  recentFailures: RecentFailure[];
 }
 
 export interface RateRow {
@@ -81,7 +98,6 @@ export class OpsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ChannelRegistry,
-    private readonly queues: JobQueues,
     private readonly channelHealth: ChannelHealthService,
   ) {}
 
@@ -101,39 +117,49 @@ export class OpsService {
   }
 
   /**
-   * Queue counts straight from BullMQ, after the timers row: messages whose next look is held in
-   * PostgreSQL (due_at), due now ("waiting") or later ("delayed"). Null when Redis does not answer in time.
+   * This organisation's work in hand, from PostgreSQL. The BullMQ queues are shared by every
+   * tenant (their jobs carry ids only), so their depths and failed jobs are the platform's, shown
+   * to operators on `/metrics`, never to one tenant's admin. Each count here is cut to the tenant:
+   * the timers (messages whose next look is due), each channel's attempts queued (`pending`) and
+   * in hand (`submitting`), and the callbacks to its CRM still to go.
    */
-  async queueCounts(): Promise<QueueRow[] | null> {
-    const timers = withTimeout(
-      this.db
-        .query(`SELECT count(*) FILTER (WHERE due_at <= now())::int AS due, count(*) FILTER (WHERE due_at > now())::int AS later FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at IS NOT NULL`)
-        .then(([r]: { due: number; later: number }[]): QueueRow => ({ name: 'timers', waiting: r.due, active: 0, delayed: r.later, failed: 0, lastFailed: [] })),
-      null,
-    );
-    const names = [...this.registry.names().map((c) => QUEUES.send(c)), QUEUES.callback];
-    const probe = Promise.all(
-      names.map(async (name) => {
-        const queue = this.queues.get(name);
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        const failed = await queue.getFailed(0, 4);
-        return {
-          name,
-          waiting: counts.waiting ?? 0,
-          active: counts.active ?? 0,
-          delayed: counts.delayed ?? 0,
-          failed: counts.failed ?? 0,
-          lastFailed: failed.map((j) => ({
-            id: String(j.id ?? ''),
-            name: j.name,
-            reason: redactPii(String(j.failedReason ?? '')).slice(0, 300),
-            at: j.finishedOn ? new Date(j.finishedOn) : null,
-          })),
-        };
-      }),
-    );
-    const [timerRow, queueRows] = await Promise.all([timers, withTimeout<QueueRow[] | null>(probe, null)]);
-    return queueRows && timerRow ? [timerRow, ...queueRows] : queueRows;
+  async backlog(tenantId: string): Promise<Backlog> {
+    const [timers, attempts, callbacks, failures] = await Promise.all([
+      this.db.query(
+        `SELECT count(*) FILTER (WHERE due_at <= now())::int AS due, count(*) FILTER (WHERE due_at > now())::int AS later
+         FROM messages WHERE status IN ('accepted', 'dispatching') AND due_at IS NOT NULL AND tenant_id = $1`,
+        [tenantId],
+      ) as Promise<{ due: number; later: number }[]>,
+      this.db.query(
+        `SELECT channel, count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'submitting')::int AS submitting
+         FROM attempts WHERE status IN ('pending', 'submitting') AND tenant_id = $1 GROUP BY channel`,
+        [tenantId],
+      ) as Promise<{ channel: string; pending: number; submitting: number }[]>,
+      this.db.query(
+        `SELECT count(*) FILTER (WHERE next_attempt_at <= now())::int AS due, count(*) FILTER (WHERE next_attempt_at > now())::int AS later
+         FROM callbacks WHERE status = 'pending' AND tenant_id = $1`,
+        [tenantId],
+      ) as Promise<{ due: number; later: number }[]>,
+      this.db.query(
+        `SELECT id, message_id, channel, status, reason, updated_at FROM attempts
+         WHERE tenant_id = $1 AND created_at > now() - interval '24 hours' AND status IN ('failed', 'expired', 'unknown')
+         ORDER BY updated_at DESC LIMIT 5`,
+        [tenantId],
+      ) as Promise<{ id: string; message_id: string; channel: string; status: string; reason: string | null; updated_at: Date }[]>,
+    ]);
+    const byChannel = new Map(attempts.map((a) => [a.channel, a]));
+    const queues: QueueRow[] = [
+      { name: 'timers', waiting: timers[0].due, active: 0, delayed: timers[0].later },
+      ...this.registry.names().map((channel) => ({
+        name: QUEUES.send(channel),
+        waiting: byChannel.get(channel)?.pending ?? 0,
+        active: byChannel.get(channel)?.submitting ?? 0,
+        delayed: 0,
+      })),
+      { name: QUEUES.callback, waiting: callbacks[0].due, active: 0, delayed: callbacks[0].later },
+    ];
+    const recentFailures = failures.map((f) => ({ attemptId: f.id, messageId: f.message_id, channel: f.channel, status: f.status, reason: f.reason, at: f.updated_at }));
+    return { queues, recentFailures };
   }
 
   /** Attempts of this tenant started in the last 24 h, per channel (`rateRows`). */

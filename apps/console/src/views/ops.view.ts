@@ -1,6 +1,7 @@
-import { PageContext, hasRole } from '../http/console-request';
+import { PageContext } from '../http/console-request';
 import { Fact } from '../ops/health-facts';
-import { ChannelHealthRow, QueueRow, RateRow } from '../ops/ops.service';
+import { Backlog, ChannelHealthRow, RateRow } from '../ops/ops.service';
+import { REASON_WORDS, STATE_WORDS, badgeClass, words } from '../i18n/states';
 import { SafeHtml, html } from './html';
 import { layout } from './layout.view';
 
@@ -51,20 +52,19 @@ function healthSection(ctx: PageContext, health: ChannelHealthRow[]): SafeHtml {
   )}`;
 }
 
-function queuesSection(ctx: PageContext, queues: QueueRow[] | null): SafeHtml {
+function backlogSection(ctx: PageContext, backlog: Backlog): SafeHtml {
   const { i18n } = ctx;
-  if (!queues) return html`<p class="alert" role="alert">${i18n.t('ops.queuesUnavailable')}</p>`;
-  const failed = queues.flatMap((q) => q.lastFailed.map((f) => ({ queue: q.name, ...f })));
-  return html`<table class="table queues"><thead><tr><th scope="col">${i18n.t('ops.queue')}</th><th scope="col" class="num">${i18n.t('ops.waiting')}</th><th scope="col" class="num">${i18n.t('ops.active')}</th><th scope="col" class="num">${i18n.t('ops.delayed')}</th><th scope="col" class="num">${i18n.t('ops.failedJobs')}</th></tr></thead>
-  <tbody>${queues.map((q) => html`<tr data-queue="${q.name}"><th scope="row">${q.name}</th><td class="num">${i18n.num(q.waiting)}</td><td class="num">${i18n.num(q.active)}</td><td class="num">${i18n.num(q.delayed)}</td><td class="num">${i18n.num(q.failed)}</td></tr>`)}</tbody></table>
+  return html`<p class="hint">${i18n.t('ops.backlogScope')}</p>
+  <table class="table queues"><thead><tr><th scope="col">${i18n.t('ops.queue')}</th><th scope="col" class="num">${i18n.t('ops.waiting')}</th><th scope="col" class="num">${i18n.t('ops.active')}</th><th scope="col" class="num">${i18n.t('ops.delayed')}</th></tr></thead>
+  <tbody>${backlog.queues.map((q) => html`<tr data-queue="${q.name}"><th scope="row">${q.name}</th><td class="num">${i18n.num(q.waiting)}</td><td class="num">${i18n.num(q.active)}</td><td class="num">${i18n.num(q.delayed)}</td></tr>`)}</tbody></table>
   <h3>${i18n.t('ops.lastFailed')}</h3>
-  ${failed.length === 0
+  ${backlog.recentFailures.length === 0
     ? html`<p>${i18n.t('ops.noFailed')}</p>`
-    : html`<table class="table"><thead><tr><th scope="col">${i18n.t('ops.queue')}</th><th scope="col">Job</th><th scope="col">${i18n.t('ops.failedReason')}</th><th scope="col">${i18n.t('audit.when')}</th></tr></thead>
-      <tbody>${failed.map((f) => html`<tr><td>${f.queue}</td><td>${f.name} <code>${f.id}</code></td><td>${f.reason}</td><td>${i18n.date(f.at)}</td></tr>`)}</tbody></table>`}`;
+    : html`<table class="table failures"><thead><tr><th scope="col">${i18n.t('timeline.channel')}</th><th scope="col">${i18n.t('ops.message')}</th><th scope="col">${i18n.t('ops.failedReason')}</th><th scope="col">${i18n.t('audit.when')}</th></tr></thead>
+      <tbody>${backlog.recentFailures.map((f) => html`<tr data-attempt="${f.attemptId}"><td>${f.channel.toUpperCase()}</td><td><a href="/console/messages/${f.messageId}"><code>${f.messageId}</code></a></td><td><span class="${badgeClass(f.status)}">${words(STATE_WORDS, f.status, i18n.lang)}</span>${f.reason ? html` <span class="reason" title="${f.reason}">${words(REASON_WORDS, f.reason, i18n.lang)}</span>` : ''}</td><td>${i18n.date(f.at)}</td></tr>`)}</tbody></table>`}`;
 }
 
-export function opsPage(ctx: PageContext, data: { health: ChannelHealthRow[]; queues: QueueRow[] | null; rates: RateRow[] }) {
+export function opsPage(ctx: PageContext, data: { health: ChannelHealthRow[]; backlog: Backlog | null; rates: RateRow[] }) {
   const { i18n } = ctx;
   return layout(
     ctx,
@@ -75,6 +75,6 @@ export function opsPage(ctx: PageContext, data: { health: ChannelHealthRow[]; qu
   <table class="table"><thead><tr><th scope="col">${i18n.t('timeline.channel')}</th><th scope="col" class="num">${i18n.t('ops.attempts')}</th><th scope="col" class="num">${i18n.t('ops.deliveredPct')}</th><th scope="col" class="num">${i18n.t('ops.failedJobs')}</th></tr></thead>
   <tbody>${data.rates.map((r) => html`<tr data-channel="${r.channel}"><th scope="row">${r.channel.toUpperCase()}${r.sentIsFinal ? html` <span class="hint">(${i18n.t('ops.sentIsFinal')})</span>` : ''}</th><td class="num">${i18n.num(r.total)}</td><td class="num">${i18n.num(r.delivered)}</td><td class="num">${i18n.num(r.failed)}</td></tr>`)}</tbody></table>
 </section>
-${hasRole(ctx.staff, 'admin') ? html`<section aria-labelledby="queues-h"><h2 id="queues-h">${i18n.t('ops.queues')}</h2>${queuesSection(ctx, data.queues)}</section>` : ''}`,
+${data.backlog ? html`<section aria-labelledby="queues-h"><h2 id="queues-h">${i18n.t('ops.queues')}</h2>${backlogSection(ctx, data.backlog)}</section>` : ''}`,
   );
 }
