@@ -12,6 +12,8 @@ const ZONE: Record<string, string[]> = {
   'metadata.example': ['169.254.169.254'],
   'mapped.example': ['::ffff:192.168.1.10'],
   'ula.example': ['fd00::1'],
+  'compat.example': ['::7f00:1'],
+  'nat64.example': ['64:ff9b::7f00:1'],
   'empty.example': [],
 };
 const calls: string[] = [];
@@ -89,8 +91,43 @@ describe('assertCallbackUrlAllowed (row 45)', () => {
   });
 });
 
+describe('assertCallbackUrlAllowed on IP literals (SSRF audit)', () => {
+  // Each literal as a tenant would type it; WHATWG URL rewrites several before we see them.
+  it.each([
+    ['https://[::127.0.0.1]/', '[::7f00:1]'], // IPv4-compatible loopback: ipaddr.js says `unicast`
+    ['https://[::a9fe:a9fe]/', '[::a9fe:a9fe]'], // IPv4-compatible 169.254.169.254 (metadata)
+    ['https://[::ffff:10.0.0.1]/', '[::ffff:a00:1]'], // IPv4-mapped: the embedded 10.0.0.1 is judged
+    ['https://[64:ff9b::7f00:1]/', '[64:ff9b::7f00:1]'], // NAT64 of loopback
+    ['https://0177.0.0.1/', '127.0.0.1'], // octal
+    ['https://0x7f.1/', '127.0.0.1'], // hex, two parts
+    ['https://[fc00::1]/', '[fc00::1]'], // unique local
+    ['https://[ff02::1]/', '[ff02::1]'], // multicast
+    ['https://[2002:7f00:1::]/', '[2002:7f00:1::]'], // 6to4 of loopback
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', '[2001:0:4136:e378:8000:63bf:3fff:fdd2]'], // Teredo
+    ['https://[2001:db8::1]/', '[2001:db8::1]'], // documentation, inside 2000::/3
+    ['https://[100::1]/', '[100::1]'], // discard-only
+  ])('refuses %s (read as %s) as address_not_public', async (url, host) => {
+    expect(new URL(url).hostname).toBe(host);
+    expect(await reason(url)).toBe('address_not_public');
+  });
+
+  it.each(['https://[2001:4860:4860::8888]/cb', 'https://[::ffff:8.8.8.8]/cb', 'https://8.8.8.8/cb', 'https://93.184.215.14:8443/cb'])(
+    'allows the public literal %s without asking the resolver',
+    async (url) => {
+      calls.length = 0;
+      expect(await reason(url)).toBe('allowed');
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('refuses a name whose resolver answers an IPv4-compatible or NAT64 loopback', async () => {
+    expect(await reason('https://compat.example/')).toBe('address_not_public');
+    expect(await reason('https://nat64.example/')).toBe('address_not_public');
+  });
+});
+
 describe('isPublicAddress', () => {
-  it.each(['8.8.8.8', '93.184.215.14', '1.1.1.1', '2001:4860:4860::8888', '2606:4700:4700::1111'])('%s is public', (ip) => {
+  it.each(['8.8.8.8', '93.184.215.14', '1.1.1.1', '2001:4860:4860::8888', '2606:4700:4700::1111', '::ffff:8.8.8.8', '3ffe::1', '2a00:1450:4001::200e'])('%s is public', (ip) => {
     expect(isPublicAddress(ip)).toBe(true);
   });
 
@@ -101,6 +138,8 @@ describe('isPublicAddress', () => {
     '::', '::1', 'fc00::1', 'fd12:3456::1', 'fe80::1', 'fe80::1%eth0', 'ff02::1',
     '::ffff:127.0.0.1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::ffff:7f00:1',
     '64:ff9b::a00:1', '2002:0a00:0001::', '2001::1', '2001:db8::1',
+    '::7f00:1', '::127.0.0.1', '::a9fe:a9fe', '::8.8.8.8', '64:ff9b::808:808', '100::1', '2001:2::1', '2001:20::1',
+    '3fff::1', '5f00::1', '4000::1', 'fec0::1', '2001:4860::8888%eth0',
     '', 'localhost', '0x7f.1', '127.1', '1.2.3', '999.1.1.1', 'not-an-ip',
   ])('%s is not public', (ip) => {
     expect(isPublicAddress(ip)).toBe(false);

@@ -89,16 +89,44 @@ async function resolve(host: string, lookup: HostLookup): Promise<string[]> {
 }
 
 /**
- * True only for globally routable unicast. Everything ipaddr.js classifies otherwise is refused:
- * loopback, private, link-local (metadata), CGNAT, 0/8, multicast, broadcast, reserved and
- * documentation ranges, ULA fc00::/7, fe80::/10, and the IPv6 forms that embed an IPv4 address
- * (mapped ::ffff:0:0/96 is unwrapped and judged as IPv4; NAT64, 6to4 and Teredo are refused
- * outright because the embedded address could be private).
+ * ipaddr.js reads any dotted tail as IPv4-mapped (`::8.8.8.8` becomes `::ffff:808:808`), which
+ * is not the address a socket connects to (`::808:808`). The WHATWG serializer is exact.
+ */
+function canonicalV6(ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+/** 2000::/3: the only IPv6 block IANA hands out as global unicast. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * True only for globally routable unicast: the one decision behind the save-time check, the
+ * send-time lookup (callback-url.lookup.ts) and the sender's check of literal hosts.
+ *
+ * IPv4: only what ipaddr.js calls `unicast`; loopback, private, link-local (metadata), CGNAT,
+ * 0/8, multicast, broadcast, reserved, documentation, benchmarking, AS112 and AMT are refused.
+ *
+ * IPv6 is an allow-list, not a deny-list: ipaddr.js calls anything it has no name for `unicast`,
+ * and that is how the deprecated IPv4-compatible form slipped through (`[::127.0.0.1]` reaches
+ * us as `::7f00:1`, a loopback on hosts that still route ::/96). So an IPv6 address must lie in
+ * 2000::/3, and inside it must still be plain `unicast`: 6to4 (2002::/16) and Teredo
+ * (2001::/32) are refused outright rather than judged by the IPv4 they carry, because a relay
+ * turns them into traffic to that IPv4 (`2002:7f00:1::` is 127.0.0.1 through a 6to4 gateway)
+ * and no CRM receives callbacks on a tunnelling prefix, which RFC 7526 deprecated anyway; the
+ * documentation, ORCHID, benchmarking and AS112 blocks are refused as not being a real CRM.
+ * Outside 2000::/3 everything is refused, NAT64 64:ff9b::/96 included (its IPv4 could be a
+ * private one behind the translator). The one exception is IPv4-mapped ::ffff:0:0/96, which is
+ * how a dual-stack socket spells an IPv4 peer: its embedded IPv4 is judged instead.
+ * Zone ids (`fe80::1%eth0`) only make sense on link-local addresses: refused.
  */
 export function isPublicAddress(ip: string): boolean {
-  if (typeof ip !== 'string' || isIP(ip) === 0) return false; // canonical forms only
+  if (typeof ip !== 'string' || isIP(ip) === 0 || ip.includes('%')) return false; // canonical forms only
   try {
-    return ipaddr.process(ip).range() === 'unicast';
+    const addr = ipaddr.parse(isIP(ip) === 6 ? canonicalV6(ip) : ip);
+    if (addr.kind() === 'ipv4') return addr.range() === 'unicast';
+    const v6 = addr as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().range() === 'unicast';
+    return v6.match(GLOBAL_UNICAST_V6) && v6.range() === 'unicast';
   } catch {
     return false;
   }

@@ -10,7 +10,8 @@ type LookupCallback = (
 /** The shape Node's `dns.lookup` has and `http.request({ lookup })` / `https.Agent` expect. */
 export type LookupFunction = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
 
-type AllLookup = (
+/** A resolver asked for every address of a name: Node's `dns.lookup`, or a stand-in in tests. */
+export type AllLookup = (
   hostname: string,
   options: LookupOptions & { all: true },
   callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,

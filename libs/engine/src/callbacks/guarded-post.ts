@@ -1,35 +1,33 @@
-import { LookupFunction, isIP } from 'node:net';
-import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import http from 'node:http';
 import https from 'node:https';
-import { isPublicAddress } from '@tsunagu/security';
+import { AllLookup, CALLBACK_BLOCKED, createPublicOnlyLookup, isPublicAddress } from '@tsunagu/security';
 
 export interface PostResult {
   status: number | null;
   error: string | null;
 }
 
-/**
- * The address is checked in the same lookup the socket connects with, so a name that resolved
- * to a public address at accept time cannot be re-pointed at 169.254.169.254 (DNS rebinding).
- */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
-  return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      const list = addresses as unknown as { address: string; family: number }[];
-      const refused = list.find((a) => !allowPrivate && !isPublicAddress(a.address));
-      if (refused || list.length === 0) {
-        const e = Object.assign(new Error('callback address not allowed'), { code: 'CALLBACK_URL_NOT_ALLOWED' });
-        return callback(e, '', 0);
-      }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
-      callback(null, list[0].address, list[0].family);
-    });
-  };
+export interface GuardedPostOptions {
+  timeoutMs: number;
+  /** `callbacks.allowPrivateUrls`: local demos only; the address is then not judged. */
+  allowPrivate: boolean;
+  /**
+   * The resolver the judging lookup asks: Node's `dns.lookup` unless a test stands one in.
+   * With `allowPrivate` nothing is judged and Node's own lookup connects.
+   */
+  resolve?: AllLookup;
 }
 
-export function guardedPost(url: string, body: string, headers: Record<string, string>, opts: { timeoutMs: number; allowPrivate: boolean }): Promise<PostResult> {
+/**
+ * One POST to a callback URL. The address is judged in the lookup the socket connects with
+ * (createPublicOnlyLookup, the same `isPublicAddress` as the check on save), so a name that
+ * was public when the tenant saved it cannot be re-pointed at 169.254.169.254 (DNS rebinding).
+ * Redirects are never followed: node:http does not follow them, and a 3xx comes back as the
+ * status, which the sender records as a final failure. Following one would connect to a host
+ * that no check has seen.
+ */
+export function guardedPost(url: string, body: string, headers: Record<string, string>, opts: GuardedPostOptions): Promise<PostResult> {
   return new Promise((resolve) => {
     let target: URL;
     try {
@@ -39,7 +37,7 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
     }
     const client = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : null;
     if (!client) return resolve({ status: null, error: 'unsupported_scheme' });
-    // Node does not call `lookup` for an address literal, so those are checked here.
+    // Node does not call `lookup` for an address literal, so those are judged here.
     const literal = target.hostname.replace(/^\[|\]$/g, '');
     if (isIP(literal) && !opts.allowPrivate && !isPublicAddress(literal)) return resolve({ status: null, error: 'address_not_allowed' });
     const req = client.request(
@@ -47,7 +45,7 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body).toString(), ...headers },
-        lookup: guardedLookup(opts.allowPrivate),
+        ...(opts.allowPrivate ? {} : { lookup: createPublicOnlyLookup(opts.resolve) }),
         timeout: opts.timeoutMs,
       },
       (res) => {
@@ -57,7 +55,7 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: null, error: err.code === 'CALLBACK_URL_NOT_ALLOWED' ? 'address_not_allowed' : (err.code ?? 'network_error').toLowerCase() }));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: null, error: err.code === CALLBACK_BLOCKED ? 'address_not_allowed' : (err.code ?? 'network_error').toLowerCase() }));
     req.end(body);
   });
 }

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError, newId } from '@tsunagu/core';
-import { PhoneCipher, generateApiKey, generateWebhookSecret, parseNetworks } from '@tsunagu/security';
+import { PhoneCipher, assertCallbackUrlAllowed, generateApiKey, generateWebhookSecret, parseNetworks } from '@tsunagu/security';
 import { rowsOf } from '../infra/rows-of';
 import { TenantSettingsService } from './tenant-settings.service';
 
@@ -15,10 +16,12 @@ export class TenantAdminService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: PhoneCipher,
     private readonly settings: TenantSettingsService,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
   async createTenant(name: string, callbackUrl: string | null = null, id: string = newId()): Promise<{ id: string; callbackSecret: string }> {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new DomainError('INVALID_REQUEST', 'A tenant name is 1–64 letters, digits, dots, dashes or underscores.');
+    await this.assertCallbackUrl(callbackUrl);
     const callbackSecret = generateWebhookSecret();
     await this.db.query(`INSERT INTO tenants (id, name, callback_url, callback_secret_enc) VALUES ($1, $2, $3, $4)`, [
       id,
@@ -34,10 +37,17 @@ export class TenantAdminService {
     return rows.length > 0;
   }
 
+  /** The same check as a message's callbackUrl on the API: 422 CALLBACK_URL_NOT_ALLOWED, nothing stored. */
   async setCallbackUrl(tenantId: string, url: string | null): Promise<void> {
+    await this.assertCallbackUrl(url);
     await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
     // This process sees the change at once; others when their cached copy is past fresh.
     this.settings.forget(tenantId);
+  }
+
+  /** A tenant's default callback URL is as much a tenant's input as a message's: checked the same way. */
+  private async assertCallbackUrl(url: string | null): Promise<void> {
+    if (url !== null) await assertCallbackUrlAllowed(url, { allowPrivate: this.config.callbacks.allowPrivateUrls });
   }
 
   /**
