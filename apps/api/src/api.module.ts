@@ -7,6 +7,7 @@ import { EngineModule } from '@tsunagu/engine';
 import { channelModules } from '@tsunagu/platform';
 import { ContactsController } from './contacts/contacts.controller';
 import { HealthController } from './health/health.controller';
+import { ApiMetrics } from './health/api-metrics';
 import { MetricsController } from './health/metrics.controller';
 import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
@@ -30,7 +31,7 @@ export class ApiModule {
         ConsoleModule,
       ],
       controllers: [MessagesController, ContactsController, SendersController, WebhooksController, HealthController, MetricsController],
-      providers: [ApiKeyGuard],
+      providers: [ApiKeyGuard, ApiMetrics],
     };
   }
 }

@@ -30,6 +30,11 @@ describe('handleDeliver', () => {
     expect(JSON.stringify(out)).not.toContain('secret');
   });
 
+  it.each([4, 0])('reports a receipt with an impossible date (esm_class %s) as unparsed, never as a message from the handset', (esmClass) => {
+    const pdu = wire({ esm_class: esmClass, source_addr: '819012345678', short_message: Buffer.from('id:00AB12 sub:001 dlvrd:001 submit date:2913301261 done date:2913301261 stat:DELIVRD err:000 text:') });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ kind: 'unparsed', reason: 'invalid_date' });
+  });
+
   it.each([
     [0, 'Hello @ £ {ok}', 'Hello @ £ {ok}'],
     [8, 'こんにちは🙂', 'こんにちは🙂'],

@@ -85,7 +85,11 @@ export function handleDeliver(pdu: SmppPdu, route: SmsRouteConfig, stopWords: re
     };
     return { kind: 'events', events: [event], receipt };
   }
-  if (flagged) return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(text ?? '') };
+  // An impossible date is only found once an id and a stat were read: it is a receipt, however
+  // it is flagged, and never a handset's message.
+  if (flagged || (receipt.kind === 'unparsed' && receipt.reason === 'invalid_date')) {
+    return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(text ?? '') };
+  }
 
   const body = text ?? '';
   const recipient = str(pdu.destination_addr);

@@ -71,10 +71,21 @@ describe('parseReceipt', () => {
     expect(parseReceipt({ short_message: Buffer.from(text) })).toEqual({ kind: 'unparsed', reason });
   });
 
-  it('keeps a good status when the date is impossible (2913301261), without a date', () => {
-    const r = parseReceipt({ short_message: 'id:5 submit date:2913301261 done date:2913301261 stat:DELIVRD' });
-    expect(r).toEqual({ kind: 'receipt', messageId: '5', stat: 'DELIVRD' });
-    expect(parseReceipt({ short_message: 'id:5 done date:2402300000 stat:DELIVRD' })).not.toHaveProperty('doneAt');
+  it.each([
+    ['both dates impossible (2913301261: month 13, minute 61)', 'id:5 submit date:2913301261 done date:2913301261 stat:DELIVRD'],
+    ['the done date only', 'id:5 submit date:2401011200 done date:2913301261 stat:DELIVRD'],
+    ['the submit date only', 'id:5 submit date:2913301261 done date:2401011201 stat:DELIVRD'],
+    ['30 February', 'id:5 done date:2402300000 stat:DELIVRD'],
+    ['25 o\'clock', 'id:5 done date:2401012500 stat:DELIVRD'],
+    ['a date that is not YYMMDDhhmm[ss]', 'id:5 done date:24-01-01 stat:DELIVRD'],
+  ])('reports a receipt whose date is not a real date as unparsed (%s), even with its TLVs', (_name, text) => {
+    expect(parseReceipt({ short_message: text })).toEqual({ kind: 'unparsed', reason: 'invalid_date' });
+    expect(parseReceipt({ short_message: text, receipted_message_id: '5', message_state: 2 })).toEqual({ kind: 'unparsed', reason: 'invalid_date' });
+  });
+
+  it('reads a receipt without dates, or with an empty one, and takes no date from it', () => {
+    expect(parseReceipt({ short_message: 'id:5 stat:DELIVRD' })).toEqual({ kind: 'receipt', messageId: '5', stat: 'DELIVRD' });
+    expect(parseReceipt({ short_message: 'id:5 stat:DELIVRD done date:' })).toEqual({ kind: 'receipt', messageId: '5', stat: 'DELIVRD' });
   });
 
   it('ignores an out-of-range message_state and falls back to the text', () => {

@@ -3,7 +3,9 @@
  * message_state are authoritative when present; otherwise the de-facto text format of SMPP 3.4
  * Appendix B: `id:X sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD
  * err:000 text:...`. Carriers vary it (case, missing fields, extra spaces), so the parser is
- * tolerant, and it never throws: a receipt it cannot read is reported as `unparsed`.
+ * tolerant, and it never throws: a receipt it cannot read is reported as `unparsed`. Tolerant of
+ * shape, not of nonsense: a submit or done date that is not a real date (`2913301261`: month 13,
+ * minute 61) says the SMSC wrote garbage, so its stat is not trusted either (BAD-INPUTS row 38).
  */
 
 export const RECEIPT_STATS = ['DELIVRD', 'UNDELIV', 'EXPIRED', 'REJECTD', 'DELETED', 'UNKNOWN', 'ACCEPTD', 'ENROUTE'] as const;
@@ -19,7 +21,7 @@ export interface ParsedReceipt {
 
 export interface UnparsedReceipt {
   kind: 'unparsed';
-  reason: 'no_text' | 'missing_id' | 'invalid_id' | 'missing_stat' | 'unknown_stat';
+  reason: 'no_text' | 'missing_id' | 'invalid_id' | 'missing_stat' | 'unknown_stat' | 'invalid_date';
 }
 
 export type ReceiptParseResult = ParsedReceipt | UnparsedReceipt;
@@ -138,11 +140,15 @@ function parse(pdu: ReceiptPduLike, offset: number): ReceiptParseResult {
     if (!stat) return { kind: 'unparsed', reason: 'unknown_stat' };
   }
 
+  // A date field left out (or empty) is fine: the engine stamps its own receipt time instead.
+  const submitDate = field(text, 'submit\\s*date');
+  const doneDate = field(text, 'done\\s*date');
+  const doneAt = dateOf(doneDate, offset);
+  if ((submitDate && !dateOf(submitDate, offset)) || (doneDate && !doneAt)) return { kind: 'unparsed', reason: 'invalid_date' };
+
   const result: ParsedReceipt = { kind: 'receipt', messageId, stat };
   const err = field(text, 'err');
   if (err && /^[A-Za-z0-9]{1,8}$/.test(err)) result.err = err;
-  // A bad date does not discard a good status: the engine stamps its own receipt time instead.
-  const doneAt = dateOf(field(text, 'done\\s*date'), offset);
   if (doneAt) result.doneAt = doneAt;
   return result;
 }

@@ -1,11 +1,12 @@
 import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
+import { ChannelHealthService, JobQueues, ORPHANS_EXPIRED_METRIC, ParkedEvents } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { smppBindCounts } from './channel-metrics';
+import { ApiMetrics } from './api-metrics';
 import { OpsTokenGuard } from './ops-token.guard';
 
 /** Attempts of the last 24 hours by channel and status, on the `attempts_created` BRIN index. */
@@ -15,13 +16,16 @@ export const ATTEMPTS_LAST_24H = `SELECT channel, status, count(*) AS n FROM att
 @Controller('metrics')
 @UseGuards(OpsTokenGuard)
 export class MetricsController {
-  private readonly registry = new Registry();
+  private readonly registry: Registry;
 
   constructor(
+    metrics: ApiMetrics,
     queues: JobQueues,
     @InjectDataSource() db: DataSource,
     channelHealth: ChannelHealthService,
+    parked: ParkedEvents,
   ) {
+    this.registry = metrics.registry;
     collectDefaultMetrics({ register: this.registry, prefix: 'tsunagu_' });
     new Gauge({
       name: 'tsunagu_queue_jobs',
@@ -104,6 +108,21 @@ export class MetricsController {
         ...[...states].filter(([state]) => state !== 'bound').map(([state, n]) => [{ route, state }, n] as [Record<'route' | 'state', string>, number]),
       ]),
     );
+    // The workers' reconcilers expire the orphans and add them up in Redis; every channel is
+    // reported, 0 included, so a rise can be alerted on from the first one. Redis not answering
+    // keeps the last values: dropping to 0 and back would read as a burst of orphans.
+    new Counter({
+      name: ORPHANS_EXPIRED_METRIC,
+      help: 'Delivery receipts for a provider id no submit answered with, dropped after waiting out their TTL, by channel',
+      labelNames: ['channel'],
+      registers: [this.registry],
+      async collect() {
+        const [counts, all] = await Promise.all([parked.expiredCounts().catch(() => null), healthOnce()]);
+        if (!counts) return;
+        this.reset();
+        for (const channel of new Set([...Object.keys(all), ...Object.keys(counts)])) this.inc({ channel }, counts[channel] ?? 0);
+      },
+    });
     new Gauge({
       name: 'tsunagu_callbacks_pending',
       help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry)',

@@ -1,7 +1,7 @@
 import { DomainError } from '@tsunagu/core';
 import { MessageRequest } from '@tsunagu/engine';
 import { SchemaPipe } from '../http/schema.pipe';
-import { SEND_MESSAGE_SCHEMA } from './send-message.schema';
+import { PHONE_HARD_CAP, SEND_MESSAGE_SCHEMA } from './send-message.schema';
 
 const pipe = new SchemaPipe<MessageRequest>(SEND_MESSAGE_SCHEMA);
 const valid = { to: { phone: '+819012345678' }, category: 'transactional', text: 'ご予約は明日10時です。' };
@@ -62,6 +62,14 @@ describe('POST /v1/messages body schema', () => {
       ]),
     );
     expect(problems.join(' ')).not.toContain('819012345678');
+  });
+
+  it('leaves an over-long phone to the phone parser (422 INVALID_PHONE_NUMBER) and only hard-caps an absurd one', () => {
+    const threeHundredDigits = { ...valid, to: { phone: '9'.repeat(300) } };
+    expect(pipe.transform(threeHundredDigits)).toBe(threeHundredDigits);
+    const { code, problems } = refusal({ ...valid, to: { phone: '9'.repeat(PHONE_HARD_CAP + 1) } });
+    expect(code).toBe('INVALID_REQUEST');
+    expect(problems).toEqual([`to.phone must NOT have more than ${PHONE_HARD_CAP} characters`]);
   });
 
   it('refuses a missing body and missing required fields', () => {

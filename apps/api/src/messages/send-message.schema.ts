@@ -8,6 +8,8 @@ import { CATEGORIES } from '@tsunagu/core';
  */
 const optional = <T extends object>(schema: T) => ({ ...schema, nullable: true });
 const freeObject = { type: 'object' } as const;
+/** Far above any written phone number; only keeps a pathological string out of the engine. */
+export const PHONE_HARD_CAP = 1024;
 
 export const SEND_MESSAGE_SCHEMA = {
   type: 'object',
@@ -19,7 +21,11 @@ export const SEND_MESSAGE_SCHEMA = {
       additionalProperties: false,
       required: ['phone'],
       properties: {
-        phone: { type: 'string', maxLength: 64, example: '+819012345678', description: 'Any common Japanese or E.164 form; normalised to E.164.' },
+        // Only a hard cap against abuse: whether a string of this length is a phone number is
+        // parsePhone's to say, so an over-long one is 422 INVALID_PHONE_NUMBER (BAD-INPUTS row 5),
+        // not a 400 about the request's shape. The parser refuses anything over 64 characters
+        // before normalising it.
+        phone: { type: 'string', maxLength: PHONE_HARD_CAP, example: '+819012345678', description: 'Any common Japanese or E.164 form; normalised to E.164.' },
         lineUserId: optional({ type: 'string', maxLength: 64, description: 'LINE user id, when the CRM has linked the account.' }),
       },
     },

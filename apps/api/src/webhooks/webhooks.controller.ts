@@ -4,6 +4,7 @@ import { Request, Response } from 'express';
 import { ChannelAdapterInstance, ChannelRegistry } from '@tsunagu/channels';
 import { DomainError } from '@tsunagu/core';
 import { IngestEventsService } from '@tsunagu/engine';
+import { ApiMetrics } from '../health/api-metrics';
 
 /**
  * Provider webhooks: the adapter verifies the signature over the exact bytes received, before
@@ -17,6 +18,7 @@ export class WebhooksController {
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly ingest: IngestEventsService,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   private adapterFor(path: string): ChannelAdapterInstance {
@@ -40,8 +42,10 @@ export class WebhooksController {
     const events = await adapter.parseInbound(request).catch((err: unknown) => {
       // Logged without the body: it may hold a person's message.
       this.log.warn({ channel: adapter.channel, error: (err as Error).message }, 'webhook refused');
+      this.metrics.webhook(adapter.channel, 'refused');
       throw err;
     });
+    this.metrics.webhook(adapter.channel, events.length ? 'applied' : 'ignored');
     if (events.length === 0) this.log.log({ channel: adapter.channel }, 'webhook had no events we act on');
     await this.ingest.ingest(events);
     res.status(200).json({ received: events.length });

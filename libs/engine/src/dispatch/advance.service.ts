@@ -354,9 +354,12 @@ export class AdvanceService {
  * still pending/submitting): stop waiting for it; if it arrives after all, the late report is
  * recorded and the message marked possible_duplicate.
  */
-function statusAfterWithdrawal(w: Withdrawal, attempt: AttemptEntity): 'delivered' | 'revoked' | 'expired' {
+function statusAfterWithdrawal(w: Withdrawal, attempt: AttemptEntity): 'delivered' | 'revoked' | 'expired' | 'unknown' {
   if (w.result === 'too_late') return 'delivered';
-  return w.result === 'revoked' || attempt.status === 'pending' ? 'revoked' : 'expired';
+  if (w.result === 'revoked' || attempt.status === 'pending') return 'revoked';
+  // Sent, but the provider gave no id a receipt could match (SMS `smsc_id_missing`): nobody can say
+  // whether it arrived, so it ends unknown (BAD-INPUTS 44), never resent.
+  return attempt.status === 'sent' && !attempt.providerMessageId ? 'unknown' : 'expired';
 }
 
 /** The row `start` inserts, as the entity the adapters' view and the recorder read. */

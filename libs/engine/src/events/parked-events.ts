@@ -1,12 +1,29 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelEvent, newId } from '@tsunagu/core';
+import { createRedis } from '../infra/redis-connection';
 import { queryOnce } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
 
 /** How long a receipt waits for its submit response before it is dropped as an orphan. */
 export const PARK_TTL_MS = 10 * 60_000;
+
+/** Counted per channel, summed over every worker; served by the api's /metrics. */
+export const ORPHANS_EXPIRED_METRIC = 'tsunagu_orphan_receipts_expired_total';
+/**
+ * How long a sweep or a scrape waits on Redis for the count. The client queues commands while
+ * Redis is away, so an increment is not lost, only late; the reconciler must not stall on it.
+ */
+const COUNT_WAIT_MS = 1000;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms).unref()));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 type Replay = (events: ChannelEvent[]) => Promise<void>;
 export type ParkedRow = { event: ChannelEvent & { occurredAt: string } };
@@ -29,10 +46,14 @@ export const MATCHED_PARKED = `SELECT DISTINCT p.channel, p.provider_message_id 
  * slow): it is parked in PostgreSQL, not dropped, and applied when the provider id becomes known.
  */
 @Injectable()
-export class ParkedEvents {
+export class ParkedEvents implements OnModuleDestroy {
   private replay: Replay | null = null;
+  private redis: IORedis | null = null;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TSUNAGU_CONFIG) private readonly config: Pick<TsunaguConfig, 'redisUrl' | 'redisPrefix'>,
+  ) {}
 
   /** Set by the ingestion service (it depends on this class, so it registers itself). */
   bind(replay: Replay): void {
@@ -75,9 +96,40 @@ export class ParkedEvents {
     return released;
   }
 
-  /** Orphans past their TTL: counted for operators, then removed. */
-  async expire(): Promise<number> {
-    const rows = rowsOf(await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING 1`));
-    return rows.length;
+  /**
+   * Orphans past their TTL (a receipt for an id no submit ever answered with): removed, and
+   * counted by channel in `ORPHANS_EXPIRED_METRIC`. A row is counted by the sweep whose DELETE
+   * took it, so two workers sweeping at once never count one orphan twice.
+   */
+  async expire(): Promise<Record<string, number>> {
+    const rows = rowsOf<{ channel: string }>(await this.db.query(`DELETE FROM parked_events WHERE expires_at < now() RETURNING channel`));
+    const byChannel: Record<string, number> = {};
+    for (const { channel } of rows) byChannel[channel] = (byChannel[channel] ?? 0) + 1;
+    if (rows.length) {
+      const add = this.client().multi();
+      for (const [channel, n] of Object.entries(byChannel)) add.hincrby(this.countsKey(), channel, n);
+      await within(add.exec().catch(() => undefined), COUNT_WAIT_MS);
+    }
+    return byChannel;
+  }
+
+  /** Orphans expired so far by channel, over every worker (since Redis last lost its data). */
+  async expiredCounts(): Promise<Record<string, number>> {
+    const counts = await within(this.client().hgetall(this.countsKey()), COUNT_WAIT_MS);
+    if (!counts) throw new Error('Redis did not answer for the expired orphan count');
+    return Object.fromEntries(Object.entries(counts).map(([channel, n]) => [channel, Number(n)]));
+  }
+
+  private countsKey(): string {
+    return `${this.config.redisPrefix}:metrics:orphan-receipts-expired`;
+  }
+
+  private client(): IORedis {
+    return (this.redis ??= createRedis(this.config.redisUrl));
+  }
+
+  onModuleDestroy(): void {
+    this.redis?.disconnect();
+    this.redis = null;
   }
 }

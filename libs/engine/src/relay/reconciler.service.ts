@@ -39,8 +39,8 @@ export class ReconcilerService implements OnModuleDestroy {
     this.timer = setInterval(() => void this.runOnce().catch((err) => this.log.warn({ err: (err as Error).message }, 'reconcile failed')), this.config.worker.reconcileIntervalMs);
   }
 
-  async runOnce(): Promise<{ send: number; callback: number }> {
-    if (this.running) return { send: 0, callback: 0 };
+  async runOnce(): Promise<{ send: number; callback: number; orphansExpired: number }> {
+    if (this.running) return { send: 0, callback: 0, orphansExpired: 0 };
     this.running = true;
     try {
       const sends: { id: string; channel: string }[] = await this.db.query(
@@ -61,8 +61,12 @@ export class ReconcilerService implements OnModuleDestroy {
         );
       }
       await this.parked.releaseMatched();
-      await this.parked.expire();
-      return { send: sends.length, callback: callbacks.length };
+      // Counted in tsunagu_orphan_receipts_expired_total by the expiry itself; said here too, as
+      // a receipt for an id no submit answered with means ids are not matching (BAD-INPUTS 39).
+      const expired = await this.parked.expire();
+      const orphansExpired = Object.values(expired).reduce((sum, n) => sum + n, 0);
+      if (orphansExpired) this.log.warn({ expired }, 'orphan receipts expired: no submit answered with their ids within the TTL');
+      return { send: sends.length, callback: callbacks.length, orphansExpired };
     } finally {
       this.running = false;
     }
