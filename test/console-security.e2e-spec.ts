@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { TsunaguConfig } from '@tsunagu/config';
 import { StaffRole } from '@tsunagu/database';
 import { StaffService } from '../apps/console/src/staff/staff.service';
-import { ConsoleClient } from '../apps/console/src/testing/console-client';
-import { ConsoleModule } from '../apps/console/src/console.module';
+import { ConsoleClient, ConsoleResponse } from '../apps/console/src/testing/console-client';
+import { SECURE_PAGE, consoleRoutes, securityHeaders } from './support/console-routes';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
 
 const PASSWORD = 'correct horse battery staple';
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * The console's security rules over plain HTTP: headers, cookie flags, CSRF, lock-out, roles,
+ * The console's security rules over plain HTTP: headers, cookie flags, CSRF (every route's in
+ * `console-csrf.e2e-spec.ts`), lock-out, roles,
  * tenant isolation, literal search text (BAD-INPUTS row 29), masked numbers and hidden OTP bodies.
  */
 describe('console: security rules over HTTP', () => {
@@ -67,8 +68,10 @@ describe('console: security rules over HTTP', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
-    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(securityHeaders(page)).toEqual(SECURE_PAGE);
+    // Plain http, and no proxy this engine trusts to say otherwise: no HSTS.
+    expect(page.headers.get('strict-transport-security')).toBeNull();
+    expect((await new ConsoleClient(h.baseUrl, { 'x-forwarded-proto': 'https' }).get('/console/login')).headers.get('strict-transport-security')).toBeNull();
     expect(page.text).not.toMatch(/<script>|<script [^>]*>[^<]|style="/);
     const css = await client.get('/console/assets/console.css');
     expect(css.status).toBe(200);
@@ -91,6 +94,29 @@ describe('console: security rules over HTTP', () => {
     const https = new ConsoleClient(h.baseUrl, { 'x-forwarded-proto': 'https' });
     const viaHttps = await https.signIn(tenantName, email, PASSWORD);
     expect(viaHttps.setCookies.find((c) => c.startsWith('tsunagu_session='))).toMatch(/; Secure/);
+  });
+
+  it('sends the same headers on signed-in pages with personal data, on error pages and on refusals', async () => {
+    const sup = await signedIn('supervisor');
+    const agent = await signedIn('agent');
+    const answers: [string, ConsoleResponse][] = [
+      ['a timeline', await sup.get(`/console/contacts/${contactId}`)],
+      ['the audit log', await sup.get('/console/audit')],
+      ['the audit CSV', await sup.get('/console/audit/csv?action=staff.login')],
+      ['a 404 page', await sup.get('/console/contacts/0190a000-0000-7000-8000-000000000000')],
+      ['a 403 page', await agent.get('/console/admin')],
+      ['a CSRF refusal', await sup.post('/console/search', { type: 'phone', q: phone })],
+    ];
+    expect(answers.map(([what, res]) => [what, res.status])).toEqual([
+      ['a timeline', 200],
+      ['the audit log', 200],
+      ['the audit CSV', 200],
+      ['a 404 page', 404],
+      ['a 403 page', 403],
+      ['a CSRF refusal', 403],
+    ]);
+    for (const [what, res] of answers) expect([what, securityHeaders(res)]).toEqual([what, SECURE_PAGE]);
+    expect(answers[0][1].text).toContain(`+81 90-****-${phone.slice(-4)}`); // personal data, kept out of every cache
   });
 
   it('refuses a sign-in without its CSRF token, and any state change without the session token', async () => {
@@ -326,16 +352,16 @@ describe('console: security rules over HTTP', () => {
       expect(await h.query(`SELECT 1 FROM audit_log WHERE tenant_id = $1 AND subject_id IN ($2, $3, $4, $5)`, [otherTenant.id, ids.contactId, ids.staffId, ids.senderId, ids.keyId])).toHaveLength(0);
     });
 
+    it.each(routes)('%s %s with a phone number where the id belongs → 400 or 404, never a 500', async (method, _name, path) => {
+      const insider = await signedIn('admin');
+      const notAnId = '+819012345678';
+      const at = path({ messageId: notAnId, contactId: notAnId, staffId: notAnId, senderId: notAnId, keyId: notAnId });
+      const res = method === 'GET' ? await insider.get(at) : await insider.post(at, { _csrf: insider.csrf(), reason: 'customer called', confirm: 'yes' });
+      expect([400, 404]).toContain(res.status);
+    });
+
     it("the table covers every console route with an id, as the console's controllers declare them", () => {
-      const declared = (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ConsoleModule) as (new (...args: never[]) => object)[]).flatMap((controller) => {
-        const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
-        const proto = controller.prototype as Record<string, unknown>;
-        return Object.getOwnPropertyNames(proto)
-          .map((name) => proto[name])
-          .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
-          .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]} /${[base, Reflect.getMetadata(PATH_METADATA, handler)].filter((p) => p && p !== '/').join('/')}`);
-      });
-      const withId = declared.filter((route) => route.includes('/:'));
+      const withId = consoleRoutes().filter((route) => route.includes('/:'));
       expect(withId.length).toBeGreaterThanOrEqual(5);
       const placeholders = { messageId: 'x1', contactId: 'x1', staffId: 'x1', senderId: 'x1', keyId: 'x1' };
       const covered = routes.map(([method, , path]) => `${method} ${path(placeholders)}`);
@@ -482,5 +508,87 @@ describe('console: security rules over HTTP', () => {
     expect(page.text).toMatch(/\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} JST/);
     expect(page.text).toContain(`href="/console/contacts/${contactId}?lang=en"`);
     expect((await sup.get('/console/search')).text).toContain('<a href="/console/search" aria-current="page">');
+  });
+
+  it('refuses a form over 16 kB or 50 fields with 413 and a plain answer, before any route runs', async () => {
+    const admin = await signedIn('admin');
+    await admin.get('/console/admin');
+    const email = `bulky-${Math.random().toString(36).slice(2, 8)}@example.jp`;
+    const audited = async () => (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log`))[0].n;
+    const before = await audited();
+    const form = { _csrf: admin.csrf(), email, role: 'agent' };
+    const fields = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, 'x']));
+    const refused = [
+      await admin.post('/console/admin/staff', { ...form, note: 'x'.repeat(16 * 1024) }),
+      await admin.post('/console/admin/staff', { ...form, ...fields }),
+      await admin.post('/console/search', { _csrf: admin.csrf(), type: 'phone', q: phone, ...fields }),
+    ];
+    for (const res of refused) {
+      expect([res.status, res.headers.get('content-type'), res.text]).toEqual([413, 'text/plain; charset=utf-8', 'フォームが大きすぎます（16 kB、50 項目まで）。何も変更されていません。']);
+      expect(securityHeaders(res)).toEqual(SECURE_PAGE);
+    }
+    const en = await admin.post('/console/admin/staff?lang=en', { ...form, ...fields });
+    expect([en.status, en.text]).toEqual([413, 'This form is too large (at most 16 kB and 50 fields). Nothing was changed.']);
+    expect(await h.query(`SELECT 1 FROM staff WHERE email = $1`, [email])).toHaveLength(0);
+    expect(await audited()).toBe(before);
+    // The same form within both limits is taken: the refusals above were the size, nothing else.
+    const taken = await admin.post('/console/admin/staff', { ...form, note: 'x'.repeat(8 * 1024), ...Object.fromEntries(Object.entries(fields).slice(0, 46)) });
+    expect(taken.status).toBe(201);
+    expect(await h.query(`SELECT 1 FROM staff WHERE email = $1`, [email])).toHaveLength(1);
+  });
+
+  describe('served as https (public URL https, behind a proxy it trusts)', () => {
+    let tls: EngineHarness;
+    let tlsTenant: string;
+    let tlsStaff: StaffService;
+
+    beforeAll(async () => {
+      tls = await startEngine({
+        label: 'console_https',
+        startWorker: false,
+        config: { publicUrl: 'https://console.example.jp', http: { trustProxy: 'loopback' } as TsunaguConfig['http'] },
+      });
+      tlsStaff = tls.api.get(StaffService);
+      tlsTenant = (await tls.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tls.tenantId]))[0].name;
+    });
+    afterAll(async () => {
+      await tls?.close();
+    });
+
+    async function tlsAccount(): Promise<string> {
+      const email = `tls-${Math.random().toString(36).slice(2, 8)}@example.jp`;
+      await tlsStaff.create(tls.tenantId, email, 'supervisor', PASSWORD);
+      return email;
+    }
+
+    it('asks for https only (HSTS) on every answer that came over TLS through the proxy: pages, errors, refusals', async () => {
+      const client = new ConsoleClient(tls.baseUrl, { 'x-forwarded-proto': 'https' });
+      const login = await client.get('/console/login');
+      expect((await client.signIn(tlsTenant, await tlsAccount(), PASSWORD)).status).toBe(303);
+      const answers: [string, ConsoleResponse][] = [
+        ['the sign-in page', login],
+        ['a signed-in page', await client.get('/console/search')],
+        ['the audit log', await client.get('/console/audit')],
+        ['a 404 page', await client.get('/console/contacts/0190a000-0000-7000-8000-000000000000')],
+        ['a CSRF refusal', await client.post('/console/search', { type: 'phone', q: '09012345678' })],
+        ['a form too large', await client.post('/console/search', { q: 'x'.repeat(17 * 1024) })],
+      ];
+      expect(answers.map(([what, res]) => [what, res.status, res.headers.get('strict-transport-security'), securityHeaders(res)])).toEqual(
+        answers.map(([what, res]) => [what, res.status, HSTS, SECURE_PAGE]),
+      );
+    });
+
+    it('marks every cookie Secure because the public URL is https, even on a request that reached it over plain http', async () => {
+      const client = new ConsoleClient(tls.baseUrl);
+      const page = await client.get('/console/login');
+      const signIn = await client.post('/console/login', { _csrf: client.csrf(), tenant: tlsTenant, email: await tlsAccount(), password: PASSWORD });
+      expect(signIn.status).toBe(303);
+      await client.get('/console/search');
+      const signOut = await client.post('/console/logout', { _csrf: client.csrf() });
+      expect(signOut.headers.get('location')).toBe('/console/login');
+      const cookies = [...page.setCookies, ...signIn.setCookies, ...signOut.setCookies];
+      expect(cookies.map((c) => c.split('=')[0])).toEqual(['tsunagu_login_csrf', 'tsunagu_session', 'tsunagu_login_csrf', 'tsunagu_session']);
+      for (const c of cookies) expect(c).toMatch(/; HttpOnly; SameSite=Strict(; Max-Age=\d+)?; Secure$/);
+    });
   });
 });

@@ -1,10 +1,17 @@
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Controller, Delete, Get, Module, Type, UseGuards } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { guardedPostForTest } from './support/guarded-post';
-import { expectEventually } from '@tsunagu/testing';
+import { createTestDatabase, createTestRedisPrefix, expectEventually } from '@tsunagu/testing';
 import type { TsunaguConfig } from '@tsunagu/config';
-import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+import { API_SCOPES } from '@tsunagu/engine';
+import { createApiApp } from '../apps/api/src/create-api-app';
+import { ApiKeyGuard } from '../apps/api/src/http/api-key.guard';
+import { DeclaredRoute, declaredRoutes } from '../apps/api/src/http/scopes';
+import { EngineHarness, get, mobile, post, startEngine, testConfig } from './support/engine-harness';
 import { addBodyCanary, addKeyCanary, findCanaries } from './support/log-canaries';
 
 /** The checks a bank's security review asks about, each one a test. */
@@ -48,11 +55,10 @@ describe('security', () => {
       expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
     });
 
-    it('the table covers every /v1 route that takes an id, as the OpenAPI document lists them', async () => {
-      const doc = (await (await fetch(`${h.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-      const withId = Object.entries(doc.paths)
-        .filter(([path]) => path.startsWith('/v1/') && path.includes('{'))
-        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+    it('the table covers every /v1 route that takes an id, as the controllers declare them', () => {
+      const withId = v1Routes(h)
+        .map((r) => r.route.replace(/:[A-Za-z]+/g, '{id}'))
+        .filter((route) => route.includes('{id}'));
       const covered = routes.map(([method, , path]) => `${method} ${path({ messageId: '{id}', contactId: '{id}', senderId: '{id}' })}`);
       expect(withId.length).toBeGreaterThanOrEqual(routes.length);
       expect(withId.filter((route) => !covered.includes(route))).toEqual([]);
@@ -65,6 +71,46 @@ describe('security', () => {
       expect(lookup.status).toBe(404);
       const senders = await get({ ...h, apiKey: other.token }, '/v1/senders');
       expect(senders.body).toEqual([]);
+    });
+
+    it('every /v1 route the api serves, hidden from OpenAPI or not, is behind the API key guard and names a scope', async () => {
+      const declared = v1Routes(h);
+      expect(declared.length).toBeGreaterThanOrEqual(14);
+      expect(declared.filter((r) => !r.guards.includes(ApiKeyGuard) || r.scopes.length === 0).map((r) => `${r.route} (${r.where})`)).toEqual([]);
+      expect(declared.flatMap((r) => r.scopes).filter((s) => !(API_SCOPES as readonly string[]).includes(s))).toEqual([]);
+      // What Express serves is what the controllers declare: no route reaches /v1 another way.
+      expect(mountedV1Routes(h)).toEqual(declared.map((r) => r.route).sort());
+      // And every operation OpenAPI documents is among them (it leaves out the hidden ones).
+      const doc = (await (await fetch(`${h.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      const documented = Object.entries(doc.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, ':')}`));
+      const served = declared.map((r) => r.route.replace(/:[A-Za-z]+/g, ':'));
+      expect(documented.length).toBeGreaterThanOrEqual(10);
+      expect(documented.filter((op) => !served.includes(op))).toEqual([]);
+    });
+
+    it('refuses, on every /v1 route, a key holding every scope but the route’s: 403 INSUFFICIENT_SCOPE naming it', async () => {
+      const keys = new Map<string, string>();
+      const actual: unknown[] = [];
+      const expected: unknown[] = [];
+      for (const r of v1Routes(h)) {
+        const others = API_SCOPES.filter((s) => !r.scopes.includes(s));
+        expect([r.route, others.length > 0]).toEqual([r.route, true]);
+        const token = keys.get(others.join()) ?? (await h.admin.createApiKey(h.tenantId, [...others])).token;
+        keys.set(others.join(), token);
+        const [method, path] = r.route.split(' ');
+        const res = await fetch(`${h.baseUrl}${path.replace(/:[A-Za-z]+/g, '0190a000-0000-7000-8000-000000000000')}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `scope-${method}-${path}` },
+          body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+        });
+        const body = (await res.json()) as { code: string; details?: { missing?: string[] } };
+        actual.push([r.route, res.status, body.code, body.details?.missing]);
+        expected.push([r.route, 403, 'INSUFFICIENT_SCOPE', r.scopes]);
+      }
+      expect(actual.length).toBeGreaterThanOrEqual(14);
+      expect(actual).toEqual(expected);
     });
 
     it.each([
@@ -102,6 +148,36 @@ describe('security', () => {
         expect(dump).not.toContain(national);
       }
     });
+  });
+
+  it('will not start an api with a /v1 route that names no scope or skips the key guard, hidden from OpenAPI or not', async () => {
+    @UseGuards(ApiKeyGuard)
+    @Controller('v1/unscoped')
+    class Unscoped {
+      @Delete(':id')
+      @ApiExcludeEndpoint()
+      erase() {}
+    }
+    @Controller('v1/unguarded')
+    class Unguarded {
+      @Get()
+      list() {}
+    }
+    @Module({ controllers: [Unscoped, Unguarded] })
+    class Leaky {}
+
+    const db = await createTestDatabase('unscoped');
+    const redis = createTestRedisPrefix('unscoped');
+    const app = await createApiApp(testConfig({ databaseUrl: db.url, redisPrefix: redis.prefix }), [{ module: Leaky }]);
+    try {
+      const started = app.init();
+      await expect(started).rejects.toThrow('DELETE /v1/unscoped/:id (Unscoped.erase) declares no scope');
+      await expect(started).rejects.toThrow('GET /v1/unguarded (Unguarded.list) is not behind ApiKeyGuard');
+    } finally {
+      await app.close();
+      await redis.cleanup();
+      await db.drop();
+    }
   });
 
   describe('API keys bound to networks', () => {
@@ -162,6 +238,22 @@ describe('security', () => {
       expect(huge.status).toBe(413);
       const after = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);
       expect(after[0].n).toBe(before[0].n);
+    });
+    it('a webhook for an account we do not hold is 200 and ignored, never silently: counted on /metrics (BAD-INPUTS 36)', async () => {
+      const count = async (outcome: string) => {
+        const text = await (await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.config.http.opsToken}` } })).text();
+        const line = text.split('\n').find((l) => l.startsWith(`tsunagu_webhook_requests_total{channel="line",outcome="${outcome}"}`));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      const [ignored, refused] = [await count('ignored'), await count('refused')];
+      const before = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`);
+      const elsewhere = JSON.stringify({ destination: 'U' + 'd'.repeat(32), events: [{ type: 'message', webhookEventId: '01J0000000000000000000000A' }] });
+      const res = await fetch(`${h.baseUrl}/webhooks/line`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': 'AAAA' }, body: elsewhere });
+      expect(res.status).toBe(200);
+      const bad = await fetch(`${h.baseUrl}/webhooks/line`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': 'AAAA' }, body: JSON.stringify({ destination: 'U' + 'c'.repeat(32), events: [] }) });
+      expect(bad.status).toBe(401);
+      expect([await count('ignored'), await count('refused')]).toEqual([ignored + 1, refused + 1]);
+      expect((await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`))[0].n).toBe(before[0].n);
     });
   });
 
@@ -268,4 +360,20 @@ function lineOnly(tenantId: string): Record<string, unknown> {
       apiBaseUrl: 'http://127.0.0.1:9',
     },
   };
+}
+
+/** Every /v1 route of the running api, read from its controllers' decorators (hidden ones too). */
+function v1Routes(h: EngineHarness): DeclaredRoute[] {
+  const controllers = [...h.api.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype as Type));
+  return declaredRoutes(controllers).filter((r) => / \/v1(\/|$)/.test(r.route));
+}
+
+/** Every /v1 route Express has mounted, as `METHOD /path`, sorted. */
+function mountedV1Routes(h: EngineHarness): string[] {
+  type Layer = { route?: { path: string; methods: Record<string, boolean> } };
+  const app = h.api.getHttpAdapter().getInstance() as { router: { stack: Layer[] } };
+  return app.router.stack
+    .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path}`) : []))
+    .filter((route) => / \/v1(\/|$)/.test(route))
+    .sort();
 }

@@ -34,7 +34,7 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
   app.use('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_LIMIT_BYTES }));
   app.use('/v1', express.raw({ type: () => true, limit: config.http.bodyLimitBytes }), jsonBody);
   // The support console: its security headers, small urlencoded forms and static assets, on /console only.
-  app.use('/console', consoleHttp());
+  app.use('/console', consoleHttp({ publicUrl: config.publicUrl }));
   app.useGlobalFilters(new ErrorFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: false, stopAtFirstError: false }));
   if (opts.shutdownHooks !== false) app.enableShutdownHooks();

@@ -1,5 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Request } from 'express';
 import { DataSource } from 'typeorm';
@@ -8,9 +8,9 @@ import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
 import { BucketUnavailable, TokenBucket } from '@tsunagu/engine';
 import { addressAllowed, parseApiKey, sha256HexEqual } from '@tsunagu/security';
+import { declaredScopes, unsoundV1Routes } from './scopes';
 
-export const SCOPES_KEY = 'tsunagu:scopes';
-export const Scopes = (...scopes: string[]) => SetMetadata(SCOPES_KEY, scopes);
+export { SCOPES_KEY, Scopes } from './scopes';
 
 export interface AuthedRequest extends Request {
   tenantId: string;
@@ -23,20 +23,28 @@ const TOUCH_EVERY_MS = 60_000;
 /**
  * Bearer API keys: looked up by their public id, compared by hash in constant time, refused
  * when revoked or lacking the route's scope. Keys in a URL end up in proxy logs: refused outright.
+ * Fails closed: a route that names no scope is refused to every key, and start-up stops on one.
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class ApiKeyGuard implements CanActivate, OnModuleInit {
   private readonly touched = new Map<string, number>();
   private readonly cache = new Map<string, { at: number; key: ApiKeyEntity | null }>();
   private readonly log = new Logger(ApiKeyGuard.name);
   private warnedAt = 0;
 
   constructor(
-    private readonly reflector: Reflector,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
     private readonly buckets: TokenBucket,
+    private readonly modules: ModulesContainer,
   ) {}
+
+  /** Every /v1 route behind this guard with a scope named, or the api does not start. */
+  onModuleInit(): void {
+    const controllers = [...this.modules.values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype as Type));
+    const unsound = unsoundV1Routes(controllers, ApiKeyGuard);
+    if (unsound.length) throw new Error(`Every /v1 route needs the API key guard and a scope:\n  ${unsound.join('\n  ')}`);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
@@ -44,6 +52,9 @@ export class ApiKeyGuard implements CanActivate {
     if (req.url.includes('?') && Object.keys(req.query ?? {}).some((k) => QUERY_KEY_NAMES.includes(k.toLowerCase()))) {
       throw new DomainError('UNAUTHENTICATED', 'API keys are not accepted in the query string; send Authorization: Bearer <key>.');
     }
+    // Before the key is looked up: no key may call a route that names no scope, whoever holds it.
+    const needed = declaredScopes(context.getHandler(), context.getClass());
+    if (needed.length === 0) throw new DomainError('INSUFFICIENT_SCOPE', 'This operation declares no scope, so no API key may call it.', { missing: [] });
     const header = req.headers.authorization;
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
     const parsed = token ? parseApiKey(token) : null;
@@ -55,7 +66,6 @@ export class ApiKeyGuard implements CanActivate {
     // Checked after the secret, so an expired key's holder learns no more than anyone's.
     if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw new DomainError('UNAUTHENTICATED', 'This API key has expired; issue a new one.');
     if (!addressAllowed(req.ip, key.allowedNetworks ?? [])) throw new DomainError('FORBIDDEN', 'This API key may not be used from this network.');
-    const needed = this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     const missing = needed.filter((s) => !key.scopes.includes(s));
     if (missing.length) throw new DomainError('INSUFFICIENT_SCOPE', `This API key lacks the scope: ${missing.join(', ')}.`, { missing });
     req.tenantId = key.tenantId;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ContactView } from '@tsunagu/channels';
-import { newId } from '@tsunagu/core';
+import { isUuid, newId } from '@tsunagu/core';
 import { ContactEntity } from '@tsunagu/database';
 import { PhoneCipher, maskPhone } from '@tsunagu/security';
 import { assertNotErased } from './contact-erased';
@@ -62,7 +62,9 @@ export class ContactService {
     return this.db.getRepository(ContactEntity).findOneBy({ tenantId, lineUserId });
   }
 
+  /** Null for an id that is not one (a number typed where an id belongs is not a database error). */
   async get(tenantId: string, contactId: string): Promise<ContactEntity | null> {
+    if (!isUuid(contactId)) return null;
     return this.db.getRepository(ContactEntity).findOneBy({ tenantId, id: contactId });
   }
 
