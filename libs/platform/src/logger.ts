@@ -1,13 +1,15 @@
 import pino, { Logger } from 'pino';
-import { redactPii } from '@tsunagu/security';
+import { redactObject, redactPii } from '@tsunagu/security';
 
 /**
- * Structured JSON logs. Phone numbers are masked in every message string, and the fields that
- * could carry a body or a secret are removed before a line is written.
+ * What every log line goes through: phone numbers masked in the message and in every string of
+ * the logged object, and the fields that could carry a body or a secret removed. Masking only the
+ * message was not enough: an error's message logged as a field (`{ err: err.message }`) carried a
+ * phone number verbatim, e.g. PostgreSQL's `invalid input syntax for type uuid: "+8190…"` for a
+ * phone typed where an id belongs.
  */
-export function createLogger(level: string, name: string, file?: string): Logger {
-  const destination = file ? pino.destination({ dest: file, append: true, sync: false, mkdir: true }) : undefined;
-  const options: pino.LoggerOptions = {
+export function loggerOptions(level: string, name: string): pino.LoggerOptions {
+  return {
     name,
     level,
     base: { pid: process.pid },
@@ -17,10 +19,16 @@ export function createLogger(level: string, name: string, file?: string): Logger
     },
     hooks: {
       logMethod(args, method) {
-        const masked = args.map((a) => (typeof a === 'string' ? redactPii(a) : a)) as typeof args;
+        // `parameters`: a TypeORM QueryFailedError's bound values (bodies, ciphertexts) if one is logged whole.
+        const masked = args.map((a) => (typeof a === 'string' ? redactPii(a) : a && typeof a === 'object' ? redactObject(a, { extraKeys: ['parameters'] }) : a)) as typeof args;
         method.apply(this, masked);
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Structured JSON logs, to `file` when given (appended), else stdout. */
+export function createLogger(level: string, name: string, file?: string): Logger {
+  const options = loggerOptions(level, name);
+  return file ? pino(options, pino.destination({ dest: file, append: true, sync: false, mkdir: true })) : pino(options);
 }
