@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { StaffRole } from '@tsunagu/database';
 import { I18n } from '../apps/console/src/i18n/i18n';
 import { StaffService } from '../apps/console/src/staff/staff.service';
 import { ConsoleClient } from '../apps/console/src/testing/console-client';
 import { consoleRoutes } from './support/console-routes';
+import { STAFF_PASSWORD, consoleStaff, sendTransactional } from './support/console-staff';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = STAFF_PASSWORD;
 /** The console speaks Japanese to a client that asks for nothing else. */
 const JA = new I18n('ja');
 
@@ -21,25 +21,14 @@ describe('console: CSRF on every state-changing route', () => {
   let staff: StaffService;
   let tenantName: string;
 
-  async function signedIn(role: StaffRole): Promise<ConsoleClient> {
-    const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.jp`;
-    await staff.create(h.tenantId, email, role, PASSWORD);
-    const client = new ConsoleClient(h.baseUrl);
-    expect((await client.signIn(tenantName, email, PASSWORD)).status).toBe(303);
-    await client.get('/console/search');
-    return client;
-  }
-
-  async function send(body: Record<string, unknown>) {
-    const res = await post(h, '/v1/messages', { category: 'transactional', text: 'ご予約の確認です', ...body }, { 'idempotency-key': `k-${Math.random()}` });
-    expect(res.status).toBe(202);
-    return res.body.id as string;
-  }
+  let signedIn: ReturnType<typeof consoleStaff>['signedIn'];
+  const send = (body: Record<string, unknown>) => sendTransactional(h, body);
 
   beforeAll(async () => {
     h = await startEngine({ label: 'console_csrf', startWorker: false });
-    staff = h.api.get(StaffService);
-    tenantName = (await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [h.tenantId]))[0].name;
+    const staffOf = consoleStaff(h);
+    ({ staff, signedIn } = staffOf);
+    tenantName = await staffOf.tenantName();
   });
   afterAll(async () => h?.close());
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { TsunaguConfig } from '@tsunagu/config';
-import { StaffRole } from '@tsunagu/database';
 import { StaffService } from '../apps/console/src/staff/staff.service';
 import { ConsoleClient, ConsoleResponse } from '../apps/console/src/testing/console-client';
 import { SECURE_PAGE, consoleRoutes, securityHeaders } from './support/console-routes';
+import { STAFF_PASSWORD, consoleStaff, sendTransactional } from './support/console-staff';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
 
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = STAFF_PASSWORD;
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
@@ -23,30 +23,15 @@ describe('console: security rules over HTTP', () => {
   let contactId: string;
   let messageId: string;
 
-  async function account(role: StaffRole, tenantId = h.tenantId): Promise<string> {
-    const email = `${role}-${Math.random().toString(36).slice(2, 8)}@example.jp`;
-    await staff.create(tenantId, email, role, PASSWORD);
-    return email;
-  }
-
-  async function signedIn(role: StaffRole, headers: Record<string, string> = {}): Promise<ConsoleClient> {
-    const client = new ConsoleClient(h.baseUrl, headers);
-    const res = await client.signIn(tenantName, await account(role), PASSWORD);
-    expect(res.status).toBe(303);
-    await client.get('/console/search');
-    return client;
-  }
-
-  async function send(body: Record<string, unknown>) {
-    const res = await post(h, '/v1/messages', { category: 'transactional', text: 'ご予約の確認です', ...body }, { 'idempotency-key': `k-${Math.random()}` });
-    expect(res.status).toBe(202);
-    return res.body.id as string;
-  }
+  let account: ReturnType<typeof consoleStaff>['account'];
+  let signedIn: ReturnType<typeof consoleStaff>['signedIn'];
+  const send = (body: Record<string, unknown>) => sendTransactional(h, body);
 
   beforeAll(async () => {
     h = await startEngine({ label: 'console_http', startWorker: false });
-    staff = h.api.get(StaffService);
-    tenantName = (await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [h.tenantId]))[0].name;
+    const staffOf = consoleStaff(h);
+    ({ staff, account, signedIn } = staffOf);
+    tenantName = await staffOf.tenantName();
     const other = await h.admin.createTenant(`other-${Math.random().toString(36).slice(2, 8)}`);
     otherTenant = { id: other.id, name: (await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [other.id]))[0].name };
     phone = mobile();
