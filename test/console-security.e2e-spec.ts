@@ -76,9 +76,10 @@ describe('console: security rules over HTTP', () => {
     expect(rows.map((r) => r.id)).toContain(createHash('sha256').update(token).digest('hex'));
     expect(rows.map((r) => r.id)).not.toContain(token);
 
-    const https = new ConsoleClient(h.baseUrl, { 'x-forwarded-proto': 'https' });
-    const viaHttps = await https.signIn(tenantName, email, PASSWORD);
-    expect(viaHttps.setCookies.find((c) => c.startsWith('tsunagu_session='))).toMatch(/; Secure/);
+    // A client's own claim to be on https, with no proxy this engine trusts: not believed, as for HSTS.
+    const claimed = new ConsoleClient(h.baseUrl, { 'x-forwarded-proto': 'https' });
+    const viaClaim = await claimed.signIn(tenantName, email, PASSWORD);
+    expect(viaClaim.setCookies.find((c) => c.startsWith('tsunagu_session='))).not.toMatch(/Secure/);
   });
 
   it('sends the same headers on signed-in pages with personal data, on error pages and on refusals', async () => {
@@ -561,6 +562,23 @@ describe('console: security rules over HTTP', () => {
       expect(answers.map(([what, res]) => [what, res.status, res.headers.get('strict-transport-security'), securityHeaders(res)])).toEqual(
         answers.map(([what, res]) => [what, res.status, HSTS, SECURE_PAGE]),
       );
+    });
+
+    it('marks the session cookie Secure behind a proxy it trusts that says https, with no https public URL', async () => {
+      const proxied = await startEngine({ label: 'console_proxied', startWorker: false, config: { http: { trustProxy: 'loopback' } as TsunaguConfig['http'] } });
+      try {
+        const tenant = (await proxied.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [proxied.tenantId]))[0].name;
+        const session = async (headers: Record<string, string>) => {
+          const email = `proxied-${Math.random().toString(36).slice(2, 8)}@example.jp`;
+          await proxied.api.get(StaffService).create(proxied.tenantId, email, 'agent', PASSWORD);
+          const res = await new ConsoleClient(proxied.baseUrl, headers).signIn(tenant, email, PASSWORD);
+          return res.setCookies.find((c) => c.startsWith('tsunagu_session='))!;
+        };
+        expect(await session({ 'x-forwarded-proto': 'https' })).toMatch(/; Secure$/);
+        expect(await session({})).not.toMatch(/Secure/);
+      } finally {
+        await proxied.close();
+      }
     });
 
     it('marks every cookie Secure because the public URL is https, even on a request that reached it over plain http', async () => {

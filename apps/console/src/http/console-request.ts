@@ -46,8 +46,13 @@ export function cookie(name: string, value: string, opts: { secure: boolean; max
   return parts.join('; ');
 }
 
+/**
+ * Served as https: over TLS here, through a proxy `TSUNAGU_TRUST_PROXY` names that says so
+ * (Express's `req.secure`), or under an https public URL. The same answer as HSTS's: an
+ * `X-Forwarded-Proto` from a client nobody vouches for decides nothing.
+ */
 export function isHttps(req: Request, publicUrl: string | undefined): boolean {
-  return req.secure || req.headers['x-forwarded-proto'] === 'https' || (publicUrl ?? '').startsWith('https://');
+  return req.secure || (publicUrl ?? '').startsWith('https://');
 }
 
 export function sendHtml(res: Response, status: number, body: { value: string }): void {
