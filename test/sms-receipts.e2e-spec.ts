@@ -1,27 +1,22 @@
 import { expectEventually } from '@tsunagu/testing';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
-import { SmscTap, startSmscTap } from '../libs/channel-sms/src/testing/smsc-tap';
 import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
 
 /** Delivery receipts through the engine, as carriers really send them: early, repeated, multipart, broken. */
 describe('SMS receipts through the engine', () => {
   let s: Sandboxes;
   let h: EngineHarness;
-  /** Between the worker's bind and the sandbox SMSC: slips in the receipts the sandbox cannot be scripted to send. */
-  let tap: SmscTap;
   let n = 0;
 
   beforeAll(async () => {
     s = await startSandboxes({ receiptDelayMs: 30 });
-    tap = await startSmscTap({ host: '127.0.0.1', port: s.smsc.port });
-    h = await startEngine({ label: 'receipts', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId, { smsRoute: { port: tap.port } }) });
+    h = await startEngine({ label: 'receipts', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId) });
     await s.wire(h.baseUrl);
   });
   // A failure mode lasts its duration past the test that set it: each test starts with a plain SMSC.
   beforeEach(() => s.smsc.control.reset());
   afterAll(async () => {
     await h?.close();
-    await tap?.close();
     await s?.close();
   });
 
@@ -163,8 +158,8 @@ describe('SMS receipts through the engine', () => {
     const { id, phone } = await sms('あとから矛盾する配信通知');
     expect((await final(id)).status).toBe('delivered');
     // The contradicting receipt, twice: the ESME answers ESME_ROK each time (or the SMSC would resend it forever).
-    expect(await tap.deliver(receiptFor(phone, stat, { state }))).toBe(0);
-    expect(await tap.deliver(receiptFor(phone, stat, { state }))).toBe(0);
+    expect((await s.smsc.control.injectDeliver(receiptFor(phone, stat, { state }))).status).toBe(0);
+    expect((await s.smsc.control.injectDeliver(receiptFor(phone, stat, { state }))).status).toBe(0);
     const m = await expectEventually(async () => {
       const body = await view(id);
       expect(body.events.filter((e) => e.anomaly)).toHaveLength(1);
@@ -185,7 +180,7 @@ describe('SMS receipts through the engine', () => {
     await expectEventually(async () => expect((await view(id)).attempts[0]?.status).toBe('sent'));
     const unparsedBefore = (await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM unparsed_inbound WHERE channel = 'sms' AND reason = 'invalid_date'`))[0].n;
 
-    expect(await tap.deliver(receiptFor(phone, 'DELIVRD', { dates: 'submit date:2913301261 done date:2913301261' }))).toBe(0);
+    expect((await s.smsc.control.injectDeliver(receiptFor(phone, 'DELIVRD', { dates: 'submit date:2913301261 done date:2913301261' }))).status).toBe(0);
     await expectEventually(async () => {
       const rows = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM unparsed_inbound WHERE channel = 'sms' AND reason = 'invalid_date'`);
       expect(rows[0].n).toBe(unparsedBefore + 1);
@@ -194,7 +189,7 @@ describe('SMS receipts through the engine', () => {
     expect(m.attempts[0].status).toBe('sent');
     expect(m.events.filter((e) => e.type.startsWith('provider.'))).toEqual([]);
     // The bind is alive and the id still matches: the same receipt with real dates delivers it.
-    expect(await tap.deliver(receiptFor(phone, 'DELIVRD', { state: 2 }))).toBe(0);
+    expect((await s.smsc.control.injectDeliver(receiptFor(phone, 'DELIVRD', { state: 2 }))).status).toBe(0);
     expect((await final(id)).status).toBe('delivered');
   });
 
@@ -220,7 +215,7 @@ describe('SMS receipts through the engine', () => {
     const smscId = `FF${Date.now().toString(16).toUpperCase()}`;
     const now = yymmddhhmm(new Date());
     const text = `id:${smscId} sub:001 dlvrd:001 submit date:${now} done date:${now} stat:DELIVRD err:000 text:`;
-    expect(await tap.deliver({ short_message: Buffer.from(text, 'ascii'), receipted_message_id: smscId, message_state: 2 })).toBe(0);
+    expect((await s.smsc.control.injectDeliver({ short_message: Buffer.from(text, 'ascii'), receipted_message_id: smscId, message_state: 2 })).status).toBe(0);
 
     const parked = await h.query<{ ttl: number }>(`SELECT extract(epoch FROM expires_at - now())::int AS ttl FROM parked_events WHERE channel = 'sms' AND provider_message_id = $1`, [smscId.toLowerCase()]);
     expect(parked).toEqual([{ ttl: expect.any(Number) }]);

@@ -1,5 +1,6 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, MODULE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { Type } from '@nestjs/common';
+import { MODULE_METADATA } from '@nestjs/common/constants';
+import { declaredRoutes } from '../../apps/api/src/http/scopes';
 import { ConsoleModule } from '../../apps/console/src/console.module';
 import type { ConsoleResponse } from '../../apps/console/src/testing/console-client';
 
@@ -16,15 +17,7 @@ export function securityHeaders(res: ConsoleResponse) {
   };
 }
 
-/** Every console route, `METHOD /path`, as the console's controllers declare them. */
+/** Every console route, `METHOD /path`, as the console's controllers declare them (the api's own reader). */
 export function consoleRoutes(): string[] {
-  return (Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ConsoleModule) as (new (...args: never[]) => object)[]).flatMap((controller) => {
-    const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
-    const proto = controller.prototype as Record<string, unknown>;
-    return Object.getOwnPropertyNames(proto)
-      .filter((name) => name !== 'constructor')
-      .map((name) => proto[name])
-      .filter((handler): handler is object => typeof handler === 'function' && Reflect.hasMetadata(PATH_METADATA, handler))
-      .map((handler) => `${RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]} /${[base, Reflect.getMetadata(PATH_METADATA, handler)].filter((p) => p && p !== '/').join('/')}`);
-  });
+  return declaredRoutes(Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, ConsoleModule) as Type[]).map((r) => r.route);
 }

@@ -258,6 +258,20 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     });
   });
 
+  /** One deliver_sm to the bound ESME; resolves with its deliver_sm_resp status. */
+  function offer(pdu: SmppPdu): Promise<{ status: number }> {
+    const conn = [...conns].find((c) => c.bound);
+    if (!conn) return Promise.reject(new Error('no ESME is bound'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no deliver_sm_resp')), 10000);
+      conn.session.send(pdu);
+      conn.awaiting.set(pdu.sequence_number, (status) => {
+        clearTimeout(timer);
+        resolve({ status });
+      });
+    });
+  }
+
   const control: SandboxSmscControl = {
     script(destination, outcome) {
       if (!parseOutcome(outcome)) throw new RangeError(`unknown outcome "${outcome}"`);
@@ -273,17 +287,10 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
       log(`smsc: failure mode ${request.mode}${request.kind ? ` (${request.kind})` : ''}`);
     },
     injectMo(mo) {
-      const conn = [...conns].find((c) => c.bound);
-      if (!conn) return Promise.reject(new Error('no ESME is bound'));
-      const pdu = moPdu(mo.from, mo.to, mo.text);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no deliver_sm_resp')), 10000);
-        conn.session.send(pdu);
-        conn.awaiting.set(pdu.sequence_number, (status) => {
-          clearTimeout(timer);
-          resolve({ status });
-        });
-      });
+      return offer(moPdu(mo.from, mo.to, mo.text));
+    },
+    injectDeliver(fields) {
+      return offer(newPdu('deliver_sm', { service_type: '', source_addr: '', destination_addr: '', esm_class: 0x04, data_coding: 0, ...fields }));
     },
     records: () => records,
     submitsTo: (destination) => records.filter((r) => r.destination === norm(destination)),

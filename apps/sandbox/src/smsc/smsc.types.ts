@@ -97,6 +97,11 @@ export interface SandboxSmscControl {
   script(destination: string, outcome: SmscOutcome): void;
   fail(request: SmscFailRequest): void;
   injectMo(mo: MoRequest): Promise<{ status: number }>;
+  /**
+   * Any deliver_sm the scripts do not send (a second, contradicting receipt; a date that is not a
+   * date), on the bound connection: `fields` over a receipt's defaults. Resolves with the ESME's resp status.
+   */
+  injectDeliver(fields: Record<string, unknown>): Promise<{ status: number }>;
   records(): readonly SubmitRecord[];
   submitsTo(destination: string): SubmitRecord[];
   submitCount(): number;
