@@ -1,4 +1,5 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { TIMED_OUT, within } from '@tsunagu/core';
 import { LineFailure } from './line-error.parser';
 import { LineMessage } from './line-message.validator';
 
@@ -63,24 +64,15 @@ export class LineApiClient {
   }
 
   private async call<T>(fn: () => Promise<{ status: number; requestId: string | null; value: T }>): Promise<LineCallResult<T>> {
-    const work = fn();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.timeoutMs);
-      timer.unref();
-    });
     try {
-      const settled = await Promise.race([work, timeout]);
-      if (settled === 'timeout') {
+      const settled = await within(fn(), this.config.timeoutMs);
+      if (settled === TIMED_OUT) {
         // The request may still land; the retry key makes the resend that follows safe.
-        work.catch(() => undefined);
         return { ok: false, failure: { kind: 'timeout', timeoutMs: this.config.timeoutMs } };
       }
       return { ok: true, ...settled };
     } catch (err) {
       return { ok: false, failure: toFailure(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

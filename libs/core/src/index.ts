@@ -4,3 +4,4 @@ export * from './states';
 export * from './channel-event';
 export * from './ids';
 export * from './random-bytes';
+export * from './within';

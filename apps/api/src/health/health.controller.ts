@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { TIMED_OUT, within } from '@tsunagu/core';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelHealthService, JobQueues } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
@@ -23,7 +24,8 @@ export class HealthController {
     try {
       // The timeout covers getting the client too: BullMQ waits for a connection that may never come.
       const ping = async () => ((await this.queues.get(QUEUES.callback).client) as unknown as { ping(): Promise<string> }).ping();
-      const pong = await Promise.race([ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref())]);
+      const pong = await within(ping(), 1000);
+      if (pong === TIMED_OUT) throw new Error('timeout');
       return indicator.up({ pong });
     } catch (err) {
       return indicator.down({ error: (err as Error).message });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { TIMED_OUT, within } from '@tsunagu/core';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { ChannelHealthService } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
@@ -61,8 +62,9 @@ export interface RateRow {
 
 const PROBE_TIMEOUT_MS = 2000;
 
-function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
-  return Promise.race([p.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), PROBE_TIMEOUT_MS).unref())]);
+async function withTimeout<T>(p: Promise<T>, fallback: T): Promise<T> {
+  const answer = await within(p.catch(() => fallback), PROBE_TIMEOUT_MS);
+  return answer === TIMED_OUT ? fallback : answer;
 }
 
 /** A tenant's attempts of the last 24 hours per channel, on the `attempts_created` BRIN index. */

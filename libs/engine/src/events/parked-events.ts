@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { ChannelEvent, newId } from '@tsunagu/core';
+import { ChannelEvent, newId, TIMED_OUT, within } from '@tsunagu/core';
 import { createRedis } from '../infra/redis-connection';
 import { queryOnce } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
@@ -18,12 +18,6 @@ export const ORPHANS_EXPIRED_METRIC = 'tsunagu_orphan_receipts_expired_total';
  * Redis is away, so an increment is not lost, only late; the reconciler must not stall on it.
  */
 const COUNT_WAIT_MS = 1000;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms).unref()));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 type Replay = (events: ChannelEvent[]) => Promise<void>;
 export type ParkedRow = { event: ChannelEvent & { occurredAt: string } };
@@ -116,7 +110,7 @@ export class ParkedEvents implements OnModuleDestroy {
   /** Orphans expired so far by channel, over every worker (since Redis last lost its data). */
   async expiredCounts(): Promise<Record<string, number>> {
     const counts = await within(this.client().hgetall(this.countsKey()), COUNT_WAIT_MS);
-    if (!counts) throw new Error('Redis did not answer for the expired orphan count');
+    if (counts === TIMED_OUT) throw new Error('Redis did not answer for the expired orphan count');
     return Object.fromEntries(Object.entries(counts).map(([channel, n]) => [channel, Number(n)]));
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
+import { within } from '@tsunagu/core';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DEFAULT_JOB_OPTIONS } from '@tsunagu/jobs';
 import { redisOptions } from './redis-connection';
@@ -45,7 +46,7 @@ export class JobQueues implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     // Bounded: closing a queue whose Redis never answered would otherwise wait forever.
     const closing = Promise.allSettled([...this.queues.values()].map((q) => q.close()));
-    await Promise.race([closing, new Promise((r) => setTimeout(r, 2000).unref())]);
+    await within(closing, 2000);
     for (const q of this.queues.values()) q.disconnect().catch(() => undefined);
   }
 }

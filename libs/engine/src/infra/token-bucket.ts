@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { TIMED_OUT, within } from '@tsunagu/core';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { createRedis } from './redis-connection';
 
@@ -74,17 +75,10 @@ export class TokenBucket implements OnModuleDestroy {
   async take(bucket: string, perSecond: number, units = 1, timeoutMs = BUCKET_TIMEOUT_MS): Promise<number> {
     // A request larger than one second's budget still goes, alone, once the bucket is full.
     const answer = this.enqueue(`${this.config.redisPrefix}:bucket:${bucket}`, perSecond, Math.min(units, perSecond));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BucketUnavailable(bucket)), timeoutMs);
-    });
     // A take answered after the timeout spends its units unused: the limit errs on the safe side.
-    answer.catch(() => undefined);
-    try {
-      return await Promise.race([answer, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const wait = await within(answer, timeoutMs);
+    if (wait === TIMED_OUT) throw new BucketUnavailable(bucket);
+    return wait;
   }
 
   /**
