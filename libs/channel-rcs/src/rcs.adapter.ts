@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ChannelEvent } from '@tsunagu/core';
 import {
   CancelResult,
@@ -43,6 +43,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
   readonly channel = 'rcs';
   readonly traits = RCS_TRAITS;
   readonly webhookPath = 'rbm';
+  private readonly logger = new Logger('RcsAdapter');
 
   private readonly options: ResolvedRcsChannelOptions;
   private readonly clients = new Map<string, RbmClient>();
@@ -143,8 +144,14 @@ export class RcsAdapter implements ChannelAdapterInstance {
       throw new InvalidInboundError('INVALID_PAYLOAD', 'message.data is not a JSON object');
     }
     const named = (push.data as { agentId?: unknown }).agentId;
-    // Trust the agent whose token signed it; the payload's agentId only picks among those.
-    const agent = push.owners.find((a) => typeof named === 'string' && sameAgent(a.id, named)) ?? push.owners[0];
+    // Trust the agent whose token signed it; the payload's agentId only picks among those. One
+    // client token can sign for every agent of a partner: a push naming an agent we do not hold is
+    // not ours, and is ignored (200, counted) rather than put on whichever agent signed it (BAD-INPUTS 36).
+    const agent = typeof named === 'string' ? push.owners.find((a) => sameAgent(a.id, named)) : push.owners[0];
+    if (!agent) {
+      this.logger.warn('RBM webhook for an agent with no configuration: ignored');
+      return [];
+    }
     const events = mapRbmEvent(push.data, {
       agentId: agent.id,
       tenantId: agent.tenantId,

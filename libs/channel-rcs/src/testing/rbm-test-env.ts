@@ -119,6 +119,8 @@ export async function startRbmTestEnv(): Promise<RbmTestEnv> {
     clientToken,
     webhookUrl: receiver.url,
     defaultDeliveryMs: 200,
+    // Replies name the agent the person wrote to, as RBM does: one we hold.
+    defaultAgentId: AGENT_ID,
   });
   const agent = (overrides: Partial<RcsAgentOptions> = {}): RcsAgentOptions => ({
     id: AGENT_ID,
