@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { TenantSettingsService } from '@tsunagu/engine';
 import { verifyWebhook } from '@tsunagu/security';
 import { expectEventually } from '@tsunagu/testing';
+import { runCli } from './support/cli-run';
 import { CrmReceiver, ReceivedCallback, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, mobile, startEngine } from './support/engine-harness';
-
-const ROOT = join(__dirname, '..');
 
 /** Rotating a tenant's callback secret: no callback goes unverifiable while the CRM switches over. */
 describe('callback secret rotation', () => {
@@ -80,14 +77,17 @@ describe('callback secret rotation', () => {
     expect(String(c.headers['webhook-signature']).split(' ')).toHaveLength(1);
   }, 20_000);
 
-  it('the CLI rotates and sets the callback URL, printing the new secret once on the last line', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, ['scripts/run.js', 'apps/cli/src/main', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.db.url, TSUNAGU_DATA_KEY: h.config.dataKey }, encoding: 'utf8' });
-    const rotated = run('tenant:rotate-callback-secret', tenant.id, '--overlap-hours', '3');
+  // runCli scans each run's stderr and stdout for the canaries (the old secrets, the data key…),
+  // all but the line that shows the new secret once: that line is the command's result.
+  it('the CLI rotates and sets the callback URL, printing the new secret once on the last line', async () => {
+    const run = (...args: string[]) => runCli(args, { DATABASE_URL: h.db.url, TSUNAGU_DATA_KEY: h.config.dataKey });
+    const rotated = await run('tenant:rotate-callback-secret', tenant.id, '--overlap-hours', '3');
     expect(rotated.status).toBe(0);
     const lines = rotated.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(rotated.shownOnce).toBe(lines.at(-1));
     expect(lines[0]).toMatch(/keeps signing beside the new one until \d{4}-/);
-    expect(run('tenant:set-callback-url', tenant.id, '--none').status).toBe(0);
-    expect(run('tenant:rotate-callback-secret', 'not-a-uuid').status).not.toBe(0);
-  });
+    expect((await run('tenant:set-callback-url', tenant.id, '--none')).status).toBe(0);
+    expect((await run('tenant:rotate-callback-secret', 'not-a-uuid')).status).not.toBe(0);
+  }, 60_000);
 });

@@ -1,7 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo, isIP } from 'node:net';
-import { TenantSettingsService } from '@tsunagu/engine';
-import { AllLookup, assertCallbackUrlAllowed, HostLookup } from '@tsunagu/security';
+import { AllLookup, assertCallbackUrlAllowed, hostLookupOf } from '@tsunagu/security';
 import { expectEventually } from '@tsunagu/testing';
 import { guardedPostForTest } from './support/guarded-post';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
@@ -45,7 +44,7 @@ async function listen(answer: (path: string) => [number, Record<string, string>]
 /**
  * A stand-in for the OS resolver (not for our code): `host` gives the answers in order, the last
  * one from then on, as an attacker's DNS with a short TTL would. One resolver serves both the
- * check on save (as a HostLookup) and the sender's connecting lookup.
+ * check on save (through hostLookupOf, as the engine asks it) and the sender's connecting lookup.
  */
 function rebindingResolver(host: string, answers: string[][]) {
   const asked: string[] = [];
@@ -55,9 +54,7 @@ function rebindingResolver(host: string, answers: string[][]) {
     const answer = answers.length > 1 ? (answers.shift() as string[]) : answers[0];
     callback(null, answer.map((address) => ({ address, family: isIP(address) })));
   };
-  const lookup: HostLookup = (hostname) =>
-    new Promise((ok, fail) => resolve(hostname, { all: true }, (err, list) => (err ? fail(err) : ok(list.map((a) => a.address)))));
-  return { resolve, lookup, asked };
+  return { resolve, lookup: hostLookupOf(resolve), asked };
 }
 
 describe('callback SSRF at send time', () => {
@@ -133,23 +130,33 @@ describe('callback SSRF through the worker', () => {
   afterEach(async () => trap.close());
 
   describe('private callbacks refused (production settings)', () => {
+    // The api's save-time check and the worker's connecting lookup both ask this stand-in
+    // (CALLBACK_RESOLVER): public for the save, 127.0.0.1 from then on.
+    const dns = rebindingResolver('crm.rebind.test', [['93.184.215.14'], ['127.0.0.1']]);
     let h: EngineHarness;
     beforeAll(async () => {
-      h = await startEngine({ label: 'callback_ssrf', config: { callbacks: { allowPrivateUrls: false, timeoutMs: 1000, retryHours: 1 } } });
+      h = await startEngine({
+        label: 'callback_ssrf',
+        config: { callbacks: { allowPrivateUrls: false, timeoutMs: 1000, retryHours: 1 } },
+        callbackResolver: dns.resolve,
+      });
     });
     afterAll(async () => h?.close());
 
     it('a tenant URL whose name resolves to loopback when sent is refused and recorded, never retried, and nothing connects', async () => {
-      // As if saved while the name was public: the API and CLI refuse it now, so the row is
-      // written directly. `localhost` goes through the OS resolver at send time, as any name does.
-      const url = `https://localhost:${trap.port}/crm`;
-      await expect(h.admin.setCallbackUrl(h.tenantId, url)).rejects.toMatchObject({ code: 'CALLBACK_URL_NOT_ALLOWED' });
-      await h.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [h.tenantId, url]);
-      for (const app of [h.api, h.worker!]) app.get(TenantSettingsService).forget(h.tenantId);
+      const url = `https://crm.rebind.test:${trap.port}/crm`;
+      // Saved the way the CLI saves it, through the check on save: the name is public now.
+      await h.admin.setCallbackUrl(h.tenantId, url);
+      expect(dns.asked).toEqual(['crm.rebind.test']);
 
       const rows = await finalCallbacks(h, await sendMessage(h));
       expect(rows.map((r) => [r.url, r.status, r.tries, r.last_status, r.last_error])).toEqual(rows.map(() => [url, 'failed', 1, null, 'address_not_allowed']));
+      // Asked again for each callback, as it was sent: the answer was judged, and nothing connected.
+      expect(dns.asked).toEqual(['crm.rebind.test', ...rows.map(() => 'crm.rebind.test')]);
       expect(trap.connections).toBe(0);
+      // The trap was listening all along: a plain request to it does count.
+      await (await fetch(`http://127.0.0.1:${trap.port}/crm`, { method: 'POST' })).arrayBuffer();
+      expect(trap.connections).toBe(1);
     });
   });
 

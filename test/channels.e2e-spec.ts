@@ -27,6 +27,7 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
         settings.rcs.agents[0].baseUrl = proxy.url;
         return settings as unknown as Record<string, unknown>;
       },
+      rbmSandbox: s.rbm.control,
     });
     await s.wire(h.baseUrl);
     const sender = await post(h, '/v1/senders', { address: '00051234', routes: ['jp-direct'] });

@@ -3,9 +3,11 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TsunaguConfig } from '@tsunagu/config';
+import { expectEventually } from '@tsunagu/testing';
 import { ConsoleClient } from '../apps/console/src/testing/console-client';
 import { SESSION_COOKIE } from '../apps/console/src/http/console-request';
 import { StaffService } from '../apps/console/src/staff/staff.service';
+import { sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
 import { mobile, post, startEngine } from './support/engine-harness';
 import { addConfigCanaries } from './support/log-canary-taps';
 import { addSecretCanary, allowBotUserId, assertLogClean, findCanaries } from './support/log-canaries';
@@ -13,8 +15,9 @@ import { addSecretCanary, allowBotUserId, assertLogClean, findCanaries } from '.
 /**
  * The scan every harness engine's log gets on close (test/support/log-canaries.ts) must see what
  * the harness never handed a test directly: keys and secrets made later through `h.admin`,
- * passwords, console sessions, the engine's own configured secrets. Each is planted in a real
- * engine's log here, and the scan must name its kind and line, never its value.
+ * passwords, console sessions, the engine's own configured secrets, the RBM access tokens the
+ * sandbox issued it. Each is planted in a real engine's log here, and the scan must name its kind
+ * and line, never its value.
  */
 describe('the log scan of every e2e engine', () => {
   const line = { channelSecret: randomBytes(16).toString('hex'), channelAccessToken: randomBytes(24).toString('base64url'), botUserId: `U${randomBytes(16).toString('hex')}` };
@@ -74,6 +77,36 @@ describe('the log scan of every e2e engine', () => {
       for (const [, value] of planted) expect(failure).not.toContain(value);
     } finally {
       if (!closing) await h.close().catch(() => undefined);
+    }
+  }, 30_000);
+
+  it('makes every RBM access token the sandbox issued the engine a canary of its scan on close', async () => {
+    const s = await startSandboxes();
+    const h = await startEngine({ label: 'log_scan_rbm', realChannels: (tenantId) => ({ rcs: sandboxChannelSettings(s, tenantId).rcs }), rbmSandbox: s.rbm.control });
+    const logFile = h.config.logFile!;
+    let closing: Promise<void> | null = null;
+    try {
+      // The engine's RCS adapter fetches the token itself, to check the number and send.
+      expect((await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'トークンの確認' }, { 'idempotency-key': 'scan-rbm-1' })).status).toBe(202);
+      const [token] = await expectEventually(() => {
+        expect(s.rbm.control.issuedTokens()).not.toHaveLength(0);
+        return s.rbm.control.issuedTokens();
+      });
+      appendFileSync(logFile, `${JSON.stringify({ msg: 'planted', authorization: `Bearer ${token}` })}\n`);
+      const at = readFileSync(logFile, 'utf8').split('\n').findIndex((l) => l.startsWith('{"msg":"planted"')) + 1;
+      expect(at).toBeGreaterThan(0);
+
+      closing = h.close();
+      const failure = await closing.then(
+        () => null,
+        (err: Error) => err.message,
+      );
+      expect(failure).toContain(logFile);
+      expect(failure).toContain(`rbm-access-token on line ${at}`);
+      for (const issued of s.rbm.control.issuedTokens()) expect(failure).not.toContain(issued);
+    } finally {
+      if (!closing) await h.close().catch(() => undefined);
+      await s.close();
     }
   }, 30_000);
 

@@ -15,7 +15,7 @@ describe('a sender address is held by one organisation at a time', () => {
 
   beforeAll(async () => {
     s = await startSandboxes({ receiptDelayMs: 50 });
-    h = await startEngine({ label: 'sender-held', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId) as unknown as Record<string, unknown> });
+    h = await startEngine({ label: 'sender-held', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId) as unknown as Record<string, unknown>, rbmSandbox: s.rbm.control });
     await s.wire(h.baseUrl);
     const other = await h.admin.createTenant(`held-elsewhere-${Date.now()}`);
     b = { ...h, tenantId: other.id, apiKey: (await h.admin.createApiKey(other.id, ['messages:send', 'messages:read', 'admin'])).token };

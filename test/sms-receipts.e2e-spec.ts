@@ -10,7 +10,7 @@ describe('SMS receipts through the engine', () => {
 
   beforeAll(async () => {
     s = await startSandboxes({ receiptDelayMs: 30 });
-    h = await startEngine({ label: 'receipts', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId) });
+    h = await startEngine({ label: 'receipts', realChannels: (tenantId) => sandboxChannelSettings(s, tenantId), rbmSandbox: s.rbm.control });
     await s.wire(h.baseUrl);
   });
   // A failure mode lasts its duration past the test that set it: each test starts with a plain SMSC.

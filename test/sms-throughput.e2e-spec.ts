@@ -13,6 +13,7 @@ describe('SMS throughput: per-route limit and throttling storms, through the eng
     h = await startEngine({
       label: 'smsrate',
       realChannels: (tenantId) => sandboxChannelSettings(s, tenantId, { smsRoute: { throughputPerSecond: PER_SECOND } }),
+      rbmSandbox: s.rbm.control,
     });
     await s.wire(h.baseUrl);
   });

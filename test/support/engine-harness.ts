@@ -8,10 +8,12 @@ import { DataSource } from 'typeorm';
 import { ChannelTraits } from '@tsunagu/channels';
 import { TsunaguConfig, inProcessConfig, policyDefaultsSchema } from '@tsunagu/config';
 import { newId } from '@tsunagu/core';
-import { IngestEventsService, TenantAdminService } from '@tsunagu/engine';
+import { CALLBACK_RESOLVER, IngestEventsService, TenantAdminService } from '@tsunagu/engine';
 import { registerBuiltinChannels } from '@tsunagu/platform';
+import type { AllLookup } from '@tsunagu/security';
 import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, scriptedChannelModule } from '@tsunagu/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { SandboxRbmControl } from '../../apps/sandbox/src/rbm';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
 import { addConfigCanaries, tapEngineSecrets } from './log-canary-taps';
 import { addBodyCanary, addPhoneCanary, addSecretCanary, assertLogClean } from './log-canaries';
@@ -76,6 +78,17 @@ export async function startEngine(opts: {
   realChannels?: (tenantId: string) => Record<string, unknown>;
   /** The database URL the engine connects with, from the test database's (e.g. through a proxy the test can cut). */
   databaseVia?: (url: string) => string;
+  /**
+   * A stand-in for the OS resolver that api and worker judge callback URLs with, on save and on
+   * send (CALLBACK_RESOLVER): a name can then be public when saved and private when sent.
+   */
+  callbackResolver?: AllLookup;
+  /**
+   * The sandbox RBM the engine's RCS agents get their OAuth tokens from (`s.rbm.control`): every
+   * access token it issued becomes a canary of this engine's scan on close, as the adapter sends
+   * them as Bearer tokens and a log line could carry one.
+   */
+  rbmSandbox?: Pick<SandboxRbmControl, 'issuedTokens'>;
 }): Promise<EngineHarness> {
   const db = await createTestDatabase(opts.label);
   const redis = createTestRedisPrefix(opts.label);
@@ -104,7 +117,7 @@ export async function startEngine(opts: {
     providers[name] = new ScriptedProvider(name);
     return scriptedChannelModule(name, TRAITS[name], providers[name]);
   });
-  const all = [...modules, ...(opts.modules ?? [])];
+  const all = [...modules, ...(opts.modules ?? []), ...(opts.callbackResolver ? [callbackResolverModule(opts.callbackResolver)] : [])];
   const api = await createApiApp(config, all);
   await api.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
@@ -144,11 +157,19 @@ export async function startEngine(opts: {
       await api.close();
       await redis.cleanup();
       await db.drop();
+      // Read once the engine has stopped: it can fetch no token after this.
+      for (const token of opts.rbmSandbox?.issuedTokens() ?? []) addSecretCanary('rbm-access-token', token);
       assertLogClean(logFile, { mayBeEmpty: quietLevel });
     },
   };
   if (opts.startWorker !== false) await harness.startWorker();
   return harness;
+}
+
+/** Global, so the engine's services (EngineModule, itself global) find the stand-in. */
+function callbackResolverModule(resolve: AllLookup): DynamicModule {
+  class StandInCallbackResolver {}
+  return { module: StandInCallbackResolver, global: true, providers: [{ provide: CALLBACK_RESOLVER, useValue: resolve }], exports: [CALLBACK_RESOLVER] };
 }
 
 /** POST JSON with the harness key; returns status, body and headers. */

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
  * What the e2e suite sent or configured that must never reach a log line: every number `mobile()`
  * made up, every body and LINE user id posted through the harness, every API key, callback secret,
  * staff password, console cookie and CSRF token that went through the engines it started, and
- * each engine's own secrets (data key, operations token, provider credentials). Each engine the
+ * each engine's own secrets (data key, operations token, provider credentials, the RBM access
+ * tokens the sandbox issued it). Each engine the
  * harness starts logs at info (production's level) to a file of its own under
  * test-output/e2e-logs/, and closing the engine fails if any of them is in it: the log scan runs
  * over the whole e2e suite's output.
@@ -24,6 +25,7 @@ export type CanaryKind =
   | 'line-access-token'
   | 'rbm-private-key'
   | 'rbm-client-token'
+  | 'rbm-access-token'
   | 'smpp-password'
   | 'channel-secret';
 

@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import type { RequestOptions } from 'node:https';
-import { CALLBACK_BLOCKED, createPublicOnlyLookup } from './callback-url.lookup';
+import { CALLBACK_BLOCKED, createPublicOnlyLookup, hostLookupOf } from './callback-url.lookup';
 
 /** A stand-in for the OS resolver with fixed answers; a second call can answer differently. */
 function resolverOf(answers: Record<string, LookupAddress[][]>) {
@@ -67,5 +67,15 @@ describe('createPublicOnlyLookup', () => {
   it('passes resolver errors through', async () => {
     const lookup = createPublicOnlyLookup(resolverOf({}).resolve);
     expect((await run(lookup, 'nowhere.example')).err?.code).toBe('ENOTFOUND');
+  });
+});
+
+describe('hostLookupOf', () => {
+  it('gives the save-time check every address of the same resolver the sender asks, and its errors', async () => {
+    const { resolve, calls } = resolverOf({ 'crm.example.com': [[PUBLIC, PUBLIC6]] });
+    const lookup = hostLookupOf(resolve);
+    await expect(lookup('crm.example.com')).resolves.toEqual([PUBLIC.address, PUBLIC6.address]);
+    await expect(lookup('nowhere.example')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+    expect(calls).toEqual([{ host: 'crm.example.com', all: true }, { host: 'nowhere.example', all: true }]);
   });
 });

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { isPublicAddress } from './callback-url.guard';
+import { type HostLookup, isPublicAddress } from './callback-url.guard';
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,
@@ -17,6 +17,21 @@ export type AllLookup = (
   callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
 ) => void;
 
+/** Node's own resolver: what production judges callback URLs with, on save and on send. */
+export const osResolver: AllLookup = dnsLookup as unknown as AllLookup;
+
+/**
+ * The same resolver as the save-time check asks it (assertCallbackUrlAllowed's `lookup`): every
+ * address, unsorted, as `defaultLookup` does. One resolver then serves both checks, so a stand-in
+ * given to the engine is asked on save and on send alike.
+ */
+export function hostLookupOf(resolve: AllLookup): HostLookup {
+  return (host) =>
+    new Promise((ok, fail) =>
+      resolve(host, { all: true, verbatim: true }, (err, addresses) => (err ? fail(err) : ok((Array.isArray(addresses) ? addresses : []).map((a) => a.address)))),
+    );
+}
+
 export const CALLBACK_BLOCKED = 'ECALLBACKBLOCKED';
 
 /**
@@ -28,7 +43,7 @@ export const CALLBACK_BLOCKED = 'ECALLBACKBLOCKED';
  * Node skips `lookup` for IP-literal hosts, so the sender must still run `isPublicAddress` on a
  * literal host, and must not follow redirects (each hop would need the same treatment).
  */
-export function createPublicOnlyLookup(resolve: AllLookup = dnsLookup as unknown as AllLookup): LookupFunction {
+export function createPublicOnlyLookup(resolve: AllLookup = osResolver): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);

@@ -64,4 +64,14 @@ describe('RbmTokenIssuer', () => {
     expect(refusal(() => issuer.grant({ grant_type: 'client_credentials' }, [AUD], NOW))).toMatch(/unsupported_grant_type/);
     expect(refusal(() => issuer.grant({ grant_type: JWT_BEARER_GRANT }, [AUD], NOW))).toMatch(/invalid_request/);
   });
+
+  it('lists every token it handed out, still after a reset that stops them working (a log may hold them)', () => {
+    const own = new RbmTokenIssuer({ [EMAIL]: account.publicKey });
+    const first = own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], NOW).access_token;
+    own.reset();
+    const second = own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], NOW).access_token;
+    expect(refusal(() => own.grant({ grant_type: 'password' }, [AUD], NOW))).toMatch(/unsupported_grant_type/);
+    expect(own.check(`Bearer ${first}`, NOW)).toBeNull();
+    expect(own.issuedTokens()).toEqual([first, second]);
+  });
 });

@@ -32,6 +32,12 @@ export class RbmTokenIssuer {
   private readonly tokens = new Map<string, { clientEmail: string; expiresAt: number }>();
   readonly issued: Record<string, number> = {};
   refusals = 0;
+  /**
+   * Every token ever handed out, kept through `reset()`: a token issued before a reset may still
+   * sit in a client's log, and the e2e log scan reads this list to look for it. In memory only,
+   * never on a control route: a token here is still a live bearer credential.
+   */
+  private readonly handedOut: string[] = [];
 
   constructor(
     publicKeys: Record<string, string>,
@@ -51,6 +57,7 @@ export class RbmTokenIssuer {
       const token = randomBytes(32).toString('base64url');
       this.tokens.set(token, { clientEmail, expiresAt: now + this.ttlSeconds * 1000 });
       this.issued[clientEmail] = (this.issued[clientEmail] ?? 0) + 1;
+      this.handedOut.push(token);
       return { access_token: token, expires_in: this.ttlSeconds, token_type: 'Bearer' };
     } catch (err) {
       this.refusals++;
@@ -66,7 +73,12 @@ export class RbmTokenIssuer {
     return entry.clientEmail;
   }
 
-  /** Forgets issued tokens (clients must fetch new ones) and counters. */
+  /** Every access token this issuer has handed out, oldest first, resets included (a copy). */
+  issuedTokens(): readonly string[] {
+    return [...this.handedOut];
+  }
+
+  /** Forgets issued tokens (clients must fetch new ones) and counters; `issuedTokens()` keeps them. */
   reset(): void {
     this.tokens.clear();
     for (const key of Object.keys(this.issued)) delete this.issued[key];

@@ -32,6 +32,8 @@ export interface SandboxRbmControl {
   /** Pushes a user message; returns its RBM messageId. */
   reply(reply: SandboxReply): string;
   records(): SandboxRbmRecords;
+  /** Every access token issued since start, resets included: for a test's log scan, never served over HTTP. */
+  issuedTokens(): readonly string[];
   reset(): void;
   setWebhookUrl(url: string | undefined): void;
   /** Resolves when every push queued so far has been tried. */
@@ -55,6 +57,7 @@ export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
     script: (phone, script) => state.script(phone, typeof script === 'string' ? { outcome: script } : script),
     reply: (reply) => state.reply(reply),
     records: () => ({ ...state.records(), tokensIssued: { ...issuer.issued }, tokenRefusals: issuer.refusals }),
+    issuedTokens: () => issuer.issuedTokens(),
     reset: () => {
       state.reset();
       issuer.reset();

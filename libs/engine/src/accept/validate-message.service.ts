@@ -1,18 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { MessagePlan } from '@tsunagu/database';
 import { planChannels } from '@tsunagu/policy';
 import {
+  AllLookup,
   assertCallbackUrlAllowed,
   assertCanReceiveSms,
   assertNoSensitiveData,
   assertSendableText,
+  hostLookupOf,
   isDomestic,
   normalizeText,
+  osResolver,
   parsePhone,
 } from '@tsunagu/security';
+import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
 import { TenantSettings } from '../tenants/tenant-settings.service';
 import { MessageRequest } from './message-request';
 import { parseSchedule } from './schedule';
@@ -36,6 +40,7 @@ export class ValidateMessageService {
   constructor(
     private readonly registry: ChannelRegistry,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    @Optional() @Inject(CALLBACK_RESOLVER) private readonly resolve: AllLookup = osResolver,
   ) {}
 
   async validate(tenant: TenantSettings, req: MessageRequest, now = new Date()): Promise<ValidatedMessage> {
@@ -91,7 +96,7 @@ export class ValidateMessageService {
 
     const { sendAt, expiresAt } = parseSchedule(req.sendAt, req.expiresAt, now, policy.maxScheduleDays);
     const callbackUrl = req.callbackUrl ?? null;
-    if (callbackUrl) await assertCallbackUrlAllowed(callbackUrl, { allowPrivate: this.config.callbacks.allowPrivateUrls });
+    if (callbackUrl) await assertCallbackUrlAllowed(callbackUrl, { allowPrivate: this.config.callbacks.allowPrivateUrls, lookup: hostLookupOf(this.resolve) });
 
     return {
       e164: phone.e164,

@@ -1,13 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { CallbackEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
-import { signWebhook } from '@tsunagu/security';
+import { AllLookup, osResolver, signWebhook } from '@tsunagu/security';
 import { writeOutbox } from '../infra/outbox';
 import { inTx } from '../infra/tx';
 import { TenantSettingsService, signingSecrets } from '../tenants/tenant-settings.service';
+import { CALLBACK_RESOLVER } from './callback-resolver';
 import { guardedPost } from './guarded-post';
 
 /** Retry schedule: quick at first, then settling to 30 minutes, until give_up_at (24 h). */
@@ -30,6 +31,7 @@ export class CallbackSenderService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly tenants: TenantSettingsService,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    @Optional() @Inject(CALLBACK_RESOLVER) private readonly resolve: AllLookup = osResolver,
   ) {}
 
   async deliver(callbackId: string): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
@@ -46,6 +48,7 @@ export class CallbackSenderService {
     const result = await guardedPost(cb.url, body, headers, {
       timeoutMs: this.config.callbacks.timeoutMs,
       allowPrivate: this.config.callbacks.allowPrivateUrls,
+      resolve: this.resolve,
     });
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const tries = cb.tries + 1;

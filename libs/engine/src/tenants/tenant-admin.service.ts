@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError, newId } from '@tsunagu/core';
-import { PhoneCipher, assertCallbackUrlAllowed, generateApiKey, generateWebhookSecret, parseNetworks } from '@tsunagu/security';
+import { AllLookup, PhoneCipher, assertCallbackUrlAllowed, generateApiKey, generateWebhookSecret, hostLookupOf, osResolver, parseNetworks } from '@tsunagu/security';
+import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
 import { rowsOf } from '../infra/rows-of';
 import { TenantSettingsService } from './tenant-settings.service';
 
@@ -17,6 +18,7 @@ export class TenantAdminService {
     private readonly cipher: PhoneCipher,
     private readonly settings: TenantSettingsService,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    @Optional() @Inject(CALLBACK_RESOLVER) private readonly resolve: AllLookup = osResolver,
   ) {}
 
   async createTenant(name: string, callbackUrl: string | null = null, id: string = newId()): Promise<{ id: string; callbackSecret: string }> {
@@ -47,7 +49,7 @@ export class TenantAdminService {
 
   /** A tenant's default callback URL is as much a tenant's input as a message's: checked the same way. */
   private async assertCallbackUrl(url: string | null): Promise<void> {
-    if (url !== null) await assertCallbackUrlAllowed(url, { allowPrivate: this.config.callbacks.allowPrivateUrls });
+    if (url !== null) await assertCallbackUrlAllowed(url, { allowPrivate: this.config.callbacks.allowPrivateUrls, lookup: hostLookupOf(this.resolve) });
   }
 
   /**
