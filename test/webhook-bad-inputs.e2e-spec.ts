@@ -118,9 +118,12 @@ describe('webhook bad inputs over HTTP (BAD-INPUTS 32–37)', () => {
   ];
 
   it.each(refused)('row %s → %i %s, nothing stored, the api stays up', async (_label, status, code, path, make) => {
-    const before = await stored();
+    const channel = path === 'rbm' ? 'rcs' : 'line';
+    const [before, refusedBefore] = [await stored(), await counter(channel, 'refused')];
     const res = await hook(path, make());
     expect([res.status, res.body.code]).toEqual([status, code]);
+    // Every refusal the controller sees, the handshake's included, is counted; 413 never reaches it (row 37 below).
+    expect(await counter(channel, 'refused')).toBe(refusedBefore + (status === 413 ? 0 : 1));
     // Neither the body nor any secret comes back.
     for (const secret of [TEXT, RBM.clientToken, LINE.channelSecret]) expect(res.text).not.toContain(secret);
     expect(await stored()).toBe(before);

@@ -104,6 +104,15 @@ describe('RcsAdapter against the sandbox RBM: webhooks', () => {
     expect(await env.adapter.directReply(signedPush({ eventType: 'READ' }, env.clientToken))).toBeNull();
   });
 
+  it('a signed push naming an agent we do not configure is not ours: no events, not the signing agent\'s (BAD-INPUTS 36)', async () => {
+    // One partner client token signs for all its agents; only the named agent says whose it is.
+    const data = { senderPhoneNumber: nextPhone(), eventType: 'DELIVERED', eventId: 'e-foreign', messageId: 'm-foreign' };
+    expect(await env.adapter.parseInbound(signedPush({ ...data, agentId: 'someone-elses-agent' }, env.clientToken))).toEqual([]);
+    // The same push naming our agent is parsed, and put on that agent's tenant.
+    const ours = await env.adapter.parseInbound(signedPush({ ...data, agentId: 'tsunagu-test-agent' }, env.clientToken));
+    expect(ours.map((e) => [e.type, e.account, e.tenantId])).toEqual([['delivered', 'tsunagu-test-agent', TENANT]]);
+  });
+
   it('an unknown event type parses to no events (the caller answers 200)', async () => {
     const request = signedPush({ eventType: 'SOMETHING_NEW', eventId: 'x', messageId: 'y', agentId: 'tsunagu-test-agent' }, env.clientToken);
     expect(await env.adapter.parseInbound(request)).toEqual([]);

@@ -34,20 +34,24 @@ export class WebhooksController {
   async receive(@Param('path') path: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const adapter = this.adapterFor(path);
     const request = { headers: req.headers, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
-    const reply = adapter.directReply ? await adapter.directReply(request) : null;
+    // A refused handshake (a wrong RBM clientToken) is a refused webhook like a bad signature:
+    // logged and counted, so someone probing for the secret shows on /metrics.
+    const reply = adapter.directReply ? await adapter.directReply(request).catch((err: unknown) => this.refused(adapter, err)) : null;
     if (reply) {
       res.status(reply.status).json(reply.body);
       return;
     }
-    const events = await adapter.parseInbound(request).catch((err: unknown) => {
-      // Logged without the body: it may hold a person's message.
-      this.log.warn({ channel: adapter.channel, error: (err as Error).message }, 'webhook refused');
-      this.metrics.webhook(adapter.channel, 'refused');
-      throw err;
-    });
+    const events = await adapter.parseInbound(request).catch((err: unknown) => this.refused(adapter, err));
     this.metrics.webhook(adapter.channel, events.length ? 'applied' : 'ignored');
     if (events.length === 0) this.log.log({ channel: adapter.channel }, 'webhook had no events we act on');
     await this.ingest.ingest(events);
     res.status(200).json({ received: events.length });
+  }
+
+  private refused(adapter: ChannelAdapterInstance, err: unknown): never {
+    // Logged without the body: it may hold a person's message.
+    this.log.warn({ channel: adapter.channel, error: (err as Error).message }, 'webhook refused');
+    this.metrics.webhook(adapter.channel, 'refused');
+    throw err;
   }
 }
