@@ -32,7 +32,8 @@ describe('npm start (api and worker in one process) on SIGTERM', () => {
         TSUNAGU_REDIS_PREFIX: redis.prefix,
         PORT: String(port),
         TSUNAGU_DATA_KEY: randomBytes(32).toString('base64'),
-        TSUNAGU_LOG_LEVEL: 'warn',
+        // info, so both apps write lines whose name can be checked below.
+        TSUNAGU_LOG_LEVEL: 'info',
       },
     });
     let out = '';
@@ -57,5 +58,11 @@ describe('npm start (api and worker in one process) on SIGTERM', () => {
     expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
     expect(result.ms).toBeGreaterThanOrEqual(0);
     expect(result.ms).toBeLessThan(20_000);
+    // One process, one name: Nest's static Logger is process-wide, and before both apps were made
+    // with one name the api's route lines came out labelled as the worker's.
+    const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { name?: string; context?: string });
+    const contexts = new Set(lines.map((l) => l.context));
+    expect([...contexts]).toEqual(expect.arrayContaining(['RoutesResolver', 'NestApplication']));
+    expect([...new Set(lines.map((l) => l.name))]).toEqual(['tsunagu']);
   }, 90_000);
 });

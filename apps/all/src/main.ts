@@ -9,8 +9,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   registerBuiltinChannels();
   // One stop for both (stopOnSignal): the api first, so no new work arrives while the worker finishes what it holds.
-  const worker = await createWorkerApp(config, [], { shutdownHooks: false });
-  const api = await createApiApp(config, [], { shutdownHooks: false });
+  const worker = await createWorkerApp(config, [], { shutdownHooks: false, loggerName: 'tsunagu' });
+  const api = await createApiApp(config, [], { shutdownHooks: false, loggerName: 'tsunagu' });
   stopOnSignal(async () => {
     await api.close();
     await worker.close();

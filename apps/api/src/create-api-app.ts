@@ -17,7 +17,7 @@ import { jsonBody } from './http/json-body.middleware';
 const WEBHOOK_LIMIT_BYTES = 1024 * 1024;
 
 export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[] = [], opts: AppOptions = {}): Promise<INestApplication> {
-  const logger = createLogger(config.logLevel, 'api', config.logFile);
+  const logger = createLogger(config.logLevel, opts.loggerName ?? 'api', config.logFile);
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, extra), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),

@@ -18,6 +18,12 @@ export interface AppOptions {
    * process holding several closes them itself (`stopOnSignal`), as each hook would end the process.
    */
   shutdownHooks?: boolean;
+  /**
+   * The `name` on every log line (default: the app's own, `api` or `worker`). A process holding
+   * several apps gives them one name: Nest's static Logger is process-wide, so the app made last
+   * labelled every class-level line of the others with its own name.
+   */
+  loggerName?: string;
 }
 
 /**
