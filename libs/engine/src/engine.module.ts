@@ -15,6 +15,7 @@ import { TxGroups } from './infra/tx-groups.service';
 import { StatementBatches } from './infra/statement-batches';
 import { PreparedStatements } from './infra/prepared-statements';
 import { SendAttemptService } from './dispatch/send-attempt.service';
+import { EngineRedis } from './infra/engine-redis';
 import { TokenBucket } from './infra/token-bucket';
 import { ChannelHealthService } from './infra/channel-health.service';
 import { BackpressureService } from './infra/backpressure.service';
@@ -50,6 +51,7 @@ const services = [
   TxGroups,
   StatementBatches,
   SendAttemptService,
+  EngineRedis,
   TokenBucket,
   ChannelHealthService,
   BackpressureService,

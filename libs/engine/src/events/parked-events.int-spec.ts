@@ -4,6 +4,7 @@ import { inProcessConfig, TsunaguConfig } from '@tsunagu/config';
 import { ChannelEvent } from '@tsunagu/core';
 import { createDataSource } from '@tsunagu/database';
 import { buffersTouched, createTestDatabase, createTestRedisPrefix, TEST_REDIS_URL, TestDatabase } from '@tsunagu/testing';
+import { EngineRedis } from '../infra/engine-redis';
 import { JobQueues } from '../infra/job-queues.service';
 import { ReconcilerService } from '../relay/reconciler.service';
 import { MATCHED_PARKED, ParkedEvents } from './parked-events';
@@ -18,6 +19,7 @@ describe('ParkedEvents sweep on a real PostgreSQL', () => {
   let ds: DataSource;
   let parked: ParkedEvents;
   let config: TsunaguConfig;
+  let engineRedis: EngineRedis;
   const redis = createTestRedisPrefix('parked');
   const replayed: ChannelEvent[] = [];
   const ids = { tenant: randomUUID(), contact: randomUUID(), conversation: randomUUID(), message: randomUUID(), multipart: randomUUID() };
@@ -27,7 +29,8 @@ describe('ParkedEvents sweep on a real PostgreSQL', () => {
     db = await createTestDatabase('parked');
     ds = await createDataSource(db.url).initialize();
     config = inProcessConfig({ databaseUrl: db.url, redisUrl: TEST_REDIS_URL, redisPrefix: redis.prefix });
-    parked = new ParkedEvents(ds, config);
+    engineRedis = new EngineRedis(config);
+    parked = new ParkedEvents(ds, config, engineRedis);
     parked.bind(async (events) => void replayed.push(...events));
     await ds.query(`INSERT INTO tenants (id, name) VALUES ($1, 'parked')`, [ids.tenant]);
     await ds.query(`INSERT INTO contacts (id, tenant_id, phone_enc, phone_bidx) VALUES ($1, $2, '\\x00'::bytea, 'bidx')`, [ids.contact, ids.tenant]);
@@ -56,7 +59,7 @@ describe('ParkedEvents sweep on a real PostgreSQL', () => {
     for (const [channel, id] of [['sms', 'bulk-5'], ['sms', 'part-1'], ['rcs', 'bulk-7'], ['sms', 'nobody']]) await parked.park(receipt(channel, id));
   });
   afterAll(async () => {
-    parked?.onModuleDestroy();
+    engineRedis?.onApplicationShutdown();
     await ds?.destroy();
     await db?.drop();
     await redis.cleanup();
@@ -91,7 +94,8 @@ describe('ParkedEvents sweep on a real PostgreSQL', () => {
   });
 
   it('counts each orphan once when two workers sweep at the same moment', async () => {
-    const other = new ParkedEvents(ds, config);
+    const otherRedis = new EngineRedis(config);
+    const other = new ParkedEvents(ds, config, otherRedis);
     try {
       const ids = Array.from({ length: 40 }, (_, i) => `race-${i}`);
       for (const id of ids) await parked.park(receipt('sms', id));
@@ -100,7 +104,7 @@ describe('ParkedEvents sweep on a real PostgreSQL', () => {
       expect((a.sms ?? 0) + (b.sms ?? 0)).toBe(40);
       expect(await other.expiredCounts()).toEqual({ sms: 42, line: 1 });
     } finally {
-      other.onModuleDestroy();
+      otherRedis.onApplicationShutdown();
     }
   });
 

@@ -1,10 +1,10 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelEvent, newId, TIMED_OUT, within } from '@tsunagu/core';
-import { createRedis } from '../infra/redis-connection';
+import { EngineRedis } from '../infra/engine-redis';
 import { queryOnce } from '../infra/tx';
 import { rowsOf } from '../infra/rows-of';
 
@@ -40,13 +40,13 @@ export const MATCHED_PARKED = `SELECT DISTINCT p.channel, p.provider_message_id 
  * slow): it is parked in PostgreSQL, not dropped, and applied when the provider id becomes known.
  */
 @Injectable()
-export class ParkedEvents implements OnModuleDestroy {
+export class ParkedEvents {
   private replay: Replay | null = null;
-  private redis: IORedis | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @Inject(TSUNAGU_CONFIG) private readonly config: Pick<TsunaguConfig, 'redisUrl' | 'redisPrefix'>,
+    @Inject(TSUNAGU_CONFIG) private readonly config: Pick<TsunaguConfig, 'redisPrefix'>,
+    private readonly redis: EngineRedis,
   ) {}
 
   /** Set by the ingestion service (it depends on this class, so it registers itself). */
@@ -119,11 +119,6 @@ export class ParkedEvents implements OnModuleDestroy {
   }
 
   private client(): IORedis {
-    return (this.redis ??= createRedis(this.config.redisUrl));
-  }
-
-  onModuleDestroy(): void {
-    this.redis?.disconnect();
-    this.redis = null;
+    return this.redis.client();
   }
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ChannelHealth, ChannelRegistry } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { createRedis } from './redis-connection';
+import { EngineRedis } from './engine-redis';
 
 const REPORT_TTL_SECONDS = 15;
 const PUBLISH_EVERY_MS = 5000;
@@ -16,17 +16,17 @@ const PUBLISH_EVERY_MS = 5000;
  */
 @Injectable()
 export class ChannelHealthService implements OnModuleDestroy {
-  private redis: IORedis | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly instance = `${hostname()}:${process.pid}`;
 
   constructor(
     private readonly registry: ChannelRegistry,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
+    private readonly redis: EngineRedis,
   ) {}
 
   private client(): IORedis {
-    return (this.redis ??= createRedis(this.config.redisUrl));
+    return this.redis.client();
   }
 
   private key(channel: string, instance = this.instance): string {
@@ -77,11 +77,10 @@ export class ChannelHealthService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.redis) {
-      // A worker that stops cleanly withdraws its reports at once.
-      await Promise.allSettled(this.registry.names().map((c) => this.redis!.del(this.key(c))));
-      this.redis.disconnect();
-    }
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = null;
+    // A worker that stops cleanly withdraws its reports at once (the shared client closes after this, at shutdown).
+    await Promise.allSettled(this.registry.names().map((c) => this.client().del(this.key(c))));
   }
 }

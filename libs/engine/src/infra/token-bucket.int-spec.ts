@@ -1,7 +1,15 @@
 import { Server, Socket, connect, createServer } from 'node:net';
 import { inProcessConfig } from '@tsunagu/config';
 import { TEST_REDIS_URL, createTestRedisPrefix } from '@tsunagu/testing';
+import { EngineRedis } from './engine-redis';
 import { BUCKET_TIMEOUT_MS, BucketUnavailable, TokenBucket } from './token-bucket';
+
+/** A bucket on its own client, as a process's engine has one; `close` is that process's shutdown. */
+function bucketOn(redisUrl: string, redisPrefix: string): { bucket: TokenBucket; close: () => void } {
+  const config = inProcessConfig({ redisUrl, redisPrefix });
+  const redis = new EngineRedis(config);
+  return { bucket: new TokenBucket(config, redis), close: () => redis.onApplicationShutdown() };
+}
 
 /** A TCP peer that takes connections and never answers: Redis hung, or a half-open connection. */
 async function silentPeer(): Promise<{ url: string; server: Server; sockets: Socket[] }> {
@@ -45,7 +53,7 @@ describe('TokenBucket on a real Redis', () => {
   afterAll(() => keys.cleanup());
 
   it('takes units up to one second of the rate, then says how long until more refill', async () => {
-    const bucket = new TokenBucket(inProcessConfig({ redisUrl: TEST_REDIS_URL, redisPrefix: keys.prefix }));
+    const { bucket, close } = bucketOn(TEST_REDIS_URL, keys.prefix);
     try {
       const waits: number[] = [];
       for (let i = 0; i < 6; i++) waits.push(await bucket.take('route-a', 5));
@@ -55,13 +63,13 @@ describe('TokenBucket on a real Redis', () => {
       // Buckets are separate: another route still has its whole second.
       expect(await bucket.take('route-b', 5, 5)).toBe(0);
     } finally {
-      bucket.onModuleDestroy();
+      close();
     }
   });
 
   it('answers the takes of one turn in one round trip, in order, as one call each at that instant would', async () => {
     const proxy = await countingProxy(TEST_REDIS_URL);
-    const bucket = new TokenBucket(inProcessConfig({ redisUrl: proxy.url, redisPrefix: keys.prefix }));
+    const { bucket, close } = bucketOn(proxy.url, keys.prefix);
     try {
       await bucket.take('warm-up', 1); // the connection and the script's first load
       const before = proxy.scripts();
@@ -79,14 +87,14 @@ describe('TokenBucket on a real Redis', () => {
       expect(await bucket.take('turn-a', 5)).toBeGreaterThan(0);
       expect(proxy.scripts() - before).toBe(3);
     } finally {
-      bucket.onModuleDestroy();
+      close();
       await proxy.close();
     }
   });
 
   it('gives up on a Redis that does not answer, within its bound, instead of holding the caller', async () => {
     const peer = await silentPeer();
-    const bucket = new TokenBucket(inProcessConfig({ redisUrl: peer.url, redisPrefix: keys.prefix }));
+    const { bucket, close } = bucketOn(peer.url, keys.prefix);
     try {
       const started = Date.now();
       const err = await bucket.take('route-a', 5).catch((e: unknown) => e);
@@ -96,7 +104,7 @@ describe('TokenBucket on a real Redis', () => {
       expect(waited).toBeGreaterThanOrEqual(BUCKET_TIMEOUT_MS - 5);
       expect(waited).toBeLessThan(BUCKET_TIMEOUT_MS + 1000);
     } finally {
-      bucket.onModuleDestroy();
+      close();
       for (const s of peer.sockets) s.destroy();
       await new Promise((r) => peer.server.close(r));
     }
@@ -106,11 +114,11 @@ describe('TokenBucket on a real Redis', () => {
     const peer = await silentPeer();
     const url = peer.url;
     await new Promise((r) => peer.server.close(r)); // nothing listens on the port now
-    const bucket = new TokenBucket(inProcessConfig({ redisUrl: url, redisPrefix: keys.prefix }));
+    const { bucket, close } = bucketOn(url, keys.prefix);
     try {
       await expect(bucket.take('route-a', 5, 1, 100)).rejects.toBeInstanceOf(BucketUnavailable);
     } finally {
-      bucket.onModuleDestroy();
+      close();
     }
   });
 });

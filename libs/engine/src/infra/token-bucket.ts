@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { TIMED_OUT, within } from '@tsunagu/core';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { createRedis } from './redis-connection';
+import { EngineRedis } from './engine-redis';
 
 /**
  * Token buckets in Redis, so every process shares one limit: provider accounts (SMPP routes,
@@ -64,12 +64,14 @@ interface PendingTakes {
 }
 
 @Injectable()
-export class TokenBucket implements OnModuleDestroy {
-  private redis: WithTake | null = null;
+export class TokenBucket {
   /** By bucket and rate: a bucket taken at two rates in one turn keeps them apart, as two calls would. */
   private pending = new Map<string, PendingTakes>();
 
-  constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
+  constructor(
+    @Inject(TSUNAGU_CONFIG) private readonly config: Pick<TsunaguConfig, 'redisPrefix'>,
+    private readonly redis: EngineRedis,
+  ) {}
 
   /** Throws `BucketUnavailable` when Redis does not answer within `timeoutMs`. */
   async take(bucket: string, perSecond: number, units = 1, timeoutMs = BUCKET_TIMEOUT_MS): Promise<number> {
@@ -114,15 +116,9 @@ export class TokenBucket implements OnModuleDestroy {
   }
 
   private client(): WithTake {
-    if (!this.redis) {
-      const redis = createRedis(this.config.redisUrl);
-      redis.defineCommand('tsunaguTake', { numberOfKeys: 1, lua: TAKE });
-      this.redis = redis as WithTake;
-    }
-    return this.redis;
-  }
-
-  onModuleDestroy(): void {
-    this.redis?.disconnect();
+    const redis = this.redis.client() as Partial<WithTake> & IORedis;
+    // Defined once per client: the client is shared, and made again after a shutdown.
+    if (!redis.tsunaguTake) redis.defineCommand('tsunaguTake', { numberOfKeys: 1, lua: TAKE });
+    return redis as WithTake;
   }
 }
