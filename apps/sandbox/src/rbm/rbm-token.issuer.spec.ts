@@ -74,4 +74,16 @@ describe('RbmTokenIssuer', () => {
     expect(own.check(`Bearer ${first}`, NOW)).toBeNull();
     expect(own.issuedTokens()).toEqual([first, second]);
   });
+
+  it('keeps the newest tokens only, and forgets expired ones, so a sandbox left running stays flat', () => {
+    const own = new RbmTokenIssuer({ [EMAIL]: account.publicKey }, 60, 3);
+    const grant = (at: number) => own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], at).access_token;
+    const tokens = [grant(NOW), grant(NOW), grant(NOW), grant(NOW)];
+    expect(own.issuedTokens()).toEqual(tokens.slice(1));
+    expect(own.check(`Bearer ${tokens[0]}`, NOW)).toBe(EMAIL);
+    // A minute on (the assertion still within its hour), the four have expired; the next grant drops them.
+    const later = grant(NOW + 61_000);
+    expect(tokens.map((t) => own.check(`Bearer ${t}`, NOW))).toEqual([null, null, null, null]);
+    expect(own.check(`Bearer ${later}`, NOW + 61_000)).toBe(EMAIL);
+  });
 });

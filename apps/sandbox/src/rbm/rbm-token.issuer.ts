@@ -35,13 +35,15 @@ export class RbmTokenIssuer {
   /**
    * Every token ever handed out, kept through `reset()`: a token issued before a reset may still
    * sit in a client's log, and the e2e log scan reads this list to look for it. In memory only,
-   * never on a control route: a token here is still a live bearer credential.
+   * never on a control route: a token here is still a live bearer credential. Bounded: a sandbox
+   * left running (the soak, a developer's `npm run sandbox`) keeps the newest ones only.
    */
   private readonly handedOut: string[] = [];
 
   constructor(
     publicKeys: Record<string, string>,
     private readonly ttlSeconds = 3600,
+    private readonly keepHandedOut = 10_000,
   ) {
     for (const [email, pem] of Object.entries(publicKeys)) this.keys.set(email, createPublicKey(pem));
   }
@@ -58,6 +60,9 @@ export class RbmTokenIssuer {
       this.tokens.set(token, { clientEmail, expiresAt: now + this.ttlSeconds * 1000 });
       this.issued[clientEmail] = (this.issued[clientEmail] ?? 0) + 1;
       this.handedOut.push(token);
+      if (this.handedOut.length > this.keepHandedOut) this.handedOut.shift();
+      // Expired tokens answer 401 either way; forgetting them keeps a long-running sandbox's memory flat.
+      for (const [old, entry] of this.tokens) if (entry.expiresAt <= now) this.tokens.delete(old);
       return { access_token: token, expires_in: this.ttlSeconds, token_type: 'Bearer' };
     } catch (err) {
       this.refusals++;
