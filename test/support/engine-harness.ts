@@ -109,6 +109,7 @@ export async function startEngine(opts: {
     ...(opts.realChannels ? { channels: opts.realChannels(tenantId) } : {}),
   });
   addConfigCanaries(config);
+  requireTokenScan(config.channels, opts.rbmSandbox);
   // At info and below Nest's start-up lines alone fill the file; above info an engine that had no
   // trouble writes nothing, which is no leak (and proves none absent: whatever it wrote is scanned).
   const quietLevel = ['info', 'debug', 'trace'].includes(config.logLevel) ? undefined : `log level ${config.logLevel} writes only on trouble`;
@@ -164,6 +165,19 @@ export async function startEngine(opts: {
   };
   if (opts.startWorker !== false) await harness.startWorker();
   return harness;
+}
+
+/**
+ * An RCS agent whose token URL answers gets live bearer tokens, which the scan can only look for if
+ * the test hands over the sandbox that issued them (`rbmSandbox`): without it, this fails at start
+ * rather than leaving the tokens unscanned. An agent pointed at port 1 or 9 (nothing listens) never gets one.
+ */
+function requireTokenScan(channels: unknown, rbmSandbox: unknown): void {
+  const agents = (channels as { rcs?: { agents?: { tokenUrl?: string }[] } } | undefined)?.rcs?.agents ?? [];
+  const live = agents.filter((a) => !a.tokenUrl || !['1', '9'].includes(new URL(a.tokenUrl).port));
+  if (live.length && !rbmSandbox) {
+    throw new Error('this engine has RCS agents with a live token URL: pass the sandbox RBM as rbmSandbox, so the tokens it issues are scanned for in the logs');
+  }
 }
 
 /** Global, so the engine's services (EngineModule, itself global) find the stand-in. */
