@@ -57,6 +57,37 @@ describe('classifyLineFailure', () => {
   });
 });
 
+describe('classifyLineFailure for a call without a retry key (PNP)', () => {
+  const pnp = { retryKey: false };
+  it.each([
+    // LINE may have applied these: a resend without a retry key could reach the person twice.
+    [http(500, { message: 'Internal server error' }), 'unknown_outcome', 'line_server_error'],
+    [http(503, ''), 'unknown_outcome', 'line_server_error'],
+    [{ kind: 'timeout', timeoutMs: 10 } as LineFailure, 'unknown_outcome', 'line_timeout'],
+    [{ kind: 'network', detail: 'ECONNRESET' } as LineFailure, 'unknown_outcome', 'line_network_error'],
+    [{ kind: 'network', detail: 'unreadable response body' } as LineFailure, 'unknown_outcome', 'line_network_error'],
+    // Nothing reached LINE, or LINE refused before applying it.
+    [{ kind: 'network', detail: 'ECONNREFUSED' } as LineFailure, 'retryable', 'line_network_error'],
+    [{ kind: 'network', detail: 'ENOTFOUND' } as LineFailure, 'retryable', 'line_network_error'],
+    [http(429, { message: 'Too Many Requests' }), 'retryable', 'line_rate_limited'],
+    [http(429, { message: 'You have reached your monthly limit.' }), 'permanent', 'line_monthly_quota'],
+    [http(422, { message: 'Failed to send messages' }), 'permanent', 'line_pnp_unreachable'],
+    [http(400, { message: 'bad' }), 'permanent', 'line_bad_request'],
+    // No retry key was sent, so a 409 cannot mean "accepted before".
+    [http(409, { message: 'Conflict' }), 'permanent', 'line_client_error'],
+  ])('%j → %s %s', (failure, kind, code) => {
+    const outcome = classifyLineFailure(failure, pnp);
+    expect(outcome.outcome).toBe('error');
+    if (outcome.outcome !== 'error') return;
+    expect([outcome.error.kind, outcome.error.code]).toEqual([kind, code]);
+  });
+
+  it('keeps push (retry key) network errors after connecting retryable', () => {
+    const outcome = classifyLineFailure({ kind: 'network', detail: 'ECONNRESET' });
+    expect(outcome.outcome === 'error' && outcome.error.kind).toBe('retryable');
+  });
+});
+
 describe('retryAfterMs', () => {
   it('reads seconds and HTTP dates, and ignores junk', () => {
     expect(retryAfterMs('120')).toBe(120_000);

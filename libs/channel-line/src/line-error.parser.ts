@@ -9,6 +9,8 @@ export type LineFailure =
       body: string;
       /** `Retry-After` header, when present. */
       retryAfter?: string | null;
+      /** `x-line-request-id` of this answer: what LINE's support asks for. */
+      requestId?: string | null;
       /** `x-line-accepted-request-id`: on a 409, the request that was accepted with this retry key. */
       acceptedRequestId?: string | null;
     }
@@ -19,6 +21,29 @@ export type LineFailure =
 export type LineFailureOutcome =
   | { outcome: 'accepted_before'; sentMessageIds: string[]; acceptedRequestId: string | null }
   | { outcome: 'error'; error: ChannelError };
+
+/**
+ * Whether the call carried `X-Line-Retry-Key`. Push does; LINE notification messages (PNP) cannot
+ * (LINE answers 400 to a retry key on any API but push, multicast, narrowcast and broadcast).
+ * Without one, a resend after an answer that may follow acceptance could reach the person twice.
+ */
+export interface LineCallKind {
+  retryKey: boolean;
+}
+
+/**
+ * fetch() failures raised before the request was written (connect, DNS): nothing reached LINE,
+ * so a resend is safe even without a retry key. Any other socket error may follow the request.
+ */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** LINE's answer when the channel's monthly message quota is used up (its exact wording). */
 const MONTHLY_LIMIT_RE = /monthly limit/i;
@@ -44,18 +69,28 @@ interface LineErrorBody {
  * | 422 (PNP) | the number cannot receive a notification message | permanent `line_pnp_unreachable` |
  * | other 4xx | | permanent `line_client_error` |
  * | network / timeout | nothing known | retryable (the retry key makes the resend safe) |
+ *
+ * A call without a retry key (PNP) differs where LINE may have accepted it: a timeout, a 5xx
+ * and a socket error after connecting are `unknown_outcome` (never resent; a late delivery event
+ * still settles the attempt), and a 409 cannot mean "accepted before" (`line_client_error`).
  */
-export function classifyLineFailure(failure: LineFailure): LineFailureOutcome {
+export function classifyLineFailure(failure: LineFailure, call: LineCallKind = { retryKey: true }): LineFailureOutcome {
+  // Where LINE may have applied the request: retryable only when the retry key dedupes the resend.
+  const maybeApplied = (code: string, message: string, retryAfter?: number): ChannelError =>
+    call.retryKey ? ChannelError.retryable(code, message, retryAfter) : ChannelError.unknownOutcome(code, message);
   if (failure.kind === 'network') {
-    return error(ChannelError.retryable('line_network_error', `LINE API unreachable: ${failure.detail}`));
+    const message = `LINE API unreachable: ${failure.detail}`;
+    if (NOT_SENT_CODES.has(failure.detail)) return error(ChannelError.retryable('line_network_error', message));
+    return error(maybeApplied('line_network_error', message));
   }
   if (failure.kind === 'timeout') {
-    return error(ChannelError.retryable('line_timeout', `LINE API gave no answer within ${failure.timeoutMs} ms`));
+    return error(maybeApplied('line_timeout', `LINE API gave no answer within ${failure.timeoutMs} ms`));
   }
   const { status } = failure;
   const body = parseBody(failure.body);
   const lineMessage = describeBody(body, status);
 
+  if (status === 409 && !call.retryKey) return error(ChannelError.permanent('line_client_error', lineMessage));
   if (status === 409) {
     const ids = (body.sentMessages ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
     return { outcome: 'accepted_before', sentMessageIds: ids, acceptedRequestId: failure.acceptedRequestId ?? null };
@@ -67,7 +102,7 @@ export function classifyLineFailure(failure: LineFailure): LineFailureOutcome {
     }
     return error(ChannelError.retryable('line_rate_limited', lineMessage, retryAfterMs(failure.retryAfter)));
   }
-  if (status >= 500) return error(ChannelError.retryable('line_server_error', lineMessage, retryAfterMs(failure.retryAfter)));
+  if (status >= 500) return error(maybeApplied('line_server_error', lineMessage, retryAfterMs(failure.retryAfter)));
   if (status === 400) return error(ChannelError.permanent('line_bad_request', lineMessage));
   if (status === 401) return error(ChannelError.permanent('line_unauthorized', lineMessage));
   if (status === 403) return error(ChannelError.permanent('line_forbidden', lineMessage));

@@ -88,6 +88,17 @@ describe('mapLineWebhookEvents', () => {
     expect(events).toEqual([]);
   });
 
+  it('maps standby events like active ones (a block is still a block), keeping the mode in raw', () => {
+    const events = mapLineWebhookEvents(
+      body(event('unfollow', { mode: 'standby' }), event('message', { mode: 'standby', webhookEventId: 'S2', message: { type: 'text', id: '8', text: 'hi' } })),
+      channel,
+    );
+    expect(events.map((e) => [e.type, e.raw?.['mode']])).toEqual([
+      ['opt_out', 'standby'],
+      ['inbound_message', 'standby'],
+    ]);
+  });
+
   it('keeps no text and no user id in raw', () => {
     const [e] = mapLineWebhookEvents(body(event('message', { message: { type: 'text', id: '7', text: '電話 09012345678' } })), channel);
     expect(JSON.stringify(e.raw)).not.toContain('0901234');

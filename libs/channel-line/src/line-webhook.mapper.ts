@@ -32,6 +32,10 @@ const MESSAGE_CONTENT: Record<string, { contentType: ContentType; describe: (m: 
  * - anything else (join, postback, unsend, ...) → skipped
  *
  * `providerEventId` is LINE's `webhookEventId`, which a redelivery keeps, so replays dedupe.
+ *
+ * `mode: standby` (a module channel has the chat) is mapped like `active`: standby forbids the
+ * bot's replies, and Tsunagu never replies to an event; what the events report (a block, a
+ * delivery, a message in the person's conversation) is true in either mode. `raw.mode` keeps it.
  */
 export function mapLineWebhookEvents(body: LineCallbackBody, channel: LineWebhookChannel): ChannelEvent[] {
   const events: ChannelEvent[] = [];

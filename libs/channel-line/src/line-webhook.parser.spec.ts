@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
 import { InvalidInboundError } from '@tsunagu/channels';
 import { signLineBody } from './line-signature.util';
 import { parseLineWebhook } from './line-webhook.parser';
+import { lineSpecDir } from './testing/line-openapi.helper';
 
 const A = { id: 'ch-a', tenantId: 't1', botUserId: `U${'a'.repeat(32)}`, channelSecret: 'secret-a' };
 const B = { id: 'ch-b', tenantId: 't2', botUserId: `U${'b'.repeat(32)}`, channelSecret: 'secret-b' };
@@ -97,5 +101,24 @@ describe('parseLineWebhook', () => {
     const result = parseLineWebhook(request(body, signLineBody(A.channelSecret, body)), channels);
     expect(result.events).toHaveLength(1);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it("answers every event type webhook.yml lists: the four Tsunagu uses mapped, the rest skipped, none refused", () => {
+    const spec = YAML.parse(readFileSync(path.join(lineSpecDir(), 'webhook.yml'), 'utf8'));
+    const types = Object.keys(spec.components.schemas.Event.discriminator.mapping as Record<string, string>);
+    expect(types).toEqual(expect.arrayContaining(['message', 'follow', 'unfollow', 'delivery', 'postback', 'membership', 'unsend', 'videoPlayComplete', 'beacon', 'accountLink']));
+    const events = types.map((type, i) => ({
+      type,
+      source: { type: 'user', userId: USER },
+      timestamp: 1_700_000_000_000,
+      mode: 'active',
+      webhookEventId: `01HX${String(i).padStart(22, '0')}`,
+      deliveryContext: { isRedelivery: false },
+      ...(type === 'message' ? { message: { type: 'text', id: '1', text: 'x' } } : {}),
+      ...(type === 'delivery' ? { delivery: { data: '0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b' } } : {}),
+    }));
+    const body = JSON.stringify({ destination: A.botUserId, events });
+    const result = parseLineWebhook(request(body, signLineBody(A.channelSecret, body)), channels);
+    expect(result.events.map((e) => e.type).sort()).toEqual(['delivered', 'inbound_message', 'opt_in', 'opt_out']);
   });
 });

@@ -140,6 +140,9 @@ describe('LINE adapter against the sandbox', () => {
     const [message] = records.messages.filter((m) => m.retryKey === attempt.attemptId);
     expect(result.providerMessageId).toBe(message.sentMessageIds[0]);
     expect(records.requests.filter((r) => r.retryKey === attempt.attemptId).map((r) => r.status)).toEqual([500, 409]);
+    // For LINE's support: the request that was accepted (x-line-accepted-request-id), not the 409's.
+    const health = await e.adapter.health();
+    expect(health.detail).toMatchObject({ channels: { [B1.id]: { lastStatus: 409, lastRequestId: message.requestId } } });
   });
 
   it('times out a hung call as retryable, and the retry with the same key reaches the person once', async () => {
@@ -174,10 +177,11 @@ describe('LINE adapter against the sandbox', () => {
     expect(result).toMatchObject({ awaitsDelivery: true, route: A1.id, note: 'pnp' });
 
     const records = e.sandbox.control.records();
-    const pnp = records.requests.filter((r) => r.path === '/bot/pnp/push' && r.retryKey === attempt.attemptId);
+    const pnp = records.requests.filter((r) => r.path === '/bot/pnp/push' && r.deliveryTag === attempt.attemptId);
     expect(pnp).toHaveLength(1);
     expect((pnp[0].body as { to: string }).to).toMatch(/^[0-9a-f]{64}$/);
-    expect(pnp[0].deliveryTag).toBe(attempt.attemptId);
+    // LINE refuses X-Line-Retry-Key on this API with 400 (only push, multicast, narrowcast and broadcast take one).
+    expect([pnp[0].status, pnp[0].retryKey]).toEqual([200, null]);
     const everything = JSON.stringify(records);
     expect(everything).not.toContain(phone);
     expect(everything).not.toContain('9087654321');
@@ -197,6 +201,41 @@ describe('LINE adapter against the sandbox', () => {
     // Same delay for both: once the later one's event arrived, the earlier one's would have too.
     await e.capture.waitForDelivery(control.attemptId);
     expect(e.capture.received.some((w) => w.rawBody.includes(lost.attemptId))).toBe(false);
+  });
+
+  describe('PNP failures: no retry key, so nothing that may have been accepted is resent', () => {
+    const pnpContact = (phoneE164: string): ContactView => ({ tenantId: 'tenant-a', contactId: randomUUID(), phoneE164, lineUserId: null, optOuts: [] });
+
+    it('a 500 after LINE applied the request is unknown_outcome, and the person got it once', async () => {
+      const contact = pnpContact('+819055550101');
+      e.sandbox.control.script(contact.phoneE164, 'accept_then_error');
+      const attempt = attemptFor(contact);
+      const err = await channelErrorOf(e.adapter.send(attempt));
+      expect([err.kind, err.code]).toEqual(['unknown_outcome', 'line_server_error']);
+      expect(e.sandbox.control.records().messages.filter((m) => m.deliveryTag === attempt.attemptId)).toHaveLength(1);
+      // The delivery event still arrives and names the attempt, so the engine can settle it.
+      const [delivered] = await e.adapter.parseInbound(await e.capture.waitForDelivery(attempt.attemptId));
+      expect(delivered).toMatchObject({ type: 'delivered', attemptId: attempt.attemptId });
+    });
+
+    it('a timeout is unknown_outcome', async () => {
+      const adapter = new LineAdapter({ channels: TEST_LINE_CHANNELS, apiBaseUrl: e.sandbox.baseUrl, requestTimeoutMs: 150 });
+      const contact = pnpContact('+819055550102');
+      e.sandbox.control.script(contact.phoneE164, 'slow_accept');
+      const err = await channelErrorOf(adapter.send(attemptFor(contact)));
+      expect([err.kind, err.code]).toEqual(['unknown_outcome', 'line_timeout']);
+    });
+
+    it('a 429 and a refused connection are retryable (LINE did not take the request)', async () => {
+      const contact = pnpContact('+819055550103');
+      e.sandbox.control.script(contact.phoneE164, 'rate_limited');
+      const limited = await channelErrorOf(e.adapter.send(attemptFor(contact)));
+      expect([limited.kind, limited.code]).toEqual(['retryable', 'line_rate_limited']);
+
+      const adapter = new LineAdapter({ channels: [A1], apiBaseUrl: `http://127.0.0.1:${await closedPort()}` });
+      const refused = await channelErrorOf(adapter.send(attemptFor(contact)));
+      expect([refused.kind, refused.code, refused.message]).toEqual(['retryable', 'line_network_error', 'LINE API unreachable: ECONNREFUSED']);
+    });
   });
 
   it("sends from attempt.sender when it names one of the tenant's channels, else the default", async () => {
@@ -232,7 +271,7 @@ describe('LINE adapter against the sandbox', () => {
     expect([err.kind, err.code]).toEqual(['permanent', 'line_unauthorized']);
     const health = await adapter.health();
     expect(health.up).toBe(false);
-    expect(health.detail).toMatchObject({ channels: { [B1.id]: { lastStatus: 401, lastCode: 'line_unauthorized' } } });
+    expect(health.detail).toMatchObject({ channels: { [B1.id]: { lastStatus: 401, lastCode: 'line_unauthorized', lastRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/) } } });
     expect(JSON.stringify(health)).not.toContain('wrong');
   });
 
@@ -268,9 +307,14 @@ describe("every request the adapter sent matches LINE's OpenAPI description", ()
     for (const r of sent) {
       const validate = r.path === '/bot/pnp/push' ? pnp : push;
       if (!validate(r.body)) problems.push(`#${r.seq} ${r.path}: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
-      if (!r.retryKey || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(r.retryKey)) problems.push(`#${r.seq}: retry key ${r.retryKey}`);
-      if (r.path === '/bot/pnp/push' && !(r.deliveryTag && r.deliveryTag.length >= 16 && r.deliveryTag.length <= 100)) {
-        problems.push(`#${r.seq}: X-Line-Delivery-Tag must be 16-100 characters`);
+      if (r.path === '/bot/pnp/push') {
+        // The PNP operation declares no X-Line-Retry-Key, and LINE answers one with 400.
+        if (r.retryKey !== null) problems.push(`#${r.seq}: X-Line-Retry-Key sent to the PNP API`);
+        if (!(r.deliveryTag && r.deliveryTag.length >= 16 && r.deliveryTag.length <= 100)) {
+          problems.push(`#${r.seq}: X-Line-Delivery-Tag must be 16-100 characters`);
+        }
+      } else if (!r.retryKey || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(r.retryKey)) {
+        problems.push(`#${r.seq}: retry key ${r.retryKey}`);
       }
     }
     expect(problems).toEqual([]);

@@ -23,7 +23,7 @@ import {
   LineChannelConfig,
   LineChannelOptions,
 } from './line-channel.options';
-import { classifyLineFailure } from './line-error.parser';
+import { classifyLineFailure, LineCallKind } from './line-error.parser';
 import { LINE_MAX_TEXT_LENGTH, LineMessage, validateLineMessages } from './line-message.validator';
 import { parseLineWebhook } from './line-webhook.parser';
 import { LineApiClient, LineCallResult } from './line.client';
@@ -43,6 +43,8 @@ interface ChannelStatus {
   lastStatus: number | 'network' | 'timeout' | null;
   lastCode: string | null;
   lastAt: Date | null;
+  /** `x-line-request-id` of the last answer (on a 409, the accepted request's): for LINE support. */
+  lastRequestId: string | null;
 }
 
 /** SHA-256 (hex) of the E.164 number: the only form of a phone number LINE's PNP API accepts. */
@@ -78,7 +80,7 @@ export class LineAdapter implements ChannelAdapterInstance {
           timeoutMs: options.requestTimeoutMs ?? DEFAULT_LINE_REQUEST_TIMEOUT_MS,
         }),
       );
-      this.status.set(c.id, { lastStatus: null, lastCode: null, lastAt: null });
+      this.status.set(c.id, { lastStatus: null, lastCode: null, lastAt: null, lastRequestId: null });
     }
   }
 
@@ -102,6 +104,16 @@ export class LineAdapter implements ChannelAdapterInstance {
     return answer(false, 'no_line_link');
   }
 
+  /**
+   * A push carries the attempt id as its retry key, so LINE dedupes a resend; a notification
+   * message (PNP: no LINE user id, the phone's hash instead) cannot carry one, so one a crash
+   * interrupted is settled as unknown, never sent again. Judged from the contact as it is now: a
+   * LINE link made between a PNP's crash and its recovery would resend it as a push (rare; noted).
+   */
+  idempotentFor(attempt: OutboundAttempt): boolean {
+    return !!attempt.to.lineUserId;
+  }
+
   async send(attempt: OutboundAttempt): Promise<SendResult> {
     if (attempt.category === 'otp') {
       // The policy refuses this first (BAD-INPUTS #19); this is the last line of defence.
@@ -114,19 +126,21 @@ export class LineAdapter implements ChannelAdapterInstance {
     const channel = this.channelFor(attempt);
     const messages = this.messagesFor(attempt);
     const client = this.clients.get(channel.id) as LineApiClient;
-    const retryKey = attempt.attemptId.toLowerCase();
+    // The lower-case attempt id: a push's X-Line-Retry-Key, a PNP send's X-Line-Delivery-Tag.
+    const key = attempt.attemptId.toLowerCase();
 
     if (attempt.to.lineUserId) {
-      const result = await client.push(attempt.to.lineUserId, messages, retryKey);
-      const ids = this.settle(channel, result, (value) => value.sentMessageIds);
+      const result = await client.push(attempt.to.lineUserId, messages, key);
+      const ids = this.settle(channel, attempt, result, { retryKey: true }, (value) => value.sentMessageIds);
       return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: false, note: 'push' };
     }
     if (!channel.pnpEnabled) {
       throw ChannelError.permanent('no_line_link', 'the contact has no LINE link and the channel has no notification messages');
     }
     if (!attempt.to.phoneE164) throw ChannelError.permanent('no_line_link', 'no phone number for a notification message');
-    const result = await client.pnpPush(hashPhoneForPnp(attempt.to.phoneE164), messages, retryKey, retryKey);
-    const ids = this.settle(channel, result, () => []);
+    // LINE takes no retry key here (see pnpPush): the delivery tag names the delivery event.
+    const result = await client.pnpPush(hashPhoneForPnp(attempt.to.phoneE164), messages, key);
+    const ids = this.settle(channel, attempt, result, { retryKey: false }, () => []);
     // PNP answers with no message id; its delivery event names the delivery tag (the attempt id).
     return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: true, note: 'pnp' };
   }
@@ -193,23 +207,39 @@ export class LineAdapter implements ChannelAdapterInstance {
     return messages as LineMessage[];
   }
 
-  /** Records the outcome for health and returns the value, or throws the classified error. */
-  private settle<T>(channel: LineChannelConfig, result: LineCallResult<T>, ids: (value: T) => string[]): string[] {
+  /**
+   * Records the outcome for health and returns the value, or throws the classified error. Request
+   * ids are logged with the attempt id (no user id, no number, no text) so a failure can be taken
+   * to LINE's support.
+   */
+  private settle<T>(
+    channel: LineChannelConfig,
+    attempt: OutboundAttempt,
+    result: LineCallResult<T>,
+    call: LineCallKind,
+    ids: (value: T) => string[],
+  ): string[] {
     const status = this.status.get(channel.id) as ChannelStatus;
     status.lastAt = new Date();
     if (result.ok) {
-      Object.assign(status, { lastStatus: result.status, lastCode: null });
+      Object.assign(status, { lastStatus: result.status, lastCode: null, lastRequestId: result.requestId });
       return ids(result.value);
     }
     const failure = result.failure;
-    const outcome = classifyLineFailure(failure);
+    const outcome = classifyLineFailure(failure, call);
     status.lastStatus = failure.kind === 'http' ? failure.status : failure.kind;
+    const requestId = failure.kind === 'http' ? (failure.requestId ?? null) : null;
     if (outcome.outcome === 'accepted_before') {
       // 409: the retry key was accepted by an earlier try of this attempt. LINE does not send it twice.
-      status.lastCode = null;
+      Object.assign(status, { lastCode: null, lastRequestId: outcome.acceptedRequestId ?? requestId });
+      this.logger.log({ attemptId: attempt.attemptId, channelId: channel.id, requestId, acceptedRequestId: outcome.acceptedRequestId }, 'LINE retry key accepted before (409): sent once');
       return outcome.sentMessageIds;
     }
-    status.lastCode = outcome.error.code;
+    Object.assign(status, { lastCode: outcome.error.code, lastRequestId: requestId });
+    this.logger.warn(
+      { attemptId: attempt.attemptId, channelId: channel.id, status: status.lastStatus, code: outcome.error.code, kind: outcome.error.kind, requestId },
+      'LINE send failed',
+    );
     throw outcome.error;
   }
 }

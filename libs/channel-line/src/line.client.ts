@@ -42,23 +42,13 @@ export class LineApiClient {
   }
 
   /**
-   * `POST /bot/pnp/push` (LINE notification message) with `X-Line-Delivery-Tag` and
-   * `X-Line-Retry-Key`. The SDK's `pushMessagesByPhone` takes only the delivery tag, so the retry
-   * key rides in `defaultHeaders` of a client made for this one call (cheap: no connection state).
+   * `POST /bot/pnp/push` (LINE notification message) with `X-Line-Delivery-Tag` and no retry key:
+   * LINE refuses `X-Line-Retry-Key` on this API with 400, so a PNP send cannot be deduplicated and
+   * the error parser treats answers that may follow acceptance as unknown outcomes.
    */
-  async pnpPush(
-    toHash: string,
-    messages: readonly LineMessage[],
-    retryKey: string,
-    deliveryTag: string,
-  ): Promise<LineCallResult<Record<string, never>>> {
-    const client = new messagingApi.MessagingApiClient({
-      baseURL: this.config.baseUrl,
-      channelAccessToken: this.config.channelAccessToken,
-      defaultHeaders: { 'X-Line-Retry-Key': retryKey },
-    });
+  async pnpPush(toHash: string, messages: readonly LineMessage[], deliveryTag: string): Promise<LineCallResult<Record<string, never>>> {
     return this.call(async () => {
-      const res = await client.pushMessagesByPhoneWithHttpInfo({ to: toHash, messages: asSdkMessages(messages) }, deliveryTag);
+      const res = await this.client.pushMessagesByPhoneWithHttpInfo({ to: toHash, messages: asSdkMessages(messages) }, deliveryTag);
       return { status: res.httpResponse.status, requestId: res.httpResponse.headers.get('x-line-request-id'), value: {} };
     });
   }
@@ -67,7 +57,8 @@ export class LineApiClient {
     try {
       const settled = await within(fn(), this.config.timeoutMs);
       if (settled === TIMED_OUT) {
-        // The request may still land; the retry key makes the resend that follows safe.
+        // The request may still land: a push's retry key makes the resend safe; a PNP send's
+        // outcome is unknown (see classifyLineFailure).
         return { ok: false, failure: { kind: 'timeout', timeoutMs: this.config.timeoutMs } };
       }
       return { ok: true, ...settled };
@@ -89,18 +80,20 @@ function toFailure(err: unknown): LineFailure {
       status: err.status,
       body: err.body,
       retryAfter: err.headers.get('retry-after'),
+      requestId: err.headers.get('x-line-request-id'),
       acceptedRequestId: err.headers.get('x-line-accepted-request-id'),
     };
   }
   if (err instanceof SyntaxError) {
     // A 2xx whose body the SDK could not parse (it throws HTTPFetchError for non-2xx before
-    // parsing). Retryable: the resend with the same retry key answers 409 with the message ids.
+    // parsing). A push resent with the same retry key answers 409 with the message ids; a PNP
+    // send was accepted, but without a retry key it is an unknown outcome, never resent.
     return { kind: 'network', detail: 'unreadable response body' };
   }
-  if (err instanceof Error) {
-    // fetch() rejects with TypeError('fetch failed') and the socket error as its cause.
-    const cause = (err as Error & { cause?: { code?: string } }).cause;
-    return { kind: 'network', detail: cause?.code ?? err.message };
-  }
-  return { kind: 'network', detail: 'unknown failure' };
+  // fetch() rejects with TypeError('fetch failed') and the socket error as its cause. Read by
+  // shape, not instanceof: Node's built-in fetch makes its errors in another realm than a jest
+  // test's, and the cause's code decides whether a PNP send may be retried.
+  const { message, cause } = (typeof err === 'object' && err !== null ? err : {}) as { message?: unknown; cause?: { code?: unknown } };
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  return { kind: 'network', detail: code ?? (typeof message === 'string' ? message : 'unknown failure') };
 }

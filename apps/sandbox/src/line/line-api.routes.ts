@@ -71,15 +71,15 @@ export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDisp
     };
 
     if (!channel) return answer(401, LINE_ERRORS.unauthorized, 'unauthorized');
-    const headerProblem = checkRetryKey(retryKey) ?? checkDeliveryTag(deliveryTag);
+    const headerProblem = checkRetryKey(retryKey, kind) ?? checkDeliveryTag(deliveryTag);
     if (headerProblem) return answer(400, headerProblem, 'bad_header');
     if (body === null) return answer(400, LINE_ERRORS.notJson, 'not_json');
 
+    // Push only: a PNP request carrying a retry key was refused above, so a resent PNP is sent again.
     const before = state.acceptedRetry(channel, retryKey);
     if (before) {
       res.setHeader('x-line-accepted-request-id', before.requestId);
-      const sentMessages = kind === 'push' ? before.sentMessageIds.map((id) => ({ id })) : undefined;
-      return answer(409, { ...LINE_ERRORS.retryKeyAccepted, ...(sentMessages ? { sentMessages } : {}) }, 'retry_key_accepted');
+      return answer(409, { ...LINE_ERRORS.retryKeyAccepted, sentMessages: before.sentMessageIds.map((id) => ({ id })) }, 'retry_key_accepted');
     }
     const invalid = checkSendRequest(body, kind);
     if (invalid) return answer(400, invalid, 'invalid_request');

@@ -17,6 +17,8 @@ export const LINE_ERRORS = {
   unauthorized: { message: 'Authentication failed. Confirm that the access token in the authorization header is valid.' },
   notJson: { message: 'The request body could not be parsed as JSON' },
   retryKey: { message: "The value for the 'X-Line-Retry-Key' header is invalid" },
+  // LINE documents the 400 but not its wording.
+  retryKeyNotSupported: { message: "The 'X-Line-Retry-Key' header is not supported by this API" },
   deliveryTag: { message: "The value for the 'X-Line-Delivery-Tag' header is invalid" },
   invalidTo: { message: "The property, 'to', in the request body is invalid (line: -, column: -)" },
   retryKeyAccepted: { message: 'The retry key is already accepted' },
@@ -28,8 +30,15 @@ export const LINE_ERRORS = {
   notFound: { message: 'Not found' },
 } satisfies Record<string, LineErrorBody>;
 
-export function checkRetryKey(value: string | null): LineErrorBody | null {
-  return value === null || UUID.test(value) ? null : LINE_ERRORS.retryKey;
+/**
+ * Only push, multicast, narrowcast and broadcast take a retry key; any other API, LINE
+ * notification messages (PNP) included, refuses a request carrying one with 400
+ * (developers.line.biz: "Retry failed API requests", and the PNP reference's "Unsupported features").
+ */
+export function checkRetryKey(value: string | null, kind: 'push' | 'pnp'): LineErrorBody | null {
+  if (value === null) return null;
+  if (kind === 'pnp') return LINE_ERRORS.retryKeyNotSupported;
+  return UUID.test(value) ? null : LINE_ERRORS.retryKey;
 }
 
 export function checkDeliveryTag(value: string | null): LineErrorBody | null {

@@ -103,8 +103,12 @@ describe('sandbox LINE over HTTP', () => {
   it('sends a signed PNP delivery event carrying the delivery tag', async () => {
     const hash = createHash('sha256').update('+819012340000').digest('hex');
     const tag = randomUUID();
-    const res = await post('/bot/pnp/push', { to: hash, messages: [{ type: 'text', text: 'お知らせ' }] }, { 'x-line-retry-key': tag, 'x-line-delivery-tag': tag });
+    // Like LINE, the PNP API refuses a retry key (only push, multicast, narrowcast and broadcast take one).
+    const withKey = await post('/bot/pnp/push', { to: hash, messages: [{ type: 'text', text: 'お知らせ' }] }, { 'x-line-retry-key': randomUUID(), 'x-line-delivery-tag': tag });
+    expect([withKey.status, await withKey.json()]).toEqual([400, { message: "The 'X-Line-Retry-Key' header is not supported by this API" }]);
+    const res = await post('/bot/pnp/push', { to: hash, messages: [{ type: 'text', text: 'お知らせ' }] }, { 'x-line-delivery-tag': tag });
     expect(res.status).toBe(200);
+    expect(sandbox.control.records().messages.filter((m) => m.deliveryTag === tag)).toHaveLength(1);
     const hook = await expectEventually(() => {
       const h = receiver.hooks.find((w) => w.raw.includes(tag));
       if (!h) throw new Error('no delivery webhook yet');
@@ -113,7 +117,7 @@ describe('sandbox LINE over HTTP', () => {
     expect(hook.signature).toBe(createHmac('sha256', 'sandbox-secret').update(hook.raw).digest('base64'));
     expect(JSON.parse(hook.raw)).toMatchObject({ destination: BOT, events: [{ type: 'delivery', delivery: { data: tag } }] });
     // A PNP `to` that is not a SHA-256 hex is refused, as LINE does.
-    expect((await post('/bot/pnp/push', { to: '+819012340000', messages: [{ type: 'text', text: 'x' }] }, { 'x-line-retry-key': randomUUID() })).status).toBe(400);
+    expect((await post('/bot/pnp/push', { to: '+819012340000', messages: [{ type: 'text', text: 'x' }] })).status).toBe(400);
   });
 
   it('serves profiles of followers only, and sends follow/message webhooks over /control', async () => {
@@ -172,7 +176,7 @@ describe('sandbox LINE over HTTP', () => {
     const hash = createHash('sha256').update('+819012349999').digest('hex');
     const res = await fetch(`${slow.baseUrl}/bot/pnp/push`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sandbox-token', 'x-line-retry-key': randomUUID() },
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sandbox-token' },
       body: JSON.stringify({ to: hash, messages: [{ type: 'text', text: 'x' }] }),
     });
     expect(res.status).toBe(200);

@@ -33,7 +33,7 @@ export const SANDBOX_LINE_OUTCOMES = [
   'bad_request', // 400
   'forbidden', // 403
   'pnp_unreachable', // 422 (PNP: the number cannot receive notification messages)
-  'accept_then_error', // applied, then answered 500: the retry with the same key must get 409
+  'accept_then_error', // applied, then answered 500: a push resent with the same key gets 409; a PNP resent is sent again
   'never_delivered', // PNP accepted but no delivery event ever follows
   'slow_accept', // applied, answered only after slowResponseMs: the caller's timeout fires first
   'retryable',
