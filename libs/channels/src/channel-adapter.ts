@@ -147,4 +147,16 @@ export interface ChannelAdapterInstance {
   throughputCost?(attempt: OutboundAttempt): ThroughputCost | null;
   /** Validates the channel's own content object from the request (`rcs`, `line`); returns problems. */
   validateContent?(content: unknown): string[];
+  /**
+   * `traits.idempotentSend` for this one attempt, where a channel's sends differ: a LINE push
+   * carries a retry key, a LINE notification message (PNP) cannot. Decides whether an attempt a
+   * crash left `submitting`, or an unclassified failure, is sent again or settled as unknown.
+   * Absent: the trait holds for every attempt.
+   */
+  idempotentFor?(attempt: OutboundAttempt): boolean;
+}
+
+/** Whether sending this attempt again reaches the person at most once. */
+export function sendsIdempotently(adapter: ChannelAdapterInstance, attempt: OutboundAttempt): boolean {
+  return adapter.idempotentFor ? adapter.idempotentFor(attempt) : adapter.traits.idempotentSend;
 }

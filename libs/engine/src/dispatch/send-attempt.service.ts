@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelError } from '@tsunagu/channels';
+import { ChannelError, ChannelRegistry, OutboundAttempt, SendResult, isChannelError, sendsIdempotently } from '@tsunagu/channels';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { isTerminalMessage } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
@@ -152,17 +152,21 @@ export class SendAttemptService {
       if (!pair) return null;
       const { message, attempt, contact } = pair;
       const adapter = this.registry.get(attempt.channel);
-      if (attempt.status === 'submitting' && !adapter.traits.idempotentSend) {
-        await this.recorder.attempt(tx, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
-        this.wake(tx, message.id);
-        return null;
+      if (attempt.status === 'submitting') {
+        // A call a crash interrupted: sent again only where the provider dedupes it.
+        const view = await this.views.outbound(attempt, message, contact);
+        if (!sendsIdempotently(adapter, view)) {
+          await this.recorder.attempt(tx, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
+          this.wake(tx, message.id);
+          return null;
+        }
+        if (!isTerminalMessage(message.status as never) && !message.cancelRequested) return { attempt, view };
       }
       if (attempt.status !== 'pending' && attempt.status !== 'submitting') return null;
       if (isTerminalMessage(message.status as never) || message.cancelRequested) {
         await this.recorder.attempt(tx, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
         return null;
       }
-      if (attempt.status === 'submitting') return { attempt, view: await this.views.outbound(attempt, message, contact) };
       // Throughput is taken before the claim is written: a job that must wait rolls back and
       // leaves the attempt exactly as it was.
       const claim = await this.claimable(message, attempt, contact);
@@ -182,7 +186,7 @@ export class SendAttemptService {
     try {
       result = await adapter.send(claim.view);
     } catch (err) {
-      return this.failed(attemptId, this.classify(err, adapter.traits.idempotentSend), how);
+      return this.failed(attemptId, this.classify(err, sendsIdempotently(adapter, claim.view)), how);
     }
     const ids = result.partIds ?? (result.providerMessageId ? [result.providerMessageId] : []);
     const keys = ids.map((id) => `${claim.attempt.channel}:${id}`);

@@ -1,0 +1,63 @@
+import { expectEventually } from '@tsunagu/testing';
+import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
+import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+
+type LineSettings = { line: { channels: { pnpEnabled: boolean }[] } };
+
+/**
+ * A LINE send a crash interrupted (the attempt left `submitting`), through the real LINE adapter
+ * and the sandbox LINE. A push carries its retry key and may be sent again; a notification message
+ * (PNP) cannot carry one (LINE answers 400 to it there), so it is settled as unknown and never sent
+ * a second time: the person may already have it.
+ */
+describe('LINE: an interrupted notification message (PNP) is never sent twice', () => {
+  let s: Sandboxes;
+  let h: EngineHarness;
+
+  beforeAll(async () => {
+    s = await startSandboxes({ pnpDeliveryDelayMs: 50 });
+    h = await startEngine({
+      label: 'line_interrupted',
+      realChannels: (tenantId) => {
+        const settings = sandboxChannelSettings(s, tenantId) as unknown as LineSettings;
+        settings.line.channels[0].pnpEnabled = true;
+        return settings as unknown as Record<string, unknown>;
+      },
+      rbmSandbox: s.rbm.control,
+      config: { worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 8, reconcileIntervalMs: 300, duePollMs: 50 } },
+    });
+    await s.wire(h.baseUrl);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await s?.close();
+  });
+
+  const attemptOf = async (messageId: string) =>
+    (await h.query<{ id: string; status: string; reason: string | null }>(`SELECT id, status, reason FROM attempts WHERE message_id = $1 AND channel = 'line'`, [messageId]))[0];
+  const pnpSends = (attemptId: string) => s.line.control.records().requests.filter((r) => r.path === '/bot/pnp/push' && r.deliveryTag === attemptId);
+
+  it('a PNP attempt a crash left submitting is settled unknown (submit_interrupted), with one request at LINE', async () => {
+    const phone = mobile();
+    // Accepted, and no delivery event: the attempt stays `sent` while the test plays the crash.
+    s.line.control.script(phone, 'never_delivered');
+    const res = await post(h, '/v1/messages', { to: { phone }, channels: ['line'], category: 'transactional', text: 'お届け予定のご案内です。' }, { 'idempotency-key': `pnp-${phone}` });
+    expect(res.status).toBe(202);
+    const sent = await expectEventually(async () => {
+      const a = await attemptOf(res.body.id);
+      expect(a?.status).toBe('sent');
+      return a;
+    });
+    expect(pnpSends(sent.id)).toHaveLength(1);
+    // What a worker killed mid-call leaves: submitting, the call's outcome unknown, past the wait
+    // the reconciler gives a call that may still be in flight.
+    await h.query(`UPDATE attempts SET status = 'submitting', updated_at = now() - interval '61 seconds' WHERE id = $1`, [sent.id]);
+    const settled = await expectEventually(async () => {
+      const a = await attemptOf(res.body.id);
+      expect(a.status).toBe('unknown');
+      return a;
+    });
+    expect(settled.reason).toBe('submit_interrupted');
+    expect(pnpSends(sent.id)).toHaveLength(1);
+  });
+});
