@@ -169,6 +169,19 @@ describe('bad inputs at the HTTP API (BAD-INPUTS.md)', () => {
     expect(arr.status).toBe(413);
   });
 
+  it('row 24: 10⁵-deep nesting → 413; 10⁴ levels, within the size limit → 400 INVALID_JSON, not a stack overflow', async () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const deeper = await send(`{"to":{"phone":"+819012345678"},"category":"transactional","text":"x","metadata":${nested(100_000)}}`);
+    expect([deeper.status, deeper.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const deep = await send(`{"to":{"phone":"+819012345678"},"category":"transactional","text":"x","metadata":${nested(10_000)}}`);
+    expect([deep.status, deep.body.code]).toEqual([400, 'INVALID_JSON']);
+    const arrays = await send('['.repeat(30_000) + ']'.repeat(30_000));
+    expect([arrays.status, arrays.body.code]).toEqual([400, 'INVALID_JSON']);
+    // Nesting a LINE flex message or an RCS card really uses is fine.
+    const fine = await send(`{"to":{"phone":"+819012345678"},"category":"transactional","text":"x","metadata":${nested(60)}}`);
+    expect(fine.status).toBe(202);
+  });
+
   it('row 25: __proto__ and constructor.prototype are refused, nothing polluted', async () => {
     const res = await send('{"to":{"phone":"+819012345678"},"category":"transactional","text":"x","__proto__":{"admin":true}}');
     expect([res.status, res.body.code]).toEqual([400, 'INVALID_JSON']);

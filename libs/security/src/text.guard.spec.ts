@@ -1,5 +1,5 @@
 import { DomainError } from '@tsunagu/core';
-import { assertSendableText, findInvalidChar, normalizeText } from './text.guard';
+import { assertSendableText, findInvalidChar, findUnstorableString, normalizeText } from './text.guard';
 
 function refusal(text: string): DomainError {
   try {
@@ -90,5 +90,19 @@ describe('assertSendableText', () => {
   it('reports the first problem', () => {
     expect(findInvalidChar('😀ok\u0000\uD83D')).toEqual({ offset: 4, reason: 'control_character' });
     expect(findInvalidChar('😀')).toBeNull();
+  });
+});
+
+describe('findUnstorableString', () => {
+  it('names the path of a NUL or an unpaired surrogate, in values and in keys', () => {
+    expect(findUnstorableString({ metadata: { note: 'a\u0000b' } })).toBe('metadata.note');
+    expect(findUnstorableString({ line: [{ type: 'text' }, { type: 'text', text: '\uD83D' }] })).toBe('line[1].text');
+    expect(findUnstorableString({ rcs: { 'k\u0000': 1 } })).toBe('rcs.k\u0000');
+    expect(findUnstorableString({ sender: '\uDC00x' })).toBe('sender');
+    expect(findUnstorableString('\u0000')).toBe('(body)');
+  });
+
+  it('passes well-formed text, pairs and other control characters (storable, if not sendable)', () => {
+    expect(findUnstorableString({ text: '承認コード🔐 👨‍👩‍👧 🇯🇵', metadata: { esc: '\u001b[31m', n: 1, list: [null, true] } })).toBeNull();
   });
 });

@@ -73,3 +73,37 @@ function invalidMessage(reason: InvalidReason): string {
     ? 'The message body is not valid Unicode text (unpaired surrogate).'
     : 'The message body contains a control character; only tab and line breaks are allowed.';
 }
+
+// An unpaired surrogate: a high one not followed by a low one, or a low one not after a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether PostgreSQL can store this string as text or inside jsonb. */
+export function isStorableString(s: string): boolean {
+  return !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+}
+
+/**
+ * The path (`metadata.note`, `line[0].text`) of the first string in a JSON value, key or value,
+ * that PostgreSQL cannot store: a NUL (text and jsonb refuse it) or an unpaired surrogate (it has
+ * no UTF-8 form, and jsonb refuses its escape). Null when every string is storable. Unchecked,
+ * such a string fails the statement that stores it, after every other check has passed.
+ */
+export function findUnstorableString(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return isStorableString(value) ? null : path || '(body)';
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableString(value[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (!isStorableString(k)) return at;
+      const found = findUnstorableString(v, at);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}

@@ -19,6 +19,7 @@ export interface AuthedRequest extends Request {
 
 const QUERY_KEY_NAMES = ['api_key', 'apikey', 'key', 'token', 'access_token', 'authorization'];
 const TOUCH_EVERY_MS = 60_000;
+const BEARER = /^bearer +/i;
 
 /**
  * Bearer API keys: looked up by their public id, compared by hash in constant time, refused
@@ -56,7 +57,8 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
     const needed = declaredScopes(context.getHandler(), context.getClass());
     if (needed.length === 0) throw new DomainError('INSUFFICIENT_SCOPE', 'This operation declares no scope, so no API key may call it.', { missing: [] });
     const header = req.headers.authorization;
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` is as good as `Bearer`.
+    const token = typeof header === 'string' && BEARER.test(header) ? header.replace(BEARER, '').trim() : null;
     const parsed = token ? parseApiKey(token) : null;
     if (!parsed) throw new DomainError('UNAUTHENTICATED', 'Send a valid API key as Authorization: Bearer <key>.');
     const key = await this.lookup(parsed.id);

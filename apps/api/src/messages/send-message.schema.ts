@@ -40,6 +40,6 @@ export const SEND_MESSAGE_SCHEMA = {
     expiresAt: optional({ type: 'string', example: '2026-12-01T12:00:00+09:00' }),
     sender: optional({ type: 'string', maxLength: 20, description: 'A registered, approved sender (short code, long number or alphanumeric id).' }),
     callbackUrl: optional({ type: 'string', maxLength: 2048, description: 'Where status callbacks go; defaults to the tenant callback URL.' }),
-    metadata: optional({ ...freeObject, description: 'Echoed in callbacks; `reference` is searchable in the console.' }),
+    metadata: optional({ ...freeObject, description: 'Echoed in callbacks; `reference` (a string of up to 200 characters) is searchable in the console and by GET /v1/messages. No string in it may hold a NUL or an unpaired surrogate.' }),
   },
 };

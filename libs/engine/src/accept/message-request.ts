@@ -1,5 +1,8 @@
 import { Category } from '@tsunagu/core';
 
+/** The longest `metadata.reference` a message may carry, and a list may be asked for. */
+export const REFERENCE_MAX_LENGTH = 200;
+
 /** A notification as the CRM posts it (already shape-checked by the API layer). */
 export interface MessageRequest {
   to: { phone: string; lineUserId?: string };

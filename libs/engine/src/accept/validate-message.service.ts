@@ -10,6 +10,7 @@ import {
   assertCanReceiveSms,
   assertNoSensitiveData,
   assertSendableText,
+  findUnstorableString,
   hostLookupOf,
   isDomestic,
   normalizeText,
@@ -17,8 +18,9 @@ import {
   parsePhone,
 } from '@tsunagu/security';
 import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
+import { assertLineUserId } from '../contacts/line-link.service';
 import { TenantSettings } from '../tenants/tenant-settings.service';
-import { MessageRequest } from './message-request';
+import { MessageRequest, REFERENCE_MAX_LENGTH } from './message-request';
 import { parseSchedule } from './schedule';
 
 export interface ValidatedMessage {
@@ -47,6 +49,9 @@ export class ValidateMessageService {
     const phone = parsePhone(req.to.phone);
     const text = normalizeText(req.text);
     assertSendableText(text);
+    assertStorable(req);
+    // The same rule as linking by PUT /v1/contacts/{id}/line-link: the send stores it on the contact too.
+    if (req.to.lineUserId) assertLineUserId(req.to.lineUserId, 'to.lineUserId');
     assertNoSensitiveData(text);
 
     const policy = tenant.policy;
@@ -118,5 +123,23 @@ export class ValidateMessageService {
     if (problems.length > 0) {
       throw new DomainError('VALIDATION_FAILED', `The ${channel} content is not valid.`, { channel, problems });
     }
+  }
+}
+
+/**
+ * The rest of the body (metadata, rcs, line, sender, callbackUrl, lineUserId) as PostgreSQL can
+ * store it, and a reference the list can be asked for: refused here as the shape problems they
+ * are (400, naming the path), not by the accept statement as a 500 or, for a NUL, as the lost
+ * connection it causes (a 503 telling the CRM to retry a request that can never succeed). The
+ * phone and the text have passed their own checks, with their own codes, before this.
+ */
+function assertStorable(req: MessageRequest): void {
+  const at = findUnstorableString(req);
+  if (at !== null) {
+    throw new DomainError('INVALID_REQUEST', 'The request body is not valid.', { problems: [`${at} must not contain a NUL character or an unpaired surrogate`] });
+  }
+  const reference = req.metadata?.reference;
+  if (typeof reference === 'string' && reference.length > REFERENCE_MAX_LENGTH) {
+    throw new DomainError('INVALID_REQUEST', 'The request body is not valid.', { problems: [`metadata.reference must NOT have more than ${REFERENCE_MAX_LENGTH} characters`] });
   }
 }

@@ -8,6 +8,11 @@ import { assertNotErased } from './contact-erased';
 
 const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 
+/** A LINE user id as LINE writes them: a malformed one, once on a contact, would fail every LINE send to it. */
+export function assertLineUserId(lineUserId: string, field: string): void {
+  if (!LINE_USER_ID.test(lineUserId)) throw new DomainError('VALIDATION_FAILED', 'A LINE user id is U followed by 32 hexadecimal digits.', { field });
+}
+
 /**
  * LINE account linking is run by the CRM (LINE's own linking flow); it hands us the user id.
  * The link and unlink are events on the contact, so they show in the conversation.
@@ -18,7 +23,7 @@ export class LineLinkService {
 
   async link(tenantId: string, contactId: string, lineUserId: string, actor: string): Promise<{ contactId: string; lineLinked: true }> {
     assertId(contactId);
-    if (!LINE_USER_ID.test(lineUserId)) throw new DomainError('VALIDATION_FAILED', 'A LINE user id is U followed by 32 hexadecimal digits.', { field: 'lineUserId' });
+    assertLineUserId(lineUserId, 'lineUserId');
     await this.db.transaction(async (m) => {
       const contact = await m.getRepository(ContactEntity).findOne({ where: { id: contactId, tenantId }, lock: { mode: 'pessimistic_write' } });
       if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');

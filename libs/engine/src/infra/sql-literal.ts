@@ -21,6 +21,10 @@ const QUOTES_AND_BACKSLASHES = /['\\]/g;
  * no escaping at all.
  */
 export function quote(text: string): string {
+  // PostgreSQL text cannot hold a NUL, and inside a statement sent over the simple protocol one
+  // cuts the message short: the server answers 08P01 and drops the connection, which reads as
+  // "database away" (a 503 inviting a retry that can never succeed). Refused here, as what it is.
+  if (text.includes('\u0000')) throw new Error('A NUL character cannot be stored in PostgreSQL text; the value must be refused before it reaches SQL.');
   if (!QUOTE_OR_BACKSLASH.test(text)) return `'${text}'`;
   const doubled = text.replace(QUOTES_AND_BACKSLASHES, (c) => c + c);
   return text.includes('\\') ? ` E'${doubled}'` : `'${doubled}'`;

@@ -33,6 +33,14 @@ describe('inline', () => {
   it('refuses a placeholder without its parameter', () => {
     expect(() => inline('SELECT $2', ['a'])).toThrow('placeholder $2 has no parameter');
   });
+
+  it('refuses a NUL, which would cut the simple-protocol message short and cost the connection', () => {
+    expect(() => literal('abc\u0000def')).toThrow('NUL character');
+    expect(() => literal(['a\u0000'])).toThrow('NUL character');
+    expect(() => inline('SELECT $1', ["it's\u0000"])).toThrow('NUL character');
+    // Inside JSON it is the escape `\u0000`, not the byte: jsonb refuses that itself, with its own error.
+    expect(literal({ k: '\u0000' })).toBe(" E'{\"k\":\"\\\\u0000\"}'");
+  });
 });
 
 /** The composed statements as the simple protocol would run them inlined. */

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, MESSAGE_STATUSES } from '@tsunagu/core';
 import { MessageEntity } from '@tsunagu/database';
+import { isStorableString } from '@tsunagu/security';
+import { REFERENCE_MAX_LENGTH } from '../accept/message-request';
 import { messageOutcome } from './message-view.service';
 import { decodeCursor, encodeCursor } from './page-cursor';
 
@@ -26,7 +28,11 @@ export class MessageListService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async byReference(tenantId: string, q: MessageListQuery) {
-    if (!q.reference || q.reference.length > 200) throw new DomainError('INVALID_REQUEST', 'Give the reference to list by (reference=…, up to 200 characters).');
+    if (!q.reference || q.reference.length > REFERENCE_MAX_LENGTH) {
+      throw new DomainError('INVALID_REQUEST', `Give the reference to list by (reference=…, up to ${REFERENCE_MAX_LENGTH} characters).`);
+    }
+    // No message can have been sent with such a reference, and PostgreSQL refuses it as a parameter.
+    if (!isStorableString(q.reference)) throw new DomainError('INVALID_REQUEST', 'The reference must not contain a NUL character or an unpaired surrogate.');
     if (q.status !== undefined && !(MESSAGE_STATUSES as readonly string[]).includes(q.status)) {
       throw new DomainError('INVALID_REQUEST', `status is one of ${MESSAGE_STATUSES.join(', ')}.`);
     }
