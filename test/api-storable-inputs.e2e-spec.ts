@@ -34,6 +34,15 @@ describe('inputs PostgreSQL cannot store, and others the API must refuse rather 
     expect(await messages()).toBe(before);
   });
 
+  it('the preview refuses what the send refuses: a lone surrogate, a NUL, a blank text (422, the send\'s own codes)', async () => {
+    for (const [text, code] of [['x\uD83D', 'INVALID_TEXT'], ['a\u0000', 'INVALID_TEXT'], ['\u200B ', 'BODY_EMPTY']]) {
+      const preview = await post(h, '/v1/messages/preview', { text });
+      expect([preview.status, preview.body.code]).toEqual([422, code]);
+      expect((await send({ ...base, text })).body.code).toBe(code);
+    }
+    expect((await post(h, '/v1/messages/preview', { text: '承認コード🔐 123456' })).status).toBe(200);
+  });
+
   it('a NUL or a lone surrogate in the text or the phone keeps its own code (rows 2, 13, 16)', async () => {
     expect((await send({ ...base, text: 'a\u0000', metadata: { note: '\u0000' } })).body.code).toBe('INVALID_TEXT');
     expect((await send({ ...base, text: '\uDC00' })).body.code).toBe('INVALID_TEXT');

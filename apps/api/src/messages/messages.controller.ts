@@ -4,7 +4,7 @@ import { Response } from 'express';
 import { ChannelRegistry } from '@tsunagu/channels';
 import { DomainError } from '@tsunagu/core';
 import { AcceptMessageService, BackpressureService, MessageListService, MessageRequest, MessageViewService } from '@tsunagu/engine';
-import { normalizeText } from '@tsunagu/security';
+import { assertSendableText, normalizeText } from '@tsunagu/security';
 import { ApiKeyGuard, AuthedRequest, Scopes } from '../http/api-key.guard';
 import { SchemaPipe } from '../http/schema.pipe';
 import { ApiAnswer, ApiErrors, ApiKeyErrors } from '../http/openapi/api-errors';
@@ -91,10 +91,12 @@ export class MessagesController {
   @Scopes('messages:send')
   @ApiOperation({ summary: 'How a text would go on a channel', description: 'SMS: its encoding, segments and what is left in the last one; nothing is sent.' })
   @ApiAnswer(200, PREVIEW_SCHEMA)
-  @ApiErrors([400, 422], { 400: ['INVALID_JSON', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 422: ['UNKNOWN_CHANNEL'] })
+  @ApiErrors([400, 422], { 400: ['INVALID_JSON', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 422: ['UNKNOWN_CHANNEL', 'BODY_EMPTY', 'INVALID_TEXT'] })
   preview(@Body() body: PreviewDto) {
     const channel = body.channel ?? 'sms';
     const text = normalizeText(body.text);
+    // The send's own text rules: a preview never answers "fits" for a text the send would refuse.
+    assertSendableText(text);
     const check = this.registry.get(channel).checkLength?.(text);
     return { channel, ...(check ?? { fits: true, limit: null, units: text.length }) };
   }
