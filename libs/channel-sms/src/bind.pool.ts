@@ -90,12 +90,19 @@ export class BindPool {
     return this.binds.find((b) => b.state === 'bound') ?? null;
   }
 
-  /** Records a 0x58 and returns how long the route now waits. */
+  /**
+   * Records a 0x58 and returns how long the route now waits. The pause grows once per throttled
+   * episode, not per answer: the 0x58s for submits already in flight when the route paused say
+   * nothing new, and counting each would take one burst straight to the longest pause.
+   */
   noteThrottled(): number {
-    this.throttleStreak++;
-    const backoff = Math.min(this.timings.throttleBackoffMaxMs, this.timings.throttleBackoffMs * 2 ** (this.throttleStreak - 1));
-    this.throttledUntil = Math.max(this.throttledUntil, Date.now() + backoff);
-    return this.throttledUntil - Date.now();
+    const now = Date.now();
+    if (now >= this.throttledUntil) {
+      this.throttleStreak++;
+      const backoff = Math.min(this.timings.throttleBackoffMaxMs, this.timings.throttleBackoffMs * 2 ** (this.throttleStreak - 1));
+      this.throttledUntil = now + backoff;
+    }
+    return this.throttledUntil - now;
   }
 
   noteAccepted(): void {

@@ -50,6 +50,19 @@ describe('handleDeliver', () => {
     expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ events: [{ text: 'a_b@c$' }] });
   });
 
+  it('reads a reply carried in message_payload (sm_length 0), stop word included', () => {
+    const long = 'お問い合わせありがとうございます。'.repeat(6); // past one short_message's 140 octets
+    const reply = wire({ source_addr_ton: 1, source_addr: '819012345678', data_coding: 8, message_payload: { message: long } });
+    expect(handleDeliver(reply, route, STOP, now)).toMatchObject({ kind: 'events', events: [{ type: 'inbound_message', text: long, contentType: 'text' }] });
+    const stop = handleDeliver(wire({ source_addr_ton: 1, source_addr: '819012345678', data_coding: 8, message_payload: { message: '配信停止' } }), route, STOP, now);
+    expect(stop.kind === 'events' && stop.events.map((e) => e.type)).toEqual(['inbound_message', 'opt_out']);
+  });
+
+  it('reads a receipt carried in message_payload without TLVs', () => {
+    const pdu = wire({ esm_class: 4, data_coding: 0, message_payload: Buffer.from('id:00AB12 sub:001 dlvrd:001 stat:DELIVRD err:000 text:') });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ kind: 'events', events: [{ type: 'delivered', providerMessageId: 'ab12' }] });
+  });
+
   it('reads a national source number as Japanese', () => {
     const pdu = wire({ source_addr_ton: 2, source_addr: '09012345678', data_coding: 0, short_message: { message: 'hi' } });
     expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ events: [{ from: { phoneE164: '+819012345678' } }] });

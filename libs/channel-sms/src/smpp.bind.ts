@@ -7,6 +7,9 @@ import { coalesceTurn } from './smpp/turn-writes';
 
 export type BindState = 'connecting' | 'bound' | 'down';
 
+/** How long an SMSC that sent unbind has to close its side after our unbind_resp. */
+const UNBIND_GRACE_MS = 1000;
+
 export interface BindTimings {
   /** Connect + bind_transceiver must finish within this. */
   bindTimeoutMs: number;
@@ -112,8 +115,10 @@ export class SmppBind {
     return new Promise<SmppPdu>((resolve, reject) => {
       coalesceTurn(session.socket);
       if (!session.send(pdu)) {
-        // Nothing was written: safe to retry elsewhere.
+        // Nothing was written: safe to retry elsewhere. A socket that takes no writes while the bind
+        // counts as bound is half-closed and will never recover: rebuild it.
         reject(ChannelError.retryable('bind_not_ready', `bind ${this.id} socket is not writable`));
+        if (command !== 'bind_transceiver') this.kill('socket_not_writable');
         return;
       }
       const seq = pdu.sequence_number;
@@ -151,6 +156,8 @@ export class SmppBind {
     session.on('error', (err: NodeJS.ErrnoException) => {
       // Socket errors and PDUs the package cannot parse land here; either way the stream is unusable.
       this.lastError = err.code ? err.code.toLowerCase() : 'protocol_error';
+      // A refused connect while down is in health and retried; a session that broke is news.
+      if (this.state === 'bound' || !err.code) this.logger.warn(`bind ${this.id} dropped (${this.lastError})`);
       session.destroy();
     });
     session.on('close', () => this.onClose(session));
@@ -198,6 +205,7 @@ export class SmppBind {
     }
     switch (pdu.command) {
       case 'deliver_sm':
+      case 'data_sm': // some SMSCs send receipts and replies as data_sm (SMPP 3.4 §4.7), text in message_payload
         // ESME_ROK once the receipt or reply is recorded, and for garbage too (a refused malformed
         // receipt would be redelivered forever). When it could not be recorded (the database is
         // restarting), ESME_RX_T_APPN asks the SMSC to redeliver it later instead of losing it.
@@ -210,17 +218,23 @@ export class SmppBind {
             () => ESME.ROK,
             () => ESME.RX_T_APPN,
           )
-          .then((status) => this.reply(session, newPdu('deliver_sm_resp', { sequence_number: pdu.sequence_number, message_id: '', command_status: status })));
+          .then((status) => this.reply(session, newPdu(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, message_id: '', command_status: status })));
         return;
       case 'enquire_link':
         this.reply(session, pdu.response());
         return;
       case 'unbind':
+        // The SMSC ends the session: answer, take no more submits on it (those in flight end as
+        // unknown outcomes when it closes), and close it. An SMSC that leaves its side open would
+        // keep the bind half-closed, neither usable nor rebuilt, so the socket goes after a grace.
         this.reply(session, pdu.response());
         this.lastError = 'unbound_by_smsc';
+        this.setState('down');
         session.close();
+        setTimeout(() => session.destroy(), UNBIND_GRACE_MS).unref();
         return;
       default:
+        this.logger.warn(`bind ${this.id}: refused ${pdu.command} (command_id 0x${pdu.command_id.toString(16).padStart(8, '0')}) from the SMSC`);
         this.reply(session, this.refusal(pdu));
     }
   }
@@ -272,9 +286,12 @@ export class SmppBind {
       // The SMSC may have accepted these: never resubmit, report them as unknown.
       p.reject(ChannelError.unknownOutcome('bind_lost', `bind ${this.id} closed with requests outstanding`));
     }
+    const wasBound = this.state === 'bound';
     this.setState('down');
     if (!this.closing) {
+      if (wasBound && !this.lastError) this.logger.warn(`bind ${this.id} closed by the SMSC`);
       this.lastError ??= 'connection_closed';
+      if (lost.length) this.logger.warn(`bind ${this.id}: ${lost.length} request(s) outstanding at close end as unknown outcomes`);
       this.scheduleReconnect();
     }
   }

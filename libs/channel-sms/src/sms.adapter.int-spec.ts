@@ -172,6 +172,37 @@ describe('SmsAdapter over TCP against the sandbox SMSC', () => {
     }
   });
 
+  it('reads a long reply and a receipt that arrive in message_payload rather than short_message', async () => {
+    const from = h.nextPhone();
+    const text = '明日の予約を変更したいです。'.repeat(8); // 112 characters: too long for one short_message
+    const mo = { service_type: '', source_addr_ton: 1, source_addr_npi: 1, source_addr: from.slice(1), destination_addr: '0005123456', esm_class: 0, data_coding: 8 };
+    expect(await h.smsc.control.injectDeliver({ ...mo, message_payload: { message: text } })).toEqual({ status: 0 });
+    await expectEventually(() => expect(h.sink.events.filter((e) => e.from?.phoneE164 === from)).toEqual([expect.objectContaining({ type: 'inbound_message', text })]));
+
+    const phone = h.nextPhone();
+    h.smsc.control.script(phone, 'no_receipt');
+    const sent = await h.adapter.send(h.attempt(phone));
+    const [record] = h.smsc.control.submitsTo(phone);
+    const receipt = Buffer.from(`id:${record.messageId} sub:001 dlvrd:001 stat:DELIVRD err:000 text:`);
+    expect(await h.smsc.control.injectDeliver({ esm_class: 0x04, message_payload: receipt })).toEqual({ status: 0 });
+    await expectEventually(() => expect(h.sink.for(sent.providerMessageId as string)).toEqual([expect.objectContaining({ type: 'delivered' })]));
+  });
+
+  it('takes a receipt and a reply the SMSC sends as data_sm, answering data_sm_resp ESME_ROK', async () => {
+    const phone = h.nextPhone();
+    h.smsc.control.script(phone, 'no_receipt');
+    const sent = await h.adapter.send(h.attempt(phone));
+    const [record] = h.smsc.control.submitsTo(phone);
+    const receipt = { esm_class: 0x04, receipted_message_id: record.messageId, message_state: 2, message_payload: Buffer.from(`id:${record.messageId} stat:DELIVRD err:000`) };
+    expect(await h.smsc.control.injectDeliver(receipt, 'data_sm')).toEqual({ status: 0 });
+    await expectEventually(() => expect(h.sink.for(sent.providerMessageId as string)).toEqual([expect.objectContaining({ type: 'delivered' })]));
+
+    const from = h.nextPhone();
+    const reply = { source_addr_ton: 1, source_addr: from.slice(1), destination_addr: '0005123456', esm_class: 0, data_coding: 8, message_payload: { message: '停止' } };
+    expect(await h.smsc.control.injectDeliver(reply, 'data_sm')).toEqual({ status: 0 });
+    await expectEventually(() => expect(h.sink.events.filter((e) => e.from?.phoneE164 === from).map((e) => e.type)).toEqual(['inbound_message', 'opt_out']));
+  });
+
   it('answers too_late to a cancel after the delivery receipt', async () => {
     const phone = h.nextPhone();
     const attempt = h.attempt(phone);

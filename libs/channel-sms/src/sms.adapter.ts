@@ -28,7 +28,7 @@ import { DEFAULT_STOP_WORDS, SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sm
 import { addressOf, relativeValidity, SmppSourceAddress } from './smpp-address';
 import type { SmppBind } from './smpp.bind';
 import { ESM_CLASS_UDHI, SmppPdu } from './smpp/smpp.types';
-import { classifySubmitStatus, THROTTLED_STATUS } from './submit-status';
+import { submitParts } from './submit-parts';
 import { RecentIds } from './recent-ids';
 
 const MAX_MESSAGE_ID = 64;
@@ -54,6 +54,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   private readonly delivered: RecentIds<true>;
   /** Our normalised id → the SMSC's exact id and addresses, for cancel_sm. */
   private readonly submitted: RecentIds<{ raw: string; source: SmppSourceAddress; destination: string }>;
+  private readonly timings: PoolTimings;
   private unparsedReceipts = 0;
   private sinkFailures = 0;
   private started = false;
@@ -63,7 +64,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     @Inject(CHANNEL_EVENT_SINK) private readonly sink: ChannelEventSink,
   ) {
     const t = options.timing ?? {};
-    const timings: PoolTimings = {
+    this.timings = {
       windowWaitMs: t.windowWaitMs ?? 5000,
       submitTimeoutMs: t.submitTimeoutMs ?? 30000,
       bindTimeoutMs: t.bindTimeoutMs ?? 10000,
@@ -75,7 +76,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     };
     for (const route of options.routes) {
       if (this.pools.has(route.name)) throw new Error(`SMS route "${route.name}" is configured twice; route names must be unique.`);
-      this.pools.set(route.name, new BindPool(route, timings, (pdu, bind) => this.onDeliver(route, pdu, bind)));
+      this.pools.set(route.name, new BindPool(route, this.timings, (pdu, bind) => this.onDeliver(route, pdu, bind)));
     }
     this.stopWords = options.stopWords ?? DEFAULT_STOP_WORDS;
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
@@ -155,43 +156,21 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     };
 
     const submittedAt = new Date();
-    const ids: (string | null)[] = [];
-    let firstBind = '';
-    const deadline = Date.now() + (this.options.timing?.windowWaitMs ?? 5000);
-    // Parts go one after another: a refusal of part k leaves at most k-1 parts with the person.
-    for (let i = 0; i < split.parts.length; i++) {
-      let resp;
-      try {
-        const bind = await pool.acquire(deadline);
-        firstBind ||= bind.id;
-        resp = await bind.submit({ ...common, short_message: split.parts[i] });
-      } catch (err) {
-        if (i > 0) throw ChannelError.unknownOutcome('partial_submit', `part ${i + 1}/${split.parts.length} not confirmed`);
-        throw err;
-      }
-      if (resp.status !== 0) {
-        const retryAfter = resp.status === THROTTLED_STATUS ? pool.noteThrottled() : undefined;
-        const error = classifySubmitStatus(resp.status, retryAfter) as ChannelError;
-        if (i > 0) throw ChannelError.unknownOutcome('partial_submit', `part ${i + 1}/${split.parts.length}: ${error.code}`);
-        throw error;
-      }
-      pool.noteAccepted();
-      const raw = resp.messageId.trim();
-      if (!raw || raw.length > MAX_MESSAGE_ID) {
-        // Sent, but its receipts cannot be matched: the engine ends it `unknown` after the DLR window.
-        ids.push(null);
-        continue;
-      }
+    const submitted = await submitParts(pool, common, split.parts, this.timings);
+    const ids = submitted.messageIds.map((messageId): string | null => {
+      const raw = messageId.trim();
+      // Sent, but its receipts cannot be matched: the engine ends it `unknown` after the DLR window.
+      if (!raw || raw.length > MAX_MESSAGE_ID) return null;
       const id = normalizeMessageId(raw);
-      ids.push(id);
       this.submitted.set(id, { raw, source, destination });
-    }
+      return id;
+    });
 
     const result: SendResult = {
       providerMessageId: ids[0] ?? null,
       partIds: ids.filter((id): id is string => id !== null),
       route: route.name,
-      bind: firstBind,
+      bind: submitted.bind,
       submittedAt,
     };
     if (ids.includes(null)) result.note = 'smsc_id_missing';

@@ -63,6 +63,26 @@ describe('SmsAdapter under SMSC failures', () => {
     expect(h.smsc.control.submitCount()).toBeLessThan(30 * 8);
   });
 
+  it('pauses the route once per throttling episode: 0x58s for submits already in flight do not lengthen the pause', async () => {
+    h.smsc.control.fail({ mode: 'throttle', durationMs: 100 });
+    // Twenty submits leave before the first 0x58 comes back (2 binds, window 10): one burst, one pause.
+    const settled = await Promise.allSettled(Array.from({ length: 20 }, () => h.adapter.send(h.attempt(h.nextPhone()))));
+    const waits = settled.map((s) => {
+      expect(s.status).toBe('rejected');
+      const err = (s as PromiseRejectedResult).reason as ChannelError;
+      expect(err).toMatchObject({ kind: 'retryable', code: 'throttled' });
+      return err.retryAfterMs ?? 0;
+    });
+    expect(Math.max(...waits)).toBeLessThanOrEqual(200); // throttleBackoffMs, not doubled per answer up to the 800 cap
+    expect(Math.min(...waits)).toBeGreaterThan(0);
+    // Throttled again once the pause is over: a new episode, and the pause doubles.
+    await expectEventually(async () => expect((await detail(h)).routes['jp-direct'].throttledUntil).toBeUndefined());
+    h.smsc.control.fail({ mode: 'throttle', durationMs: 100 });
+    await expect(h.adapter.send(h.attempt(h.nextPhone()))).rejects.toMatchObject({ code: 'throttled', retryAfterMs: expect.any(Number) });
+    const until = Date.parse((await detail(h)).routes['jp-direct'].throttledUntil ?? '');
+    expect(until - Date.now()).toBeGreaterThan(200);
+  });
+
   it('rejects submits lost with the connection as unknown_outcome, never resends them, and rebinds', async () => {
     h.smsc.control.fail({ mode: 'drop', dropAfterMs: 150 });
     const phones = Array.from({ length: 6 }, () => h.nextPhone());
@@ -80,6 +100,21 @@ describe('SmsAdapter under SMSC failures', () => {
     for (const p of phones) expect(h.smsc.control.submitsTo(p)).toHaveLength(1); // still once: no resubmit
   });
 
+  it('keeps at most `window` submits unanswered on each bind; the others wait for a slot and are sent once', async () => {
+    h.smsc.control.fail({ mode: 'drop', dropAfterMs: 1000 }); // the SMSC goes quiet for a second, then drops
+    const phones = Array.from({ length: 30 }, () => h.nextPhone());
+    const settled = await Promise.allSettled(phones.map((p) => h.adapter.send(h.attempt(p))));
+    const unanswered = h.smsc.control.records().filter((r) => r.status === -1);
+    const perSession = new Map<number, number>();
+    for (const r of unanswered) perSession.set(r.sessionId, (perSession.get(r.sessionId) ?? 0) + 1);
+    expect([...perSession.values()]).toEqual([10, 10]); // window 10 on each of the 2 binds, filled and never exceeded
+    const lost = settled.filter((s) => s.status === 'rejected');
+    expect(lost).toHaveLength(20);
+    for (const s of lost) expect((s as PromiseRejectedResult).reason).toMatchObject({ kind: 'unknown_outcome', code: 'bind_lost' });
+    // The ten that waited went out on the new binds; nobody got a second submit.
+    for (const p of phones) expect(h.smsc.control.submitsTo(p)).toHaveLength(1);
+  });
+
   it('answers a receipt it could not record with a temporary error, and records it when the SMSC redelivers', async () => {
     h.sink.failures = 2;
     const sent = await h.adapter.send(h.attempt(h.nextPhone()));
@@ -93,6 +128,19 @@ describe('SmsAdapter under SMSC failures', () => {
     await expectEventually(() => expect(h.smsc.control.responses().genericNack).toBe(2));
     expect(h.smsc.control.connectionsOpened()).toBe(opened);
     expect((await h.adapter.send(h.attempt(h.nextPhone()))).providerMessageId).toBeTruthy();
+  });
+
+  it("answers the SMSC's unbind with unbind_resp and rebinds, even when the SMSC leaves its side of the socket open", async () => {
+    const opened = h.smsc.control.connectionsOpened();
+    h.smsc.control.fail({ mode: 'unbind' });
+    await expectEventually(() => expect(h.smsc.control.responses().unbindResp).toBe(2));
+    // New connections: the adapter gave up the unbound ones rather than sit on them half-closed.
+    await expectEventually(() => expect(h.smsc.control.connectionsOpened()).toBeGreaterThanOrEqual(opened + 2), { timeoutMs: 5000 });
+    await expectEventually(() => allBound(h), { timeoutMs: 5000 });
+    expect(h.smsc.control.boundCount()).toBe(2);
+    const phone = h.nextPhone();
+    expect((await h.adapter.send(h.attempt(phone))).providerMessageId).toBeTruthy();
+    expect(h.smsc.control.submitsTo(phone).map((r) => r.status)).toEqual([0]);
   });
 
   it.each<MalformedPduKind>(['too_long', 'len8', 'len2', 'truncated'])(
@@ -135,6 +183,26 @@ describe('SmsAdapter with wrong credentials', () => {
       expect((await h.adapter.health()).up).toBe(false);
       await expect(h.adapter.send(h.attempt(h.nextPhone()))).rejects.toMatchObject({ kind: 'retryable', code: 'no_bind' });
       expect(h.smsc.control.submitCount()).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('SmsAdapter sending a long message to an SMSC that throttles per PDU', () => {
+  it('sends a part the SMSC refused with 0x58 again once the route has waited, so the message arrives whole', async () => {
+    // One submit a second: of three parts sent back to back, part 2 or part 3 is refused.
+    const h = await startSmsHarness({ smsc: { throttle: { maxPerSecond: 1 } } });
+    try {
+      const phone = h.nextPhone();
+      const sent = await h.adapter.send(h.attempt(phone, { text: 'y'.repeat(400) }));
+      expect(sent.partIds).toHaveLength(3);
+      const records = h.smsc.control.submitsTo(phone);
+      expect(records.some((r) => r.status === 0x58)).toBe(true);
+      const accepted = records.filter((r) => r.status === 0);
+      expect(accepted.map((r) => r.udhSeq)).toEqual([1, 2, 3]);
+      expect(new Set(records.map((r) => r.udhRef)).size).toBe(1);
+      expect(records.filter((r) => r.udhSeq === 1)).toHaveLength(1); // an accepted part is never sent again
     } finally {
       await h.close();
     }

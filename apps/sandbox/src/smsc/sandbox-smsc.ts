@@ -11,6 +11,8 @@ interface Conn {
   bound: boolean;
   /** deliver_sm we sent, waiting for the ESME's resp. */
   awaiting: Map<number, (status: number) => void>;
+  /** We sent unbind: our side stays open until the ESME drops the connection. */
+  unbinding: boolean;
 }
 
 interface Message {
@@ -61,6 +63,7 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
   let drop: { timer?: NodeJS.Timeout; dropAfterMs: number } | null = null;
   const deliverResp: Record<number, number> = {};
   let genericNack = 0;
+  let unbindResp = 0;
   const pendingReceipts: SmppPdu[] = [];
   let second = { at: 0, count: 0 };
 
@@ -193,12 +196,14 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
   function onPdu(conn: Conn, pdu: SmppPdu): void {
     const bind = pdu.command.startsWith('bind_');
     if (pdu.isResponse()) {
-      if (pdu.command === 'deliver_sm_resp') {
+      if (pdu.command === 'deliver_sm_resp' || pdu.command === 'data_sm_resp') {
         deliverResp[pdu.command_status] = (deliverResp[pdu.command_status] ?? 0) + 1;
         conn.awaiting.get(pdu.sequence_number)?.(pdu.command_status);
         conn.awaiting.delete(pdu.sequence_number);
       } else if (pdu.command === 'generic_nack') {
         genericNack++;
+      } else if (pdu.command === 'unbind_resp') {
+        unbindResp++;
       }
       return;
     }
@@ -241,9 +246,14 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     }
   }
 
-  const server: SmppServer = smpp.createServer({}, (session) => {
-    const conn: Conn = { id: nextConnId++, session, bound: false, awaiting: new Map() };
+  // Half-open sockets allowed so that an unbinding connection can stay open; every other one
+  // closes on the ESME's FIN, as it would by default.
+  const server: SmppServer = smpp.createServer({ allowHalfOpen: true }, (session) => {
+    const conn: Conn = { id: nextConnId++, session, bound: false, awaiting: new Map(), unbinding: false };
     conns.add(conn);
+    session.socket.on('end', () => {
+      if (!conn.unbinding) session.socket.end();
+    });
     session.on('pdu', (pdu: SmppPdu) => {
       try {
         onPdu(conn, pdu);
@@ -283,19 +293,29 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
       else if (request.mode === 'malformed_pdu') {
         const bytes = malformedPdu(request.kind ?? 'too_long');
         for (const c of conns) if (c.bound && !c.session.socket.destroyed) c.session.socket.write(bytes);
+      } else if (request.mode === 'unbind') {
+        // As an SMSC going down for maintenance: from here it refuses submits (RINVBNDSTS) on
+        // these connections and leaves dropping them to the ESME, keeping its side open even
+        // after the ESME's FIN, as some SMSCs do.
+        for (const c of conns) {
+          if (!c.bound) continue;
+          c.bound = false;
+          c.unbinding = true;
+          sendTo(c, newPdu('unbind'));
+        }
       } else failures.set(request.mode, { until, count: request.count });
       log(`smsc: failure mode ${request.mode}${request.kind ? ` (${request.kind})` : ''}`);
     },
     injectMo(mo) {
       return offer(moPdu(mo.from, mo.to, mo.text));
     },
-    injectDeliver(fields) {
-      return offer(newPdu('deliver_sm', { service_type: '', source_addr: '', destination_addr: '', esm_class: 0x04, data_coding: 0, ...fields }));
+    injectDeliver(fields, command = 'deliver_sm') {
+      return offer(newPdu(command, { service_type: '', source_addr: '', destination_addr: '', esm_class: 0x04, data_coding: 0, ...fields }));
     },
     records: () => records,
     submitsTo: (destination) => records.filter((r) => r.destination === norm(destination)),
     submitCount: () => recordIndex,
-    responses: () => ({ deliverResp: { ...deliverResp }, genericNack }),
+    responses: () => ({ deliverResp: { ...deliverResp }, genericNack, unbindResp }),
     boundCount: () => [...conns].filter((c) => c.bound).length,
     connectionCount: () => conns.size,
     connectionsOpened: () => nextConnId - 1,
@@ -310,6 +330,7 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
       recordIndex = 0;
       pendingReceipts.length = 0;
       genericNack = 0;
+      unbindResp = 0;
       for (const k of Object.keys(deliverResp)) delete deliverResp[Number(k)];
     },
   };

@@ -29,7 +29,9 @@ export type SmscFailMode =
   /** Refuse binds with ESME_RBINDFAIL for `durationMs`. */
   | 'refuse_binds'
   /** Write one malformed PDU (`kind`) raw to every bound connection. */
-  | 'malformed_pdu';
+  | 'malformed_pdu'
+  /** Send unbind to every bound ESME and take nothing more on those connections; the ESME closes them. */
+  | 'unbind';
 
 export type MalformedPduKind = 'too_long' | 'len8' | 'len2' | 'unknown_cmd' | 'truncated';
 
@@ -99,14 +101,15 @@ export interface SandboxSmscControl {
   injectMo(mo: MoRequest): Promise<{ status: number }>;
   /**
    * Any deliver_sm the scripts do not send (a second, contradicting receipt; a date that is not a
-   * date), on the bound connection: `fields` over a receipt's defaults. Resolves with the ESME's resp status.
+   * date), on the bound connection: `fields` over a receipt's defaults. As a data_sm when asked, as
+   * some SMSCs send receipts and replies. Resolves with the ESME's resp status.
    */
-  injectDeliver(fields: Record<string, unknown>): Promise<{ status: number }>;
+  injectDeliver(fields: Record<string, unknown>, command?: 'deliver_sm' | 'data_sm'): Promise<{ status: number }>;
   records(): readonly SubmitRecord[];
   submitsTo(destination: string): SubmitRecord[];
   submitCount(): number;
-  /** deliver_sm_resp statuses and generic_nacks the ESME sent back. */
-  responses(): { deliverResp: Record<number, number>; genericNack: number };
+  /** deliver_sm_resp (and data_sm_resp) statuses, generic_nacks and unbind_resps the ESME sent back. */
+  responses(): { deliverResp: Record<number, number>; genericNack: number; unbindResp: number };
   boundCount(): number;
   connectionCount(): number;
   /** Connections accepted since start: grows by one per (re)connect of an ESME bind. */

@@ -79,10 +79,20 @@ export interface DecodedShortMessage {
   message?: string | Buffer;
 }
 
+/**
+ * The user data of a deliver_sm: short_message, or the message_payload TLV when short_message is
+ * empty (SMPP 3.4 §5.3.2.32: sm_length 0 when the payload rides in the TLV, as long replies and
+ * some SMSCs' receipts do). The package decodes an empty short_message to `{ message: '' }`, so
+ * presence alone does not tell which one holds the text.
+ */
 export function shortMessageOf(pdu: SmppPdu): DecodedShortMessage {
-  const value = pdu.short_message ?? pdu.message_payload;
-  if (Buffer.isBuffer(value)) return { message: value };
-  if (typeof value === 'string') return { message: value };
+  const short = decodedOf(pdu.short_message);
+  const payload = decodedOf(pdu.message_payload);
+  return (short.message?.length ?? 0) === 0 && payload.message !== undefined ? payload : short;
+}
+
+function decodedOf(value: unknown): DecodedShortMessage {
+  if (Buffer.isBuffer(value) || typeof value === 'string') return { message: value };
   if (value && typeof value === 'object') return value as DecodedShortMessage;
   return {};
 }
