@@ -1,6 +1,8 @@
 /**
  * The message ids this process has seen DELIVERED or READ, so `cancel` can answer `too_late`
- * (RBM answers a revoke 200 whether or not it withdrew anything). Bounded, oldest out first:
+ * without a call, and after a revoke that raced the delivery (RBM answered 200, then DELIVERED
+ * came). Webhooks and revokes may be handled by different processes; RBM's 404 for a message
+ * already delivered covers that case. Bounded, oldest out first:
  * it is a shortcut, not the truth — the engine's event rows are.
  */
 export class DeliveredIdsCache {

@@ -43,6 +43,35 @@ describe('mapRbmEvent', () => {
     expect(mapRbmEvent({ agentId: 'agent-1' }, ctx)).toEqual([]);
   });
 
+  it.each([
+    ['UNSUBSCRIBE', 'opt_out'],
+    ['SUBSCRIBE', 'opt_in'],
+  ])('%s (the person in Google Messages, no messageId) → %s from that number', (eventType, type) => {
+    const [event, ...rest] = mapRbmEvent(
+      { senderPhoneNumber: PHONE, eventType, eventId: 'ev-sub', sendTime: '2025-01-02T03:04:05Z', agentId: 'agent-1@rbm.goog' },
+      ctx,
+    );
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      channel: 'rcs',
+      type,
+      providerEventId: 'ev-sub',
+      from: { phoneE164: PHONE },
+      account: 'agent-1',
+      tenantId: 'tenant-a',
+      occurredAt: new Date('2025-01-02T03:04:05Z'),
+    });
+    expect(event.attemptId).toBeUndefined();
+    expect(JSON.stringify(event.raw)).not.toContain(PHONE);
+  });
+
+  it('a subscription event with no eventId dedupes on the Pub/Sub message id, never on the number; with neither, or no sender, nothing', () => {
+    const data = { senderPhoneNumber: PHONE, eventType: 'UNSUBSCRIBE' };
+    expect(mapRbmEvent(data, { ...ctx, pubsubMessageId: '1415' })[0].providerEventId).toBe('pubsub-1415');
+    expect(mapRbmEvent(data, ctx)).toEqual([]);
+    expect(mapRbmEvent({ eventType: 'UNSUBSCRIBE', eventId: 'e' }, ctx)).toEqual([]);
+  });
+
   it('derives a stable id when RBM sends no eventId, so replays still dedupe', () => {
     const data = { senderPhoneNumber: PHONE, eventType: 'READ', messageId: 'm-9' };
     expect(mapRbmEvent(data, ctx)[0].providerEventId).toBe('READ-m-9');

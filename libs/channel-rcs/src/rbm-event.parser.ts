@@ -4,6 +4,7 @@ import { ChannelEvent } from '@tsunagu/core';
  * Pure mapping from one decoded RBM notification (the JSON inside `message.data`) to
  * ChannelEvents. Three shapes arrive:
  *   user event   { senderPhoneNumber, eventType: DELIVERED|READ|IS_TYPING, eventId, messageId, sendTime, agentId }
+ *   subscription { senderPhoneNumber, eventType: UNSUBSCRIBE|SUBSCRIBE, eventId, sendTime, agentId } (no messageId)
  *   server event { phoneNumber, eventType: TTL_EXPIRATION_REVOKED|TTL_EXPIRATION_REVOKE_FAILED, eventId, messageId, sendTime, agentId }
  *   user message { senderPhoneNumber, messageId, sendTime, agentId, text | suggestionResponse | location | userFile }
  * Some payloads nest the event under `event` / `serverEvent`; both are read.
@@ -16,6 +17,8 @@ export interface RbmEventContext {
   tenantId?: string;
   /** Pub/Sub publishTime, used when the payload has no sendTime. */
   publishTime?: string;
+  /** Pub/Sub messageId (kept on redelivery): the dedupe key of a subscription event with no eventId. */
+  pubsubMessageId?: string;
   /** Fallback for occurredAt; injected so the mapping stays pure. */
   receivedAt: Date;
 }
@@ -32,6 +35,17 @@ const EVENT_TYPES: Record<string, Pick<ChannelEvent, 'type' | 'reason' | 'perman
   TTL_EXPIRATION_REVOKE_FAILED: { type: 'expired', reason: 'ttl_revoke_failed', permanent: true },
 };
 
+/*
+ * The person unsubscribed (or subscribed again) in Google Messages. RBM means "no more
+ * non-essential messages from this agent"; the engine's opt-out is per channel, so it stops RCS for
+ * every category and the essential ones go by the next channel: never a promotion to someone who
+ * said stop. Not about any one message, so these carry no messageId.
+ */
+const SUBSCRIPTION_EVENTS: Record<string, 'opt_out' | 'opt_in'> = {
+  UNSUBSCRIBE: 'opt_out',
+  SUBSCRIBE: 'opt_in',
+};
+
 export function mapRbmEvent(data: unknown, ctx: RbmEventContext): ChannelEvent[] {
   if (!isObject(data)) return [];
   const nested = isObject(data.event) ? data.event : isObject(data.serverEvent) ? data.serverEvent : undefined;
@@ -42,6 +56,24 @@ export function mapRbmEvent(data: unknown, ctx: RbmEventContext): ChannelEvent[]
     tenantId: ctx.tenantId,
     occurredAt: timeOf(str(data.sendTime) ?? str(nested?.sendTime), ctx),
   };
+
+  if (eventType && SUBSCRIPTION_EVENTS[eventType]) {
+    const sender = str(data.senderPhoneNumber) ?? str(nested?.senderPhoneNumber);
+    const pubsub = ctx.pubsubMessageId ? `pubsub-${ctx.pubsubMessageId}` : undefined;
+    // The id must not be built from the phone number: it is stored as the event's dedupe key.
+    const eventId = str(data.eventId) ?? str(nested?.eventId) ?? pubsub;
+    if (!sender || !eventId) return [];
+    return [
+      {
+        ...base,
+        type: SUBSCRIPTION_EVENTS[eventType],
+        providerEventId: eventId,
+        recipient: str(data.agentId) ?? ctx.agentId,
+        from: { phoneE164: sender },
+        raw: { eventType, eventId, agentId: str(data.agentId), sendTime: str(data.sendTime) },
+      },
+    ];
+  }
 
   if (eventType) {
     const mapped = EVENT_TYPES[eventType];

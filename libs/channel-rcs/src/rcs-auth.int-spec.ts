@@ -69,6 +69,20 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     }
   });
 
+  it('a token RBM stops accepting (401) is dropped: that call is retryable, the next one fetches a fresh token', async () => {
+    const adapter = env.makeAdapter([env.agent()]);
+    try {
+      await adapter.send(attemptTo(nextPhone()));
+      // The sandbox forgets every token it issued, as Google does a revoked one.
+      env.sandbox.control.reset();
+      expect(await channelErrorOf(adapter.send(attemptTo(nextPhone())))).toMatchObject({ kind: 'retryable', code: 'rbm_unauthenticated' });
+      await adapter.send(attemptTo(nextPhone()));
+      expect(env.sandbox.control.records().tokensIssued[env.accounts.main.clientEmail]).toBe(1);
+    } finally {
+      adapter.onApplicationShutdown();
+    }
+  });
+
   it('the sandbox is scriptable over HTTP', async () => {
     const phone = nextPhone();
     const script = await fetch(`${env.sandbox.baseUrl}/control/script`, {

@@ -93,6 +93,17 @@ describe('RcsAdapter against the sandbox RBM: webhooks', () => {
     });
   });
 
+  it('unsubscribing in Google Messages is an opt_out from that number, and subscribing again an opt_in', async () => {
+    const phone = nextPhone();
+    const out = env.sandbox.control.reply({ phone, event: 'UNSUBSCRIBE' });
+    const back = env.sandbox.control.reply({ phone, event: 'SUBSCRIBE' });
+    await expectEventually(() => {
+      const byId = (id: string) => env.receiver.events().find((e) => e.providerEventId === id);
+      expect(byId(out)).toMatchObject({ type: 'opt_out', from: { phoneE164: phone }, account: 'tsunagu-test-agent', tenantId: TENANT });
+      expect(byId(back)).toMatchObject({ type: 'opt_in', from: { phoneE164: phone }, tenantId: TENANT });
+    });
+  });
+
   it('answers the verification handshake only for the right clientToken, never echoing the secret otherwise', async () => {
     const handshake = (clientToken: string) => ({ headers: {}, rawBody: Buffer.from(JSON.stringify({ clientToken, secret: 's3cr3t-value' })) });
     expect(await env.adapter.directReply(handshake(env.clientToken))).toEqual({ status: 200, body: { secret: 's3cr3t-value' } });

@@ -215,6 +215,23 @@ describe('RcsAdapter against the sandbox RBM: revoke', () => {
     expect(env.sandbox.control.records().revokes).toHaveLength(revokesBefore);
   });
 
+  it('revoke of a delivered message by an adapter that never saw the DELIVERED (another process) → too_late, from RBM\'s 404', async () => {
+    const phone = nextPhone();
+    env.sandbox.control.script(phone, { outcome: 'delivered', afterMs: 20 });
+    const attempt = attemptTo(phone);
+    await env.adapter.send(attempt);
+    await expectEventually(() => expect(env.receiver.pushesFor(attempt.attemptId, 'DELIVERED')).toHaveLength(1));
+    // The worker that withdraws is not the process that took the webhook.
+    const worker = env.makeAdapter([env.agent()]);
+    try {
+      expect(await worker.cancel(attempt)).toBe('too_late');
+    } finally {
+      worker.onApplicationShutdown();
+    }
+    expect(env.sandbox.control.records().revokes.at(-1)).toEqual({ messageId: attempt.attemptId, status: 404 });
+    expect(env.sandbox.control.records().messages[attempt.attemptId].state).toBe('delivered');
+  });
+
   it('revoke of a message RBM does not know (404) → too_late', async () => {
     expect(await env.adapter.cancel(attemptTo(nextPhone()))).toBe('too_late');
   });

@@ -123,7 +123,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
     const res = await client.revoke(attempt.to.phoneE164, messageId);
     if (res.status === 404) return 'too_late';
     if (res.status >= 200 && res.status < 300) {
-      // RBM answers 200 even when the message was already delivered; a DELIVERED seen meanwhile wins.
+      // A revoke that races the delivery is answered 200 and then followed by DELIVERED; one seen meanwhile wins.
       return this.delivered.has(messageId) ? 'too_late' : 'revoked';
     }
     throw parseRbmError({ status: res.status, body: res.body, retryAfter: res.retryAfter });
@@ -156,6 +156,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
       agentId: agent.id,
       tenantId: agent.tenantId,
       publishTime: push.publishTime,
+      pubsubMessageId: push.pubsubMessageId,
       receivedAt: new Date(),
     });
     for (const event of events) {

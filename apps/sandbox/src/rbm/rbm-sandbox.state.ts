@@ -111,14 +111,25 @@ export class RbmSandboxState {
     return answer;
   }
 
-  /** Pushes a user message as if the person typed, tapped a suggestion, or shared something. */
+  /**
+   * Pushes a user message as if the person typed, tapped a suggestion, or shared something; or,
+   * with `event`, the user event of unsubscribing (or subscribing again) in Google Messages, which
+   * is about no message. Returns the messageId, or the eventId of an event.
+   */
   reply(reply: SandboxReply): string {
+    const agentId = reply.agentId ?? this.lastAgentByPhone.get(reply.phone) ?? this.defaultAgentId;
+    if (reply.event) {
+      const eventId = this.pusher.newEventId();
+      const event = { senderPhoneNumber: reply.phone, eventType: reply.event, eventId, sendTime: new Date().toISOString(), agentId };
+      this.pusher.push(event, { kind: 'event', eventType: reply.event, eventId });
+      return eventId;
+    }
     const messageId = `sandbox-mo-${randomUUID()}`;
     const data: Record<string, unknown> = {
       senderPhoneNumber: reply.phone,
       messageId,
       sendTime: new Date().toISOString(),
-      agentId: reply.agentId ?? this.lastAgentByPhone.get(reply.phone) ?? this.defaultAgentId,
+      agentId,
     };
     if (reply.suggestion) data.suggestionResponse = { ...reply.suggestion, type: 'REPLY' };
     else if (reply.location) data.location = reply.location;
@@ -157,12 +168,15 @@ export class RbmSandboxState {
     if (trouble) return trouble;
     const live = this.messages.get(messageId);
     if (!live || live.record.phone !== phone) return googleError(404, 'NOT_FOUND', 'Requested entity was not found.');
+    // Too late: RBM answers 404 for a message already delivered (phones.agentMessages.delete).
+    if (live.record.state === 'delivered' || live.record.state === 'read') {
+      return googleError(404, 'NOT_FOUND', 'Requested entity was not found.');
+    }
     if (live.record.state === 'pending') {
       // Withdrawn before delivery: its DELIVERED/READ/TTL events never happen.
       for (const t of live.timers) this.timers.clear(t);
       live.record.state = 'revoked';
     }
-    // RBM answers 200 whether or not it could still withdraw the message.
     return { status: 200, body: {} };
   }
 

@@ -48,7 +48,8 @@ export interface SandboxPushRecord {
   kind: 'event' | 'user_message';
   eventType?: string;
   eventId?: string;
-  messageId: string;
+  /** The message the push is about; none for a subscription event. */
+  messageId?: string;
   /** HTTP status of the last try, or 'error' when the webhook could not be reached. */
   result: number | 'error' | 'pending';
   tries: number;
@@ -65,10 +66,11 @@ export interface SandboxRbmRecords {
   pushes: SandboxPushRecord[];
 }
 
-/** A user message injected through the control. */
+/** A user message injected through the control, or (`event`) the person unsubscribing or subscribing again. */
 export interface SandboxReply {
   phone: string;
   agentId?: string;
+  event?: 'UNSUBSCRIBE' | 'SUBSCRIBE';
   text?: string;
   suggestion?: { text: string; postbackData: string };
   location?: { latitude: number; longitude: number };

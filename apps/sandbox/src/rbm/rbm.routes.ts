@@ -131,7 +131,11 @@ async function control(deps: RbmRoutesDeps, req: RbmRequest, method: string, act
   if (action === 'reply') {
     const body = await readJson(req.raw);
     if (!isObject(body) || typeof body.phone !== 'string') return { status: 400, body: { error: 'phone is required' } };
-    return { status: 202, body: { messageId: deps.state.reply(body as unknown as SandboxReply) } };
+    if (body.event !== undefined && body.event !== 'UNSUBSCRIBE' && body.event !== 'SUBSCRIBE') {
+      return { status: 400, body: { error: 'event is UNSUBSCRIBE or SUBSCRIBE' } };
+    }
+    const id = deps.state.reply(body as unknown as SandboxReply);
+    return { status: 202, body: body.event ? { eventId: id } : { messageId: id } };
   }
   return undefined;
 }
