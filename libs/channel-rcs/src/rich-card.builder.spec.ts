@@ -1,5 +1,5 @@
 import { ChannelError } from '@tsunagu/channels';
-import { buildAgentMessage, RBM_TEXT_MAX } from './rich-card.builder';
+import { buildAgentMessage, clip, RBM_TEXT_MAX } from './rich-card.builder';
 
 const input = { text: 'ご予約は明日10時です', category: 'transactional' as const, timeoutSeconds: 90 };
 
@@ -70,6 +70,16 @@ describe('buildAgentMessage', () => {
       description: input.text,
       media: { height: 'MEDIUM', contentInfo: { fileUrl: 'https://cdn.example.jp/a.png', forceRefresh: false } },
     });
+  });
+
+  it('a card showing a text longer than a description may be cuts it on a character, never inside an emoji, and says so', () => {
+    const text = `${'あ'.repeat(1998)}🔐🔐🔐`;
+    const card = buildAgentMessage({ ...input, text, rcs: { card: { title: 'T' } } }).contentMessage.richCard?.standaloneCard.cardContent;
+    const description = card?.description ?? '';
+    expect([...description]).toHaveLength(2000);
+    expect(description.endsWith('あ🔐…')).toBe(true);
+    expect(description).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(clip('あい', 2)).toBe('あい');
   });
 
   it.each([

@@ -84,6 +84,18 @@ export function parseContent(rcs: Record<string, unknown> | null | undefined): R
   return parsed.data;
 }
 
+/** RBM's limit on a card's description (the text a card without its own shows may be longer). */
+const CARD_DESCRIPTION_MAX = 2000;
+
+/**
+ * Cut to `max` characters on a character boundary, with an ellipsis so the reader sees it was
+ * cut: slicing UTF-16 units could split an emoji into a lone surrogate, which RBM refuses.
+ */
+export function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 function buildCard(content: RcsContent, text: string): RbmCardContent {
   const card = content.card ?? {};
   const cardContent: RbmCardContent = {};
@@ -91,7 +103,7 @@ function buildCard(content: RcsContent, text: string): RbmCardContent {
   // The plain text is what every channel carries; a card without its own description shows it,
   // so the person reads the same words whichever channel reaches them.
   const description = card.description ?? (text.trim() ? text : undefined);
-  if (description) cardContent.description = description.slice(0, 2000);
+  if (description) cardContent.description = clip(description, CARD_DESCRIPTION_MAX);
   if (card.mediaUrl) {
     cardContent.media = {
       height: card.mediaHeight ?? 'MEDIUM',
