@@ -49,6 +49,27 @@ describe('nextStep: channels, schedules and quiet hours', () => {
       expect(nextStep(f, NOW)).toEqual<Step>({ kind: 'start_attempt', channel: 'line', seq: 3, timeoutSeconds: 86400, skipped: [] });
     });
 
+    it('skips a barred channel (SMS whose sender was suspended) without asking its capability, falling back to the next', () => {
+      const f = dispatching([attempt(1, 'rcs', 'revoked')], { barred: { sms: 'sender_not_approved' }, capabilities: { rcs: reachable(), sms: undefined, line: reachable() } });
+      expect(nextStep(f, at(NOW, 61))).toEqual<Step>({
+        kind: 'start_attempt',
+        channel: 'line',
+        seq: 2,
+        timeoutSeconds: 86400,
+        skipped: [{ channel: 'sms', reason: 'sender_not_approved' }],
+      });
+    });
+
+    it('fails an OTP whose only channel is barred, saying why, and never reaches for another', () => {
+      const f = facts({ category: 'otp', plan: { channels: ['sms'], timeouts: { sms: 600 }, successOn: 'delivered' }, barred: { sms: 'sender_not_approved' } });
+      expect(nextStep(f, NOW)).toEqual<Step>({
+        kind: 'finish',
+        status: 'failed',
+        reason: 'all_channels_failed',
+        skipped: [{ channel: 'sms', reason: 'sender_not_approved' }],
+      });
+    });
+
     it('reports skipped channels, then all_channels_failed', () => {
       const f = facts({
         optOuts: ['sms'],

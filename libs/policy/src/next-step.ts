@@ -29,6 +29,12 @@ export interface MessageFacts {
   /** Fresh cached capability answers; a channel missing here must be asked first. */
   capabilities: Record<ChannelName, CapabilityFacts | undefined>;
   optOuts: readonly ChannelName[];
+  /**
+   * Channels this message may not use now, with the reason: SMS once the message's sender is no
+   * longer approved for its route (suspended or handed over since the accept). Skipped like an
+   * opt-out, so the next channel is tried, or the message fails saying why.
+   */
+  barred?: Partial<Record<ChannelName, string>>;
   traits: Record<ChannelName, PolicyTraits>;
   quietHours: { start: string; end: string; timezone: string };
 }
@@ -134,6 +140,11 @@ function nextChannel(facts: MessageFacts, attempts: AttemptFacts[], current: Att
     if (tried.has(channel)) continue;
     if (facts.optOuts.includes(channel)) {
       skipped.push({ channel, reason: 'opted_out' });
+      continue;
+    }
+    const barred = facts.barred?.[channel];
+    if (barred) {
+      skipped.push({ channel, reason: barred });
       continue;
     }
     const capability = facts.capabilities[channel];

@@ -87,6 +87,30 @@ describe('findCardNumber', () => {
     expect(findCardNumber('99994111111111111111')).toBeNull();
   });
 
+  it('reads through characters a phone shows as nothing: zero-width space, soft hyphen, word joiner, BOM, keycaps', () => {
+    // Each shows on the handset as an unbroken (or keycap) 4111111111111111.
+    for (const hidden of ['\u200B', '\u200C', '\u200D', '\u00AD', '\u2060', '\uFEFF', '\u200E']) {
+      expect([hidden.codePointAt(0), findCardNumber(`カード ${['4111', '1111', '1111', '1111'].join(hidden)}`)]).toEqual([hidden.codePointAt(0), 4]);
+    }
+    expect(findCardNumber('41\u200B11 1111 1111 1111')).toBe(0);
+    expect(findCardNumber('4111 \u200B1111 1111 1111')).toBe(0);
+    expect(findCardNumber([...'4111111111111111'].map((d) => `${d}\uFE0F\u20E3`).join(''))).toBe(0);
+    expect(findMyNumber('番号 1234\u200B5678\u200B9018')).toBe(3);
+  });
+
+  it('takes dots, slashes, a tab and the katakana middle dot as separators, in either width', () => {
+    for (const text of ['4111.1111.1111.1111', '4111/1111/1111/1111', '4111\t1111\t1111\t1111', '4111・1111・1111・1111', '４１１１．１１１１．１１１１．１１１１', '4111／1111／1111／1111', '4111･1111･1111･1111']) {
+      expect(findCardNumber(text)).toBe(0);
+    }
+    expect(findMyNumber('1234.5678.9018')).toBe(0);
+    // Dates, versions and addresses side by side stay ordinary numbers: a run keeps one kind of
+    // separator (joined, `2 3 192 168 10 1 2024…` would pass as a Mastercard)...
+    expect(findCardNumber('2024.12.31 v1.2.3 192.168.10.1 2024/12/31 10.30')).toBeNull();
+    // ...and a card right after one is still found.
+    expect(findCardNumber('2024-12-31 4111 1111 1111 1111')).toBe(11);
+    expect(findCardNumber('2024.12.31 4111.1111.1111.1111')).toBe(11);
+  });
+
   it('allows only single separators between groups', () => {
     expect(findCardNumber('4111  1111  1111  1111')).toBeNull();
     expect(findCardNumber('4111 -1111 -1111 -1111')).toBeNull();

@@ -6,8 +6,19 @@ import { DomainError } from '@tsunagu/core';
  * Errors report an offset into the caller's string so the sender can find it; never the value.
  */
 
-/** Separators people put between digit groups. NFKC has already folded '－' and U+3000. */
-const SEPARATORS = new Set([' ', '-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\u30FC']);
+/**
+ * Separators people put between digit groups: spaces, dashes, dots, slashes, a tab, the katakana
+ * middle dot. NFKC has already folded '－', '．', '／', '･' and U+3000 to these.
+ */
+const SEPARATORS = new Set([' ', '\t', '-', '.', '/', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\u30FC', '\u30FB']);
+
+/**
+ * Characters a phone shows as nothing, or only as a mark on the digit before: format characters
+ * (zero-width space and joiners, soft hyphen, word joiner, BOM, direction marks) and combining
+ * marks (a keycap's U+FE0F U+20E3). Between two digits they hide nothing from the reader, so they
+ * neither end a group nor count as a separator.
+ */
+const INVISIBLE = /^[\p{Cf}\p{M}]$/u;
 
 /** A digit group and where its first digit sits in the ORIGINAL string. */
 interface Group {
@@ -16,23 +27,30 @@ interface Group {
 }
 
 /**
- * Maximal runs of digit groups joined by single separators, e.g. `4111 1111 1111 1111` is one
- * run of four groups. Digits are read after NFKC so `４１１１` counts, but NFKC is applied one
- * code point at a time so every digit keeps the offset of the character it came from (NFKC of
- * the whole string can change length — `①` → `1`, `㍻` → `平成` — and shift every later offset).
+ * Maximal runs of digit groups joined by single separators of one kind, e.g. `4111 1111 1111
+ * 1111` is one run of four groups. A card number is written with one separator throughout; where
+ * the kind changes (`v1.2.3 192.168…`, `2024-12-31 10`) a new run begins at the group before it,
+ * so dates, versions and addresses side by side are not read as one long number. Digits are read
+ * after NFKC so `４１１１` counts, but NFKC is applied one code point at a time so every digit
+ * keeps the offset of the character it came from (NFKC of the whole string can change length —
+ * `①` → `1`, `㍻` → `平成` — and shift every later offset).
  */
 function digitRuns(text: string): Group[][] {
   const runs: Group[][] = [];
   let run: Group[] = [];
   let group: Group | null = null;
-  let pendingSeparator = false;
+  /** The separator just read after `group`, not yet followed by a digit. */
+  let pendingSeparator: string | null = null;
+  /** The separator this run's groups are joined by, once it has two. */
+  let runSeparator: string | null = null;
 
   const endRun = (): void => {
     if (group) run.push(group);
     if (run.length > 0) runs.push(run);
     run = [];
     group = null;
-    pendingSeparator = false;
+    pendingSeparator = null;
+    runSeparator = null;
   };
 
   let i = 0;
@@ -44,15 +62,22 @@ function digitRuns(text: string): Group[][] {
     const folded = cp < 0x80 ? ch : ch.normalize('NFKC');
 
     if (/^[0-9]+$/.test(folded)) {
-      if (pendingSeparator && group) {
+      if (pendingSeparator !== null && group) {
         run.push(group);
+        if (runSeparator !== null && runSeparator !== pendingSeparator) {
+          runs.push(run);
+          run = [group];
+        }
+        runSeparator = pendingSeparator;
         group = null;
       }
-      pendingSeparator = false;
+      pendingSeparator = null;
       if (!group) group = { digits: '', offset: i };
       group.digits += folded;
-    } else if (SEPARATORS.has(folded) && group && !pendingSeparator) {
-      pendingSeparator = true; // a single separator may continue the run
+    } else if (cp >= 0x80 && INVISIBLE.test(ch)) {
+      // as if it were not there: a group or a separator goes on across it
+    } else if (SEPARATORS.has(folded) && group && pendingSeparator === null) {
+      pendingSeparator = folded; // a single separator may continue the run
     } else {
       endRun();
     }

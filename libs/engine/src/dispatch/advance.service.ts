@@ -16,6 +16,7 @@ import { AttemptViews } from './attempt-views';
 import { LockedRows, MessageForDecision } from './locked-rows';
 import { buildFacts } from './message-facts';
 import { ClaimedSend, SendAttemptService } from './send-attempt.service';
+import { SENDER_NOT_APPROVED } from '../senders/sender-gate';
 
 /** The contact's cached capability answer, written with the next locked decision. */
 interface CapabilityCacheWrite {
@@ -168,7 +169,7 @@ export class AdvanceService {
     // written after the read, they travel in the commit's one statement rather than as a statement before the read.
     if ('write' in tx) for (const w of cacheWrites) tx.write(w.sql, w.params);
     if (!rows) return null;
-    const { message, attempts, contact } = rows;
+    const { message, attempts, contact, senderApproved } = rows;
     if (message.direction !== 'outbound' || isTerminalMessage(message.status as never)) return null;
     // The withdrawal just asked of the provider is recorded here, under this lock, and the policy
     // decides on from it in the same transaction (the fallback attempt starts in the same commit).
@@ -178,7 +179,14 @@ export class AdvanceService {
     }
     const tenant = await this.tenants.get(message.tenantId, 'write' in tx ? tx : undefined);
     const facts = buildFacts(message, attempts, contact, this.registry.traits(), tenant.policy.quietHours, now, overrides);
-    const step = nextStep(facts, now);
+    let step = nextStep(facts, now);
+    // Only under the lock (a peek decides a start again there): the sender is asked once, right
+    // before the SMS it would go out as; barred, the policy decides again without SMS.
+    // Read with the message (LockedRows' SENDER_APPROVED), so the hot path pays no round trip for it.
+    if ('write' in tx && step.kind === 'start_attempt' && step.channel === 'sms' && !senderApproved) {
+      facts.barred = { ...facts.barred, sms: SENDER_NOT_APPROVED };
+      step = nextStep(facts, now);
+    }
 
     switch (step.kind) {
       case 'check_capability':
@@ -273,7 +281,7 @@ export class AdvanceService {
       message.tenantId,
       message.id,
       kind,
-      JSON.stringify({ category: f.category, capabilities, optOuts: f.optOuts, plan: f.plan, quietHours: f.quietHours }),
+      JSON.stringify({ category: f.category, capabilities, optOuts: f.optOuts, ...(f.barred ? { barred: f.barred } : {}), plan: f.plan, quietHours: f.quietHours }),
       JSON.stringify(outcome),
     ]);
   }

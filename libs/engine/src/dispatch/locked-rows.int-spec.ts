@@ -56,7 +56,7 @@ describe('LockedRows on a real PostgreSQL', () => {
   it('reads a message, its contact and its attempts exactly as the repository loads them', async () => {
     const expected = await loaded();
     const read = await inTx(ds, (tx) => rows.forDecision(tx, ids.message));
-    expect(read).toEqual(expected);
+    expect(read).toEqual({ ...expected, senderApproved: true }); // no sender: nothing to approve
     expect(read!.message).toBeInstanceOf(MessageEntity);
     expect(read!.message.createdAt).toBeInstanceOf(Date);
     expect(read!.message.sendAt!.toISOString()).toBe('2026-03-04T05:06:07.891Z');
@@ -69,7 +69,7 @@ describe('LockedRows on a real PostgreSQL', () => {
     const expected = await loaded();
     const peeked = await rows.peekMany([ids.bare, ids.message]);
     expect([...peeked.keys()].sort()).toEqual([ids.bare, ids.message].sort());
-    expect(peeked.get(ids.message)).toEqual(expected);
+    expect(peeked.get(ids.message)).toEqual({ ...expected, senderApproved: true });
     const bare = peeked.get(ids.bare)!;
     expect(bare.attempts).toEqual([]);
     expect(bare.message).toEqual(await ds.getRepository(MessageEntity).findOneByOrFail({ id: ids.bare }));
@@ -88,6 +88,29 @@ describe('LockedRows on a real PostgreSQL', () => {
     const first = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: ids.a1, providerMessageId: null }));
     expect(first).toMatchObject({ attempt: expected.attempts[0], hasLaterAttempt: true });
     expect(first!.attempts[0]).toBe(first!.attempt);
+  });
+
+  it("asks the accept's sender rule again in the same read: approved, for the message's SMS route", async () => {
+    const sender = '00051234';
+    await ds.query(`UPDATE messages SET sender = $2 WHERE id = $1`, [ids.message, sender]);
+    const approved = async () => {
+      const decision = await inTx(ds, (tx) => rows.forDecision(tx, ids.message));
+      const peeked = (await rows.peekMany([ids.message])).get(ids.message);
+      const report = await inTx(ds, (tx) => rows.pairForReport(tx, { channel: 'sms', attemptId: null, providerMessageId: 'smsc-9' }));
+      return [decision!.senderApproved, peeked!.senderApproved, report!.senderApproved];
+    };
+    try {
+      expect(await approved()).toEqual([false, false, false]); // not registered
+      await ds.query(`INSERT INTO senders (id, tenant_id, address, kind, ton, npi, routes, state, updated_by) VALUES (gen_random_uuid(), $1, $2, 'short_code', 3, 0, '{docomo}', 'approved', 'test')`, [ids.tenant, sender]);
+      expect(await approved()).toEqual([true, true, true]);
+      await ds.query(`UPDATE senders SET routes = '{international}' WHERE address = $1`, [sender]);
+      expect(await approved()).toEqual([false, false, false]); // approved, but not for the message's route
+      await ds.query(`UPDATE senders SET routes = '{}', state = 'suspended' WHERE address = $1`, [sender]);
+      expect(await approved()).toEqual([false, false, false]);
+    } finally {
+      await ds.query(`DELETE FROM senders WHERE address = $1`, [sender]);
+      await ds.query(`UPDATE messages SET sender = NULL WHERE id = $1`, [ids.message]);
+    }
   });
 
   /**

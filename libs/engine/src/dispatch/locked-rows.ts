@@ -9,7 +9,18 @@ export interface MessageForDecision {
   message: MessageEntity;
   attempts: AttemptEntity[];
   contact: ContactEntity;
+  /**
+   * The message's sender is still approved for its SMS route (true when it has none): the
+   * accept's anti-spoofing rule asked again in the same read, as an SMS may start days after the
+   * accept (a schedule, a fallback). See `senderStillApproved` for the same rule on its own.
+   */
+  senderApproved: boolean;
 }
+
+/** `sender_gate` of the accept, per message row `m`: one index probe inside the read that locks it. */
+const SENDER_APPROVED = `(m.sender IS NULL OR EXISTS (
+    SELECT 1 FROM senders s WHERE s.address = m.sender AND s.tenant_id = m.tenant_id AND s.state = 'approved'
+      AND (m.plan->>'smsRoute' IS NULL OR cardinality(s.routes) = 0 OR m.plan->>'smsRoute' = ANY (s.routes)))) AS sender_approved`;
 
 export interface AttemptPair {
   message: MessageEntity;
@@ -20,7 +31,7 @@ export interface AttemptPair {
 }
 
 /** A report's pair with every attempt of its message in order, `attempt` among them (the same object). */
-export type ReportPair = AttemptPair & { partIndex: number | null; attempts: AttemptEntity[] };
+export type ReportPair = AttemptPair & { partIndex: number | null; attempts: AttemptEntity[]; senderApproved: boolean };
 
 /**
  * The row locks every transition takes, each with what the transition reads, in one statement.
@@ -55,7 +66,7 @@ export class LockedRows {
   async forDecision(tx: Pick<Tx, 'query' | 'own'>, messageId: string, { lock = true }: { lock?: boolean } = {}): Promise<MessageForDecision | null> {
     const { m, a, c } = this.r;
     const [row] = await tx.query(
-      `SELECT ${m.select}, ${c.one('c.id = m.contact_id')}, ${a.list('a.message_id = m.id', 'a.seq')}
+      `SELECT ${m.select}, ${c.one('c.id = m.contact_id')}, ${a.list('a.message_id = m.id', 'a.seq')}, ${SENDER_APPROVED}
        FROM messages m
        WHERE m.id = $1 ${lock ? 'FOR UPDATE OF m' : ''}`,
       [messageId],
@@ -63,7 +74,7 @@ export class LockedRows {
     if (!row) return null;
     const message = m.from(row)!;
     if (lock) tx.own?.(`messages:${message.id}`);
-    return { message, contact: c.from(row)!, attempts: a.fromList(row) };
+    return { message, contact: c.from(row)!, attempts: a.fromList(row), senderApproved: row.sender_approved === true };
   }
 
   /**
@@ -77,13 +88,13 @@ export class LockedRows {
     const rows = await reader.query<Record<string, unknown>>(
       // One index lookup per id: as `m.id = ANY($1)`, a plan made while the table was small
       // scanned all of it on every call. OFFSET 0 keeps the planner from making it a join.
-      `SELECT ${m.select}, ${c.one('c.id = m.contact_id')}, ${a.list('a.message_id = m.id', 'a.seq')}
+      `SELECT ${m.select}, ${c.one('c.id = m.contact_id')}, ${a.list('a.message_id = m.id', 'a.seq')}, ${SENDER_APPROVED}
        FROM unnest($1::uuid[]) want (id) CROSS JOIN LATERAL (SELECT * FROM messages WHERE id = want.id OFFSET 0) m`,
       [messageIds],
     );
     for (const row of rows) {
       const message = m.from(row)!;
-      found.set(message.id, { message, contact: c.from(row)!, attempts: a.fromList(row) });
+      found.set(message.id, { message, contact: c.from(row)!, attempts: a.fromList(row), senderApproved: row.sender_approved === true });
     }
     return found;
   }
@@ -136,12 +147,12 @@ export class LockedRows {
     params: unknown[],
     lock: boolean,
     withAttempts = false,
-  ): Promise<(AttemptPair & { partIndex: number | null; attempts?: AttemptEntity[] }) | null> {
+  ): Promise<(AttemptPair & { partIndex: number | null; attempts?: AttemptEntity[]; senderApproved?: boolean }) | null> {
     const { m, a, c, all } = this.r;
     const [row] = await tx.query(
       `WITH found AS (${found})
        SELECT ${m.select}, ${a.select}, ${c.one('c.id = m.contact_id')}, found.part_index,
-         ${withAttempts ? all.list('al.message_id = m.id', 'al.seq') : `EXISTS (SELECT 1 FROM attempts x WHERE x.message_id = a.message_id AND x.seq > a.seq) AS has_later`}
+         ${withAttempts ? `${all.list('al.message_id = m.id', 'al.seq')}, ${SENDER_APPROVED}` : `EXISTS (SELECT 1 FROM attempts x WHERE x.message_id = a.message_id AND x.seq > a.seq) AS has_later`}
        FROM found JOIN attempts a ON a.id = found.attempt_id JOIN messages m ON m.id = a.message_id
        ${lock ? 'FOR UPDATE OF m, a' : ''}`,
       params,
@@ -154,6 +165,6 @@ export class LockedRows {
     if (!withAttempts) return pair;
     // The locked row is the freshest read of this attempt; the list holds it as that same object.
     const attempts = all.fromList(row).map((x) => (x.id === attempt.id ? attempt : x));
-    return { ...pair, attempts, hasLaterAttempt: attempts.some((x) => x.seq > attempt.seq) };
+    return { ...pair, attempts, hasLaterAttempt: attempts.some((x) => x.seq > attempt.seq), senderApproved: row.sender_approved === true };
   }
 }

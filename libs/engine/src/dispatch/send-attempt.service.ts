@@ -16,6 +16,7 @@ import { TxGroups } from '../infra/tx-groups.service';
 import { AttemptViews } from './attempt-views';
 import { BucketUnavailable, TokenBucket } from '../infra/token-bucket';
 import { LockedRows } from './locked-rows';
+import { SENDER_NOT_APPROVED, senderStillApproved } from '../senders/sender-gate';
 
 /** How long a send waits before trying again when the throughput bucket cannot be read. */
 const BUCKET_AWAY_WAIT_MS = 1000;
@@ -165,6 +166,13 @@ export class SendAttemptService {
       if (attempt.status !== 'pending' && attempt.status !== 'submitting') return null;
       if (isTerminalMessage(message.status as never) || message.cancelRequested) {
         await this.recorder.attempt(tx, message, attempt, 'revoked', { source: 'engine', reason: 'message_final_before_send' });
+        return null;
+      }
+      // A queued SMS (a retry, a throughput wait) may run well after its decision checked the
+      // sender: suspended since, it fails here, unsent, and the policy moves on.
+      if (attempt.channel === 'sms' && attempt.sender && !(await senderStillApproved(tx, message.tenantId, attempt.sender, attempt.route))) {
+        await this.recorder.attempt(tx, message, attempt, 'failed', { source: 'engine', reason: SENDER_NOT_APPROVED }, { permanent: true });
+        this.wake(tx, message.id);
         return null;
       }
       // Throughput is taken before the claim is written: a job that must wait rolls back and
