@@ -1,8 +1,9 @@
-import { Controller, Get, Header, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelHealthService, JobQueues, ORPHANS_EXPIRED_METRIC, ParkedEvents } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { smppBindCounts } from './channel-metrics';
@@ -24,6 +25,7 @@ export class MetricsController {
     @InjectDataSource() db: DataSource,
     channelHealth: ChannelHealthService,
     parked: ParkedEvents,
+    @Inject(TSUNAGU_CONFIG) config: TsunaguConfig,
   ) {
     this.registry = metrics.registry;
     collectDefaultMetrics({ register: this.registry, prefix: 'tsunagu_' });
@@ -129,6 +131,23 @@ export class MetricsController {
       registers: [this.registry],
       async collect() {
         const [r]: { n: string }[] = await db.query(`SELECT count(*) AS n FROM callbacks WHERE status = 'pending'`).catch(() => [{ n: '0' }]);
+        this.set(Number(r.n));
+      },
+    });
+    // A callback the CRM refused (a 3xx or 4xx) or never took before its retries ran out is over
+    // at once and leaves `pending`: without this, a CRM refusing everything (its verification broken
+    // after a rotation, a URL gone) would look like one that takes everything. Counted over the
+    // retry period and a day more, so one given up at the end of its retries still shows for a day
+    // (read through the partial index callbacks_failed: the failed ones only).
+    new Gauge({
+      name: 'tsunagu_callbacks_failed',
+      help: 'CRM status callbacks failed for good (refused by the CRM, or not taken before their retries ran out), of those created in the retry period and a day',
+      registers: [this.registry],
+      async collect() {
+        const window = (config.callbacks.retryHours + 24) * 3600;
+        const [r]: { n: string }[] = await db
+          .query(`SELECT count(*) AS n FROM callbacks WHERE status = 'failed' AND created_at > now() - make_interval(secs => $1)`, [window])
+          .catch(() => [{ n: '0' }]);
         this.set(Number(r.n));
       },
     });

@@ -5,7 +5,7 @@ import { Schema, anyObject, bool, exact, int, nullable, str, time, uuid } from '
 const common = {
   id: uuid({ description: 'The callback\'s own id; the same as the `webhook-id` header. Dedupe on it: a retry repeats it.' }),
   messageId: uuid(),
-  occurredAt: time(),
+  occurredAt: time({ description: 'When the change was recorded: orders callbacks for one message that arrive out of order.' }),
 };
 const withMetadata = (properties: Record<string, Record<string, unknown>>): Schema & { required: string[] } => {
   const s = exact({ ...common, ...properties }) as Schema & { required: string[] };
@@ -64,8 +64,9 @@ export function documentCallbacks(doc: { paths: Record<string, Record<string, Re
         post: {
           summary: 'Status callback (to the message\'s callbackUrl, else the tenant\'s)',
           description:
-            'Signed like Standard Webhooks: verify `webhook-signature` = `v1,` + base64 HMAC-SHA256 with the tenant\'s callback secret over `webhook-id.webhook-timestamp.body`, and refuse stale timestamps. ' +
-            'Delivered at least once: dedupe on `webhook-id`. 5xx, 429 and timeouts are retried with backoff for 24 h; any other 4xx is final. Bodies carry ids, states and reasons, never the phone number.',
+            'Signed like Standard Webhooks: verify `webhook-signature` = `v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` (the raw body), keyed by the base64-decoded bytes after `whsec_` in the tenant\'s callback secret, and refuse stale timestamps. ' +
+            'Delivered at least once: dedupe on `webhook-id`. 5xx, 429 and timeouts are retried with backoff for 24 h; 3xx and any other 4xx are final. ' +
+            'Each callback is tried on its own, so two for one message can arrive out of order: `occurredAt` orders them. Bodies carry ids, states and reasons, never the phone number.',
           parameters: [
             header('webhook-id', 'The callback id; the same on every retry.', '01a24954-a47e-7546-b415-e34e305293d9'),
             header('webhook-timestamp', 'Unix seconds when this try was signed.', '1796525268'),

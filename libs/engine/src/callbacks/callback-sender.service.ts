@@ -23,7 +23,8 @@ function retryable(status: number | null): boolean {
 
 /**
  * Delivers one signed status callback (Standard Webhooks: webhook-id, webhook-timestamp,
- * webhook-signature). Retries 5xx, 429 and network failures; any other 4xx is final.
+ * webhook-signature). Retries 5xx, 429, timeouts and network failures; any other answer (a 3xx,
+ * another 4xx) is final.
  */
 @Injectable()
 export class CallbackSenderService {

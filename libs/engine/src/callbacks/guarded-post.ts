@@ -9,6 +9,7 @@ export interface PostResult {
 }
 
 export interface GuardedPostOptions {
+  /** For the whole exchange, from the lookup to the answer's status line: not per read. */
   timeoutMs: number;
   /** `callbacks.allowPrivateUrls`: local demos only; the address is then not judged. */
   allowPrivate: boolean;
@@ -19,8 +20,11 @@ export interface GuardedPostOptions {
   resolve?: AllLookup;
 }
 
+/** What is read of a CRM's answer body (thrown away) before the connection is dropped. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 /**
- * One POST to a callback URL. The address is judged in the lookup the socket connects with
+ * One POST to a callback URL, answered by its status line within `timeoutMs`. The address is judged in the lookup the socket connects with
  * (createPublicOnlyLookup, the same `isPublicAddress` as the check on save), so a name that
  * was public when the tenant saved it cannot be re-pointed at 169.254.169.254 (DNS rebinding).
  * Redirects are never followed: node:http does not follow them, and a 3xx comes back as the
@@ -40,22 +44,36 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
     // Node does not call `lookup` for an address literal, so those are judged here.
     const literal = target.hostname.replace(/^\[|\]$/g, '');
     if (isIP(literal) && !opts.allowPrivate && !isPublicAddress(literal)) return resolve({ status: null, error: 'address_not_allowed' });
-    const req = client.request(
-      target,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body).toString(), ...headers },
-        ...(opts.allowPrivate ? {} : { lookup: createPublicOnlyLookup(opts.resolve) }),
-        timeout: opts.timeoutMs,
-      },
-      (res) => {
-        res.resume(); // the CRM's answer body is not ours to keep
-        res.on('end', () => resolve({ status: res.statusCode ?? null, error: null }));
-        res.on('error', () => resolve({ status: res.statusCode ?? null, error: null }));
-      },
+    const req = client.request(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body).toString(), ...headers },
+      ...(opts.allowPrivate ? {} : { lookup: createPublicOnlyLookup(opts.resolve) }),
+      timeout: opts.timeoutMs,
+    });
+    // `timeout` above is per idle socket: a CRM sending a header byte a second never sets it off
+    // and would hold a worker (and its job's lock) indefinitely. This bounds the whole post.
+    const timedOut = () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    const deadline = setTimeout(timedOut, opts.timeoutMs);
+    req.on('timeout', timedOut);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ status: null, error: err.code === CALLBACK_BLOCKED ? 'address_not_allowed' : (err.code ?? 'network_error').toLowerCase() }),
     );
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ status: null, error: err.code === CALLBACK_BLOCKED ? 'address_not_allowed' : (err.code ?? 'network_error').toLowerCase() }));
+    req.on('response', (res) => {
+      // The status line is the CRM's answer: a body it trickles or never ends holds nothing up.
+      clearTimeout(deadline);
+      resolve({ status: res.statusCode ?? null, error: null });
+      // The body is not ours to keep: drained (so a kept-alive socket can be reused), but only
+      // so much and for so long.
+      const drain = setTimeout(() => res.destroy(), opts.timeoutMs);
+      let read = 0;
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > MAX_ANSWER_BYTES) res.destroy();
+      });
+      res.on('error', () => undefined);
+      res.on('close', () => clearTimeout(drain));
+    });
     req.end(body);
   });
 }

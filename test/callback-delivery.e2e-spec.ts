@@ -1,0 +1,194 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { AddressInfo, createServer as createTcpServer, Socket } from 'node:net';
+import { expectEventually } from '@tsunagu/testing';
+import { guardedPost } from '../libs/engine/src/callbacks/guarded-post';
+import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+
+/**
+ * How status callbacks reach a CRM that is slow, down or refusing, over real HTTP through the
+ * worker: what is retried and how each try is signed, and that no CRM holds a worker.
+ */
+
+interface Take {
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/** A CRM endpoint answering each request with the next status of `answers` (the last from then on). */
+async function scriptedCrm(answers: number[]) {
+  const takes: Take[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      takes.push({ headers: req.headers, body, at: Date.now() });
+      res.writeHead(answers.length > 1 ? (answers.shift() as number) : answers[0]).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/crm`,
+    takes,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/**
+ * A CRM that takes the request and then answers one byte every 200 ms, forever: `head` trickles
+ * its status line itself, `body` sends `200 OK` at once and trickles an endless chunked body.
+ * Every byte comes well inside any idle timeout.
+ */
+async function tricklingCrm(what: 'head' | 'body') {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    let started = false;
+    socket.on('data', () => {
+      if (started) return;
+      started = true;
+      if (what === 'body') socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+      const head = 'HTTP/1.1 204 No Content\r\n';
+      let i = 0;
+      const timer = setInterval(() => {
+        if (what === 'head') socket.write(i < head.length ? head[i++] : 'x');
+        else socket.write('1\r\nx\r\n');
+      }, 200);
+      socket.on('close', () => clearInterval(timer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/crm`,
+    connections: () => sockets.size,
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+/** The README's recipe, written out the way a CRM would (no code of ours): key = base64 after `whsec_`. */
+function crmVerifies(secret: string, take: Take): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${take.headers['webhook-id']}.${take.headers['webhook-timestamp']}.${take.body}`).digest();
+  return String(take.headers['webhook-signature'])
+    .split(' ')
+    .some((s) => s.startsWith('v1,') && Buffer.from(s.slice(3), 'base64').length === expected.length && timingSafeEqual(Buffer.from(s.slice(3), 'base64'), expected));
+}
+
+describe('callback delivery: a slow CRM holds nothing up', () => {
+  it.each(['head', 'body'] as const)('a CRM trickling its %s answers within the timeout, not never', async (what) => {
+    const crm = await tricklingCrm(what);
+    try {
+      const started = Date.now();
+      const result = await guardedPost(crm.url, '{}', {}, { timeoutMs: 1000, allowPrivate: true });
+      // The status line is the answer: a 200 with an endless body is taken; a status line never finished is a timeout.
+      expect(result).toEqual(what === 'body' ? { status: 200, error: null } : { status: null, error: 'etimedout' });
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await crm.close();
+    }
+  });
+});
+
+describe('callback delivery through the worker', () => {
+  let h: EngineHarness;
+  let secret: string;
+  beforeAll(async () => {
+    h = await startEngine({ label: 'callback_delivery', channels: ['sms'], config: { callbacks: { allowPrivateUrls: true, timeoutMs: 1000, retryHours: 1 } } });
+    // The secret the CRM holds, as the CLI shows it once.
+    secret = (await h.admin.rotateCallbackSecret(h.tenantId, 0)).callbackSecret;
+  });
+  afterAll(async () => h?.close());
+
+  async function send(callbackUrl: string): Promise<string> {
+    const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'callback delivery', callbackUrl }, { 'idempotency-key': `cbd-${Math.random()}` });
+    expect(res.status).toBe(202);
+    return (res.body as { id: string }).id;
+  }
+
+  const rowsOf = (messageId: string) =>
+    h.query<{ id: string; status: string; tries: number; last_status: number | null; last_error: string | null }>(
+      `SELECT id, status, tries, last_status, last_error FROM callbacks WHERE message_id = $1 ORDER BY created_at, id`,
+      [messageId],
+    );
+
+  it('a 503 is tried again later with the same webhook-id, a fresh timestamp and a signature the README recipe verifies', async () => {
+    const crm = await scriptedCrm([503, 204]);
+    try {
+      const id = await send(crm.url);
+      const rows = await expectEventually(
+        async () => {
+          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [id]);
+          expect(m.status).toBe('delivered');
+          const rows = await rowsOf(id);
+          expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'delivered'));
+          return rows;
+        },
+        { timeoutMs: 15_000 },
+      );
+      // The one callback that met the 503 was delivered on its second try; the rest on their first.
+      expect(rows.map((r) => r.tries).sort()).toEqual([...rows.map(() => 1).slice(1), 2]);
+      const retried = rows.find((r) => r.tries === 2)!;
+      expect(retried.last_status).toBe(204);
+      const first = crm.takes.filter((t) => t.headers['webhook-id'] === retried.id);
+      expect(first).toHaveLength(2);
+      expect(first[1].body).toBe(first[0].body);
+      expect(JSON.parse(first[0].body).id).toBe(retried.id);
+      // Backed off (5 s, ±25 %), and signed afresh: the timestamp is that try's own, in seconds.
+      expect(first[1].at - first[0].at).toBeGreaterThanOrEqual(3_500);
+      for (const t of first) expect(Math.abs(Number(t.headers['webhook-timestamp']) - Math.floor(t.at / 1000))).toBeLessThanOrEqual(1);
+      expect(Number(first[1].headers['webhook-timestamp'])).toBeGreaterThan(Number(first[0].headers['webhook-timestamp']));
+      for (const t of crm.takes) expect(crmVerifies(secret, t)).toBe(true);
+    } finally {
+      await crm.close();
+    }
+  });
+
+  it.each([400, 401, 410])('a %i is final: recorded, not tried again', async (status) => {
+    const crm = await scriptedCrm([status]);
+    try {
+      const id = await send(crm.url);
+      const rows = await expectEventually(
+        async () => {
+          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [id]);
+          expect(m.status).toBe('delivered');
+          const rows = await rowsOf(id);
+          expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'failed'));
+          return rows;
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(rows.map((r) => [r.tries, r.last_status])).toEqual(rows.map(() => [1, status]));
+      expect(crm.takes).toHaveLength(rows.length);
+    } finally {
+      await crm.close();
+    }
+  });
+
+  it('callbacks failed for good are counted for operators on /metrics, not only dropped', async () => {
+    const [{ n }] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM callbacks WHERE status = 'failed'`);
+    expect(n).toBeGreaterThanOrEqual(3); // the 400, 401 and 410 above
+    const text = await (await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.config.http.opsToken}` } })).text();
+    expect(text).toMatch(new RegExp(`^tsunagu_callbacks_failed ${n}$`, 'm'));
+  });
+
+  it('a CRM trickling its answer does not hold the worker: the try times out and is scheduled again', async () => {
+    const crm = await tricklingCrm('head');
+    try {
+      const id = await send(crm.url);
+      const rows = await expectEventually(
+        async () => {
+          const rows = await rowsOf(id);
+          expect(rows.length).toBeGreaterThan(0);
+          expect(rows.map((r) => [r.status, r.tries, r.last_error])).toEqual(rows.map(() => ['pending', 1, 'etimedout']));
+          return rows;
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await crm.close();
+    }
+  });
+});
