@@ -16,15 +16,15 @@ interface Take {
   at: number;
 }
 
-/** A CRM endpoint answering each request with the next status of `answers` (the last from then on). */
-async function scriptedCrm(answers: number[]) {
+/** A CRM endpoint answering each request with the next status of `answers` (the last from then on), and `headers` on each. */
+async function scriptedCrm(answers: number[], headers: Record<string, string> = {}) {
   const takes: Take[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       takes.push({ headers: req.headers, body, at: Date.now() });
-      res.writeHead(answers.length > 1 ? (answers.shift() as number) : answers[0]).end();
+      res.writeHead(answers.length > 1 ? (answers.shift() as number) : answers[0], headers).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -113,20 +113,24 @@ describe('callback delivery through the worker', () => {
       [messageId],
     );
 
+  /** Once the message is delivered and every callback of it has come to `status`: those callbacks. */
+  const settled = (messageId: string, status: 'delivered' | 'failed', timeoutMs = 15_000) =>
+    expectEventually(
+      async () => {
+        const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [messageId]);
+        expect(m.status).toBe('delivered');
+        const rows = await rowsOf(messageId);
+        expect(rows.map((r) => r.status)).toEqual(rows.map(() => status));
+        return rows;
+      },
+      { timeoutMs },
+    );
+
   it('a 503 is tried again later with the same webhook-id, a fresh timestamp and a signature the README recipe verifies', async () => {
     const crm = await scriptedCrm([503, 204]);
     try {
       const id = await send(crm.url);
-      const rows = await expectEventually(
-        async () => {
-          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [id]);
-          expect(m.status).toBe('delivered');
-          const rows = await rowsOf(id);
-          expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'delivered'));
-          return rows;
-        },
-        { timeoutMs: 15_000 },
-      );
+      const rows = await settled(id, 'delivered');
       // The one callback that met the 503 was delivered on its second try; the rest on their first.
       expect(rows.map((r) => r.tries).sort()).toEqual([...rows.map(() => 1).slice(1), 2]);
       const retried = rows.find((r) => r.tries === 2)!;
@@ -145,20 +149,27 @@ describe('callback delivery through the worker', () => {
     }
   });
 
+  it("a 408 (the CRM's own timeout) is tried again, not before the Retry-After it gave", async () => {
+    // 8 s: past the longest first backoff (5 s + 25 %), so a retry that ignored it would come sooner.
+    const crm = await scriptedCrm([408, 204], { 'retry-after': '8' });
+    try {
+      const id = await send(crm.url);
+      const rows = await settled(id, 'delivered', 20_000);
+      const retried = rows.find((r) => r.tries === 2)!;
+      expect(retried.last_status).toBe(204);
+      const takes = crm.takes.filter((t) => t.headers['webhook-id'] === retried.id);
+      expect(takes).toHaveLength(2);
+      expect(takes[1].at - takes[0].at).toBeGreaterThanOrEqual(8_000);
+    } finally {
+      await crm.close();
+    }
+  }, 30_000);
+
   it.each([400, 401, 410])('a %i is final: recorded, not tried again', async (status) => {
     const crm = await scriptedCrm([status]);
     try {
       const id = await send(crm.url);
-      const rows = await expectEventually(
-        async () => {
-          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [id]);
-          expect(m.status).toBe('delivered');
-          const rows = await rowsOf(id);
-          expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'failed'));
-          return rows;
-        },
-        { timeoutMs: 15_000 },
-      );
+      const rows = await settled(id, 'failed');
       expect(rows.map((r) => [r.tries, r.last_status])).toEqual(rows.map(() => [1, status]));
       expect(crm.takes).toHaveLength(rows.length);
     } finally {

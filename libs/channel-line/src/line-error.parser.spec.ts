@@ -1,4 +1,4 @@
-import { classifyLineFailure, LineFailure, retryAfterMs } from './line-error.parser';
+import { classifyLineFailure, LineFailure } from './line-error.parser';
 
 const http = (status: number, body: unknown, extra: Partial<Extract<LineFailure, { kind: 'http' }>> = {}): LineFailure => ({
   kind: 'http',
@@ -85,14 +85,5 @@ describe('classifyLineFailure for a call without a retry key (PNP)', () => {
   it('keeps push (retry key) network errors after connecting retryable', () => {
     const outcome = classifyLineFailure({ kind: 'network', detail: 'ECONNRESET' });
     expect(outcome.outcome === 'error' && outcome.error.kind).toBe('retryable');
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads seconds and HTTP dates, and ignores junk', () => {
-    expect(retryAfterMs('120')).toBe(120_000);
-    expect(retryAfterMs(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
-    expect(retryAfterMs('soon')).toBeUndefined();
-    expect(retryAfterMs(null)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { ChannelError } from '@tsunagu/channels';
+import { retryAfterMs } from '@tsunagu/core';
 
 /** What a failed Messaging API call looked like, reduced to what the classification needs. */
 export type LineFailure =
@@ -136,13 +137,4 @@ function describeBody(body: LineErrorBody, status: number): string {
     .slice(0, 10)
     .map((d) => `${d.property ?? '?'}: ${d.message ?? '?'}`);
   return details.length > 0 ? `LINE ${status}: ${base} (${details.join('; ')})` : `LINE ${status}: ${base}`;
-}
-
-/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

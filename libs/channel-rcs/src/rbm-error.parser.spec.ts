@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_AFTER_MS, parseRbmError, parseRetryAfter, rbmNetworkError } from './rbm-error.parser';
+import { DEFAULT_RETRY_AFTER_MS, parseRbmError, rbmNetworkError } from './rbm-error.parser';
 
 const google = (code: number, status: string, message = 'provider says no') => ({ error: { code, status, message } });
 
@@ -35,20 +35,6 @@ describe('parseRbmError', () => {
 
   it('says which HTTP status it was when the body has no message', () => {
     expect(parseRbmError({ status: 403, body: null }).message).toBe('RBM answered HTTP 403');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  const now = new Date('2025-01-01T00:00:00Z');
-  it.each([
-    ['5', 5000],
-    [' 0 ', 0],
-    ['Wed, 01 Jan 2025 00:00:30 GMT', 30000],
-    ['Tue, 31 Dec 2024 23:59:00 GMT', 0],
-    ['soon', undefined],
-    [null, undefined],
-  ])('%j → %s ms', (value, ms) => {
-    expect(parseRetryAfter(value, now)).toBe(ms);
   });
 });
 

@@ -1,4 +1,5 @@
 import { ChannelError } from '@tsunagu/channels';
+import { retryAfterMs } from '@tsunagu/core';
 
 /*
  * The one place RBM failures become ChannelErrors (STYLE.md §4). Pure: an HTTP status, the
@@ -47,14 +48,14 @@ export function parseRbmError(failure: RbmHttpFailure): ChannelError {
     return ChannelError.retryable(
       'rbm_rate_limited',
       message,
-      parseRetryAfter(failure.retryAfter, failure.now) ?? DEFAULT_RETRY_AFTER_MS,
+      retryAfterMs(failure.retryAfter, failure.now?.getTime()) ?? DEFAULT_RETRY_AFTER_MS,
     );
   }
   if (status >= 500) {
     return ChannelError.retryable(
       `rbm_${codeFrom(google.status) ?? 'server_error'}`,
       message,
-      parseRetryAfter(failure.retryAfter, failure.now),
+      retryAfterMs(failure.retryAfter, failure.now?.getTime()),
     );
   }
   // A rejected or expired access token: the next attempt fetches a fresh one.
@@ -72,16 +73,6 @@ export function parseRbmError(failure: RbmHttpFailure): ChannelError {
 export function rbmNetworkError(err: unknown): ChannelError {
   const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
   return ChannelError.retryable('rbm_unreachable', timedOut ? 'RBM request timed out' : 'RBM unreachable');
-}
-
-/** Delta-seconds or an HTTP date → milliseconds; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: Date = new Date()): number | undefined {
-  if (value == null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now.getTime());
 }
 
 function codeFrom(status: string | undefined): string | undefined {

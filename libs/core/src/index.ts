@@ -5,3 +5,4 @@ export * from './channel-event';
 export * from './ids';
 export * from './random-bytes';
 export * from './within';
+export * from './retry-after';

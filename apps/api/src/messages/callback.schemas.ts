@@ -65,7 +65,7 @@ export function documentCallbacks(doc: { paths: Record<string, Record<string, Re
           summary: 'Status callback (to the message\'s callbackUrl, else the tenant\'s)',
           description:
             'Signed like Standard Webhooks: verify `webhook-signature` = `v1,` + base64 HMAC-SHA256 over `webhook-id.webhook-timestamp.body` (the raw body), keyed by the base64-decoded bytes after `whsec_` in the tenant\'s callback secret, and refuse stale timestamps. ' +
-            'Delivered at least once: dedupe on `webhook-id`. 5xx, 429 and timeouts are retried with backoff for 24 h; 3xx and any other 4xx are final. ' +
+            'Delivered at least once: dedupe on `webhook-id`. 5xx, 408, 429 and timeouts are retried with backoff for 24 h, not before a `Retry-After` you send (up to an hour); 3xx and any other 4xx are final. ' +
             'Each callback is tried on its own, so two for one message can arrive out of order: `occurredAt` orders them. Bodies carry ids, states and reasons, never the phone number.',
           parameters: [
             header('webhook-id', 'The callback id; the same on every retry.', '01a24954-a47e-7546-b415-e34e305293d9'),
@@ -73,7 +73,7 @@ export function documentCallbacks(doc: { paths: Record<string, Record<string, Re
             header('webhook-signature', '`v1,<base64 signature>`', 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='),
           ],
           requestBody: { required: true, content: { 'application/json': { schema: CALLBACK_SCHEMA } } },
-          responses: { '2XX': { description: 'Taken: not sent again.' }, '4XX': { description: 'Refused: not retried (except 429).' }, '5XX': { description: 'Retried with backoff.' } },
+          responses: { '2XX': { description: 'Taken: not sent again.' }, '4XX': { description: 'Refused: not retried (except 408 and 429).' }, '5XX': { description: 'Retried with backoff.' } },
         },
       },
     },

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
+import { retryAfterMs } from '@tsunagu/core';
 import { CallbackEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { AllLookup, osResolver, signWebhook } from '@tsunagu/security';
@@ -17,14 +18,27 @@ export function callbackBackoffMs(tries: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+/** 408 is the CRM's own timeout: as retryable as ours. */
 function retryable(status: number | null): boolean {
-  return status === null || status === 429 || status >= 500;
+  return status === null || status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * A CRM's `Retry-After` lengthens the wait (never shortens it below our backoff, so a `0` cannot
+ * make us hammer it), up to this: one that asks for days still gets tried within the retry period.
+ */
+const RETRY_AFTER_MAX_MS = 60 * 60_000;
+
+/** When to try again: our backoff, or later if the CRM said so. */
+export function callbackRetryAt(tries: number, retryAfter: string | null | undefined, now = Date.now()): Date {
+  const asked = Math.min(retryAfterMs(retryAfter, now) ?? 0, RETRY_AFTER_MAX_MS);
+  return new Date(now + Math.max(callbackBackoffMs(tries), asked));
 }
 
 /**
  * Delivers one signed status callback (Standard Webhooks: webhook-id, webhook-timestamp,
- * webhook-signature). Retries 5xx, 429, timeouts and network failures; any other answer (a 3xx,
- * another 4xx) is final.
+ * webhook-signature). Retries 5xx, 408, 429, timeouts and network failures, not before a
+ * `Retry-After` the CRM gave (up to an hour); any other answer (a 3xx, another 4xx) is final.
  */
 @Injectable()
 export class CallbackSenderService {
@@ -57,7 +71,7 @@ export class CallbackSenderService {
       await this.db.query(`UPDATE callbacks SET status = 'delivered', tries = $2, last_status = $3, delivered_at = now() WHERE id = $1`, [cb.id, tries, result.status]);
       return 'delivered';
     }
-    const next = new Date(Date.now() + callbackBackoffMs(tries));
+    const next = callbackRetryAt(tries, result.retryAfter);
     if (retryable(result.status) && result.error !== 'address_not_allowed' && next < cb.giveUpAt) {
       await inTx(this.db, async (tx) => {
         tx.write(`UPDATE callbacks SET tries = $2, last_status = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`, [

@@ -6,6 +6,8 @@ import { AllLookup, CALLBACK_BLOCKED, createPublicOnlyLookup, isPublicAddress } 
 export interface PostResult {
   status: number | null;
   error: string | null;
+  /** The answer's `Retry-After`, as sent (a 429 or 503 may say when to come back). */
+  retryAfter?: string | null;
 }
 
 export interface GuardedPostOptions {
@@ -62,7 +64,8 @@ export function guardedPost(url: string, body: string, headers: Record<string, s
     req.on('response', (res) => {
       // The status line is the CRM's answer: a body it trickles or never ends holds nothing up.
       clearTimeout(deadline);
-      resolve({ status: res.statusCode ?? null, error: null });
+      const retryAfter = res.headers['retry-after'];
+      resolve({ status: res.statusCode ?? null, error: null, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) });
       // The body is not ours to keep: drained (so a kept-alive socket can be reused), but only
       // so much and for so long.
       const drain = setTimeout(() => res.destroy(), opts.timeoutMs);
