@@ -3,7 +3,7 @@ import { rbmSignature } from '@tsunagu/channel-rcs';
 import { expectEventually } from '@tsunagu/testing';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
 import { startHookProxy } from './support/delay-proxy';
-import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+import { EngineHarness, finalView, get, mobile, post, startEngine } from './support/engine-harness';
 
 type Attempt = { channel: string; status: string; reason: string | null; route: string | null };
 
@@ -44,16 +44,9 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
     expect(res.status).toBe(202);
     return res.body.id as string;
   }
-  async function final(id: string, timeoutMs = 20000) {
-    return expectEventually(
-      async () => {
-        const m = (await get(h, `/v1/messages/${id}`)).body;
-        expect(['delivered', 'read', 'failed', 'expired', 'cancelled']).toContain(m.status);
-        return m as { status: string; channel: string; reason: string; possibleDuplicate: boolean; attempts: Attempt[]; contactId: string };
-      },
-      { timeoutMs },
-    );
-  }
+  const final = (id: string, timeoutMs?: number) =>
+    finalView<{ status: string; channel: string; reason: string; possibleDuplicate: boolean; attempts: Attempt[]; contactId: string }>(h, id, timeoutMs);
+
   const trail = (m: { attempts: Attempt[] }) => m.attempts.map((a) => `${a.channel}:${a.status}`);
 
   it('RCS-capable phone → delivered by RCS', async () => {

@@ -1,7 +1,7 @@
 import { verifyWebhook } from '@tsunagu/security';
 import { expectEventually } from '@tsunagu/testing';
 import { CrmReceiver, startCrmReceiver } from './support/crm-receiver';
-import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+import { EngineHarness, finalView, get, mobile, post, startEngine } from './support/engine-harness';
 
 describe('engine: fallback end to end (api + worker, scripted channels, real PostgreSQL and Redis)', () => {
   let h: EngineHarness;
@@ -27,16 +27,8 @@ describe('engine: fallback end to end (api + worker, scripted channels, real Pos
     return res.body.id as string;
   }
 
-  async function finalState(id: string, timeoutMs = 15000) {
-    return expectEventually(
-      async () => {
-        const res = await get(h, `/v1/messages/${id}`);
-        expect(['delivered', 'read', 'failed', 'expired', 'cancelled']).toContain(res.body.status);
-        return res.body;
-      },
-      { timeoutMs },
-    );
-  }
+  const finalState = (id: string, timeoutMs = 15000) => finalView(h, id, timeoutMs);
+
 
   it('delivers on the first channel when it delivers', async () => {
     const phone = mobile();

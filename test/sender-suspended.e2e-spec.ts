@@ -1,5 +1,5 @@
 import { expectEventually } from '@tsunagu/testing';
-import { EngineHarness, get, mobile, post, startEngine } from './support/engine-harness';
+import { EngineHarness, finalView, get, mobile, post, startEngine } from './support/engine-harness';
 
 type Attempt = { channel: string; status: string; reason: string | null; retries: number };
 type Decision = { kind: string; inputs: { barred?: Record<string, string> }; outcome: { skipped?: { channel: string; reason: string }[] } };
@@ -33,16 +33,9 @@ describe('a sender suspended after the accept is not used by the SMS that follow
     expect(res.status).toBe(202);
     return res.body.id as string;
   }
-  async function final(id: string, timeoutMs = 20000) {
-    return expectEventually(
-      async () => {
-        const m = (await get(h, `/v1/messages/${id}`)).body;
-        expect(['delivered', 'read', 'failed', 'expired', 'cancelled']).toContain(m.status);
-        return m as { status: string; reason: string | null; channel: string | null; attempts: Attempt[]; decisions: Decision[] };
-      },
-      { timeoutMs },
-    );
-  }
+  const final = (id: string, timeoutMs?: number) =>
+    finalView<{ status: string; reason: string | null; channel: string | null; attempts: Attempt[]; decisions: Decision[] }>(h, id, timeoutMs);
+
   const smsTo = (phone: string) => h.providers.sms.sent.filter((s) => s.phone === phone);
 
   it('RCS not delivered in time → the fallback skips SMS (sender suspended meanwhile) and goes on to LINE', async () => {

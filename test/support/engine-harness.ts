@@ -11,7 +11,7 @@ import { newId } from '@tsunagu/core';
 import { CALLBACK_RESOLVER, IngestEventsService, TenantAdminService } from '@tsunagu/engine';
 import { registerBuiltinChannels } from '@tsunagu/platform';
 import type { AllLookup } from '@tsunagu/security';
-import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, scriptedChannelModule } from '@tsunagu/testing';
+import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, expectEventually, scriptedChannelModule } from '@tsunagu/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { SandboxRbmControl } from '../../apps/sandbox/src/rbm';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
@@ -207,6 +207,18 @@ export async function get(h: EngineHarness, path: string, headers: Record<string
   const res = await fetch(`${h.baseUrl}${path}`, { headers: { authorization: `Bearer ${h.apiKey}`, ...headers } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** The message's view (`GET /v1/messages/:id`) once it is in a final state. */
+export async function finalView<T = Awaited<ReturnType<typeof get>>['body']>(h: EngineHarness, id: string, timeoutMs = 20000): Promise<T> {
+  return expectEventually(
+    async () => {
+      const m = (await get(h, `/v1/messages/${id}`)).body as { status: string };
+      expect(['delivered', 'read', 'failed', 'expired', 'cancelled']).toContain(m.status);
+      return m as T;
+    },
+    { timeoutMs },
+  );
 }
 
 let counter = 0;
