@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ChannelEvent } from '@tsunagu/core';
+import { concatHeaderOf } from './concat/concat-header.parser';
+import type { InboundPart } from './concat/inbound-parts.store';
 import { decodeGsm7 } from './encoding/gsm7.alphabet';
 import { MessageIdMode, normalizeMessageId, parseReceipt, ParsedReceipt, ReceiptStat } from './dlr.parser';
 import type { SmsRouteConfig } from './route.selector';
@@ -7,6 +9,8 @@ import { ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE, ESM_CLASS_RECEIPT_M
 
 export type DeliverOutcome =
   | { kind: 'events'; events: ChannelEvent[]; receipt?: ParsedReceipt }
+  /** One part of a long reply: held until its siblings come (or their time is up), then joined. */
+  | { kind: 'part'; part: InboundPart }
   | { kind: 'unparsed'; reason: string; redactedText: string };
 
 const STAT_EVENT: Readonly<Record<ReceiptStat, Pick<ChannelEvent, 'type' | 'reason' | 'permanent'>>> = {
@@ -44,10 +48,9 @@ function redact(text: string): string {
   return text.replace(/text\s*:.*$/is, 'text:[redacted]').replace(/\d{7,}/g, (d) => `${d.slice(0, 2)}***`).slice(0, 300);
 }
 
-function phoneFrom(pdu: SmppPdu): string | undefined {
-  const digits = str(pdu.source_addr).replace(/^\+/, '');
+function phoneFrom(sourceAddr: string, ton: number): string | undefined {
+  const digits = sourceAddr.replace(/^\+/, '');
   if (!/^\d{6,15}$/.test(digits)) return undefined;
-  const ton = num(pdu.source_addr_ton);
   if (ton === 1) return `+${digits}`;
   if (digits.startsWith('0')) return `+81${digits.slice(1)}`; // national format from a Japanese SMSC
   if (digits.length >= 11) return `+${digits}`;
@@ -62,9 +65,17 @@ function isStopWord(text: string, stopWords: readonly string[]): boolean {
 /**
  * Turns a deliver_sm into channel events: a delivery receipt (esm_class 0x04/0x20, or any text that
  * parses as one) becomes accepted/delivered/failed/expired on the part's message id; anything else
- * is a mobile-originated message, plus an opt_out when it is a stop word. Pure apart from the clock.
+ * is a mobile-originated message, plus an opt_out when it is a stop word, or, when it carries a
+ * concatenation header (UDH or sar_* TLVs), one part of a longer reply for the caller to hold and
+ * join (unless `holdParts` is false: nowhere to hold them). Receipts are never parts. Pure apart from the clock.
  */
-export function handleDeliver(pdu: SmppPdu, route: SmsRouteConfig, stopWords: readonly string[], now = new Date()): DeliverOutcome {
+export function handleDeliver(
+  pdu: SmppPdu,
+  route: SmsRouteConfig,
+  stopWords: readonly string[],
+  now = new Date(),
+  opts: { holdParts?: boolean } = {},
+): DeliverOutcome {
   const esmClass = num(pdu.esm_class);
   const flagged = [ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE].includes(esmClass & ESM_CLASS_RECEIPT_MASK);
   const text = textOfMessage(pdu);
@@ -91,24 +102,50 @@ export function handleDeliver(pdu: SmppPdu, route: SmsRouteConfig, stopWords: re
     return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(text ?? '') };
   }
 
-  const body = text ?? '';
-  const recipient = str(pdu.destination_addr);
-  const from = phoneFrom(pdu);
+  const header = opts.holdParts === false ? null : concatHeaderOf(pdu);
+  if (header) {
+    const part: InboundPart = {
+      account: route.name,
+      sourceAddr: str(pdu.source_addr),
+      sourceTon: num(pdu.source_addr_ton),
+      destinationAddr: str(pdu.destination_addr),
+      ...header,
+      dataCoding: num(pdu.data_coding),
+      text,
+    };
+    return { kind: 'part', part };
+  }
   const hash = createHash('sha256')
-    .update([route.name, str(pdu.source_addr), recipient, body, String(pdu.sequence_number), String(now.getTime())].join('\u0000'))
+    .update([route.name, str(pdu.source_addr), str(pdu.destination_addr), text ?? '', String(pdu.sequence_number), String(now.getTime())].join('\u0000'))
     .digest('hex')
     .slice(0, 32);
-  const base = { channel: 'sms', account: route.name, recipient, occurredAt: now, ...(from ? { from: { phoneE164: from } } : {}) };
+  const mo = { sourceAddr: str(pdu.source_addr), sourceTon: num(pdu.source_addr_ton), recipient: str(pdu.destination_addr), text };
+  return { kind: 'events', events: moEvents(route, mo, `mo-${hash}`, now, stopWords, { dataCoding: num(pdu.data_coding), esmClass }) };
+}
+
+export interface MobileOriginated {
+  sourceAddr: string;
+  sourceTon: number;
+  recipient: string;
+  /** Null when its coding carries no text. */
+  text: string | null;
+}
+
+/** A reply as the engine takes it: the message, and an opt_out when its whole text is a stop word. */
+export function moEvents(
+  route: SmsRouteConfig,
+  mo: MobileOriginated,
+  providerEventId: string,
+  occurredAt: Date,
+  stopWords: readonly string[],
+  raw: Record<string, unknown>,
+): ChannelEvent[] {
+  const from = phoneFrom(mo.sourceAddr, mo.sourceTon);
+  const base = { channel: 'sms', account: route.name, recipient: mo.recipient, occurredAt, ...(from ? { from: { phoneE164: from } } : {}) };
+  const body = mo.text ?? '';
   const events: ChannelEvent[] = [
-    {
-      ...base,
-      type: 'inbound_message',
-      providerEventId: `mo-${hash}`,
-      text: body,
-      contentType: text === null ? 'other' : 'text',
-      raw: { dataCoding: num(pdu.data_coding), esmClass },
-    },
+    { ...base, type: 'inbound_message', providerEventId, text: body, contentType: mo.text === null ? 'other' : 'text', raw },
   ];
-  if (text !== null && isStopWord(body, stopWords)) events.push({ ...base, type: 'opt_out', providerEventId: `mo-${hash}-opt_out` });
-  return { kind: 'events', events };
+  if (mo.text !== null && isStopWord(body, stopWords)) events.push({ ...base, type: 'opt_out', providerEventId: `${providerEventId}-opt_out` });
+  return events;
 }

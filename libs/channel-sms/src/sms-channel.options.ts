@@ -1,3 +1,4 @@
+import type { AddressSeal, SqlClient } from './concat/inbound-parts.store';
 import type { SmsRouteConfig } from './route.selector';
 
 export const SMS_CHANNEL_OPTIONS = Symbol('SMS_CHANNEL_OPTIONS');
@@ -51,6 +52,15 @@ export interface SmsChannelOptions {
   /** Connect on module init. Default true. Set false to call `start()` yourself. */
   autoStart?: boolean;
   timing?: SmsTimingOptions;
+  /**
+   * Where parts of long replies wait for their siblings (the `sms_inbound_parts` table), shared by
+   * every worker. Without it each part is handed on as a reply of its own.
+   */
+  inboundPartsDb?: SqlClient;
+  /** Seals the sender's number in that table (the engine's PhoneCipher); required with `inboundPartsDb`. */
+  inboundPartsSeal?: AddressSeal;
+  /** How long a long reply waits for its missing parts before it is handed on incomplete. Default 180. */
+  concatTimeoutSeconds?: number;
   /** Called for every receipt that could not be parsed (after the ESME_ROK). */
   onUnparsed?(record: UnparsedReceiptRecord): void;
 }

@@ -20,6 +20,8 @@ import {
 } from '@tsunagu/channels';
 import { ChannelEvent, isDomainError } from '@tsunagu/core';
 import { BindPool, PoolTimings } from './bind.pool';
+import { InboundConcatReassembler } from './concat/inbound-concat.reassembler';
+import { InboundPart, InboundPartsStore } from './concat/inbound-parts.store';
 import { handleDeliver } from './deliver.handler';
 import { normalizeMessageId } from './dlr.parser';
 import { planSms, SmsTooLongError, splitSms } from './encoding/sms-encoding.planner';
@@ -55,6 +57,8 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   /** Our normalised id → the SMSC's exact id and addresses, for cancel_sm. */
   private readonly submitted: RecentIds<{ raw: string; source: SmppSourceAddress; destination: string }>;
   private readonly timings: PoolTimings;
+  /** Joins long replies; null without a database for their parts (each part is then a reply). */
+  private readonly concat: InboundConcatReassembler | null;
   private unparsedReceipts = 0;
   private sinkFailures = 0;
   private started = false;
@@ -83,6 +87,18 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     const ttlMs = (options.dlrWindowSeconds ?? 72 * 3600) * 1000;
     this.delivered = new RecentIds(ttlMs, 100_000);
     this.submitted = new RecentIds(ttlMs, 100_000);
+    const concatSeconds = options.concatTimeoutSeconds ?? 180;
+    this.concat =
+      options.inboundPartsDb && options.inboundPartsSeal
+      ? new InboundConcatReassembler(
+          new InboundPartsStore(options.inboundPartsDb, options.inboundPartsSeal, concatSeconds),
+          sink,
+          new Map(options.routes.map((r) => [r.name, r])),
+          this.stopWords,
+          // Often enough that a reply is late by a fraction of its window, at most 5 s.
+          Math.min(5000, Math.max(100, (concatSeconds * 1000) / 4)),
+        )
+      : null;
   }
 
   onModuleInit(): void {
@@ -102,12 +118,14 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     if (this.started) return;
     this.started = true;
     for (const pool of this.pools.values()) pool.start();
+    this.concat?.start();
   }
 
   /** Unbinds every bind; outstanding submits end as unknown outcomes. */
   async close(): Promise<void> {
     this.started = false;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
+    await this.concat?.stop();
   }
 
   /** Resolves once every route has a bound bind (or the timeout passes: returns false). */
@@ -257,7 +275,11 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   }
 
   private async onDeliver(route: SmsRouteConfig, pdu: SmppPdu, bind: SmppBind): Promise<void> {
-    const outcome = handleDeliver(pdu, route, this.stopWords);
+    let outcome = handleDeliver(pdu, route, this.stopWords);
+    if (outcome.kind === 'part') {
+      if (this.concat) return this.concatPart(outcome.part, bind);
+      outcome = handleDeliver(pdu, route, this.stopWords, undefined, { holdParts: false });
+    }
     if (outcome.kind === 'unparsed') {
       this.unparsedReceipts++;
       this.logger.warn(`unparsed receipt on ${bind.id}: ${outcome.reason} (${outcome.redactedText.length} chars)`);
@@ -278,6 +300,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
       }
       return;
     }
+    if (outcome.kind !== 'events') return;
     if (outcome.receipt?.stat === 'DELIVRD') this.delivered.set(outcome.events[0].providerMessageId as string, true);
     try {
       await this.sink.ingest(outcome.events);
@@ -285,6 +308,16 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
       this.sinkFailures++;
       this.logger.error(`event sink refused ${outcome.events.length} sms event(s) from ${bind.id}: ${(err as Error).message}`);
       throw err; // the bind answers a temporary error: the SMSC redelivers, nothing is lost
+    }
+  }
+
+  private async concatPart(part: InboundPart, bind: SmppBind): Promise<void> {
+    try {
+      await (this.concat as InboundConcatReassembler).accept(part);
+    } catch (err) {
+      this.sinkFailures++;
+      this.logger.error(`part of a long sms reply from ${bind.id} not recorded: ${(err as Error).message}`);
+      throw err; // the bind answers a temporary error: the SMSC offers the part again
     }
   }
 }

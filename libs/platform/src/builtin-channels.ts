@@ -4,6 +4,7 @@ import { LineChannelModule, LineChannelOptions } from '@tsunagu/channel-line';
 import { RcsChannelModule, RcsChannelOptions } from '@tsunagu/channel-rcs';
 import { SmsChannelModule } from '@tsunagu/channel-sms';
 import { newId } from '@tsunagu/core';
+import { PhoneCipher } from '@tsunagu/security';
 import { registerChannelModule } from './channel-modules';
 
 const smsRoute = z
@@ -36,6 +37,7 @@ const smsSettings = z
     routes: z.array(smsRoute).min(1, 'at least one route'),
     dlrWindowSeconds: z.number().int().positive().default(172800),
     stopWords: z.array(z.string().min(1)).optional(),
+    concatTimeoutSeconds: z.number().int().min(1).max(3600).default(180),
   })
   .strict();
 
@@ -58,11 +60,14 @@ export function registerBuiltinChannels(): void {
   registerChannelModule('sms', (raw, _config, role) => {
     const settings = parse(smsSettings, raw, 'channels.sms');
     return SmsChannelModule.registerAsync({
-      inject: [DataSource],
-      useFactory: (db: DataSource) => ({
+      inject: [DataSource, PhoneCipher],
+      useFactory: (db: DataSource, cipher: PhoneCipher) => ({
         routes: settings.routes,
         dlrWindowSeconds: settings.dlrWindowSeconds,
         stopWords: settings.stopWords,
+        inboundPartsDb: db,
+        inboundPartsSeal: cipher,
+        concatTimeoutSeconds: settings.concatTimeoutSeconds,
         // The api only measures and routes; binds live in workers.
         autoStart: role === 'worker',
         onUnparsed: (record) =>

@@ -139,6 +139,15 @@ export class PhoneCipher {
     return createHmac('sha256', this.keys.blindIndex).update(`${tenantId}\n${e164}`, 'utf8').digest('hex');
   }
 
+  /**
+   * HMAC-SHA256(blind key, purpose + '\n' + value), hex: to find a row by a number (or any
+   * address) stored only sealed, where `blindIndex`'s tenant and E.164 rules do not fit (an
+   * SMSC's source address before any tenant is known). The purpose keeps each use's digests apart.
+   */
+  keyOf(purpose: string, value: string): string {
+    return createHmac('sha256', this.keys.blindIndex).update(`${purpose}\n${value}`, 'utf8').digest('hex');
+  }
+
   /** Other secrets stored in the database (tenant callback secrets), under their own sub-key. */
   encryptSecret(plain: string): Buffer {
     return seal(this.keys.secret, plain);

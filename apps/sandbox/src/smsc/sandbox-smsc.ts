@@ -1,7 +1,7 @@
 import { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { coalesceTurn, ESME, newPdu, smpp, SmppPdu, SmppServer, SmppSession } from '@tsunagu/channel-sms';
-import { decodeSubmit, malformedPdu, moPdu, receiptPdu, SandboxStat } from './smsc.pdus';
+import { concatMoPdus, decodeSubmit, malformedPdu, moPdu, receiptPdu, SandboxStat } from './smsc.pdus';
 import { smscControlRouter } from './smsc-control.router';
 import { SandboxSmscControl, SandboxSmscOptions, SmscOutcome, SubmitRecord } from './smsc.types';
 
@@ -308,6 +308,11 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     },
     injectMo(mo) {
       return offer(moPdu(mo.from, mo.to, mo.text));
+    },
+    async injectConcatMo(mo) {
+      const statuses: number[] = [];
+      for (const pdu of concatMoPdus(mo)) statuses.push((await offer(pdu)).status);
+      return { statuses };
     },
     injectDeliver(fields, command = 'deliver_sm') {
       return offer(newPdu(command, { service_type: '', source_addr: '', destination_addr: '', esm_class: 0x04, data_coding: 0, ...fields }));

@@ -1,5 +1,5 @@
 import { newPdu, smpp, SmppPdu } from '@tsunagu/channel-sms';
-import type { MalformedPduKind } from './smsc.types';
+import type { ConcatMoRequest, MalformedPduKind } from './smsc.types';
 
 /** Helpers that turn PDUs into records and records into PDUs, for the sandbox SMSC. */
 
@@ -91,6 +91,39 @@ export function moPdu(from: string, to: string, text: string): SmppPdu {
     destination_addr: to,
     esm_class: 0,
     short_message: { message: text },
+  });
+}
+
+/**
+ * The parts of a long reply as a handset's SMSC delivers them: each with a UDH (IE 0x00, 8-bit
+ * reference, or IE 0x08, 16-bit) or the sar_* TLVs, in the order and with the repeats asked for.
+ */
+export function concatMoPdus(mo: ConcatMoRequest): SmppPdu[] {
+  const total = mo.parts.length;
+  const order = mo.send ?? mo.parts.map((_, i) => i + 1);
+  return order.map((seq) => {
+    const text = mo.parts[seq - 1];
+    const header =
+      mo.form === 'sar'
+        ? { short_message: { message: text }, sar_msg_ref_num: mo.ref, sar_total_segments: total, sar_segment_seqnum: seq }
+        : {
+            short_message: {
+              udh: mo.form === 'udh16' ? Buffer.from([6, 0x08, 4, mo.ref >> 8, mo.ref & 0xff, total, seq]) : Buffer.from([5, 0x00, 3, mo.ref & 0xff, total, seq]),
+              message: text,
+            },
+          };
+    return newPdu('deliver_sm', {
+      service_type: '',
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: mo.from.replace(/^\+/, ''),
+      dest_addr_ton: 0,
+      dest_addr_npi: 0,
+      destination_addr: mo.to,
+      esm_class: mo.form === 'sar' ? 0 : 0x40,
+      data_coding: mo.dataCoding ?? 8,
+      ...header,
+    });
   });
 }
 

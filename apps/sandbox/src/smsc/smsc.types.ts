@@ -95,10 +95,24 @@ export interface MoRequest {
   text: string;
 }
 
+/** A long reply in parts: `send` lists the 1-based parts in the order the SMSC offers them, repeats and gaps included. */
+export interface ConcatMoRequest {
+  from: string;
+  to: string;
+  parts: string[];
+  form: 'udh8' | 'udh16' | 'sar';
+  ref: number;
+  /** 8 (UCS-2, the default) or 0 (GSM-7). */
+  dataCoding?: 0 | 8;
+  send?: number[];
+}
+
 export interface SandboxSmscControl {
   script(destination: string, outcome: SmscOutcome): void;
   fail(request: SmscFailRequest): void;
   injectMo(mo: MoRequest): Promise<{ status: number }>;
+  /** Offers the parts one after another, each once the last was answered; resolves with each resp status. */
+  injectConcatMo(mo: ConcatMoRequest): Promise<{ statuses: number[] }>;
   /**
    * Any deliver_sm the scripts do not send (a second, contradicting receipt; a date that is not a
    * date), on the bound connection: `fields` over a receipt's defaults. As a data_sm when asked, as

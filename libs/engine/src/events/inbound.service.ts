@@ -98,7 +98,12 @@ export class InboundService {
        VALUES ($1, $2, $3, $4, 'inbound', $5, 'received', $6, $7, $8, $9)
        ON CONFLICT (channel, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING RETURNING 1`,
       [id, contact.tenantId, contact.id, conversation[0].id, event.channel, event.text ?? null, event.providerEventId,
-        JSON.stringify({ contentType: event.contentType ?? 'text', ...(event.recipient ? { recipient: event.recipient } : {}) }), event.occurredAt],
+        JSON.stringify({
+          contentType: event.contentType ?? 'text',
+          ...(event.recipient ? { recipient: event.recipient } : {}),
+          // A long SMS reply whose missing parts never came: what arrived, said to be partial.
+          ...(event.raw?.incomplete === true ? { incomplete: true } : {}),
+        }), event.occurredAt],
     );
     if (inserted.length === 0) return;
     const message = await m.getRepository(MessageEntity).findOneByOrFail({ id });
