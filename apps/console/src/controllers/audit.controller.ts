@@ -4,9 +4,9 @@ import { Response } from 'express';
 import { AUDIT_CSV_MAX_ROWS, AuditFilter, AuditService } from '../audit/audit.service';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
-import { ConsoleRequest, pageContext, sendHtml } from '../http/console-request';
+import { ConsoleRequest, actorOf, pageContext, sendHtml } from '../http/console-request';
 import { OpsService } from '../ops/ops.service';
-import { auditPage } from '../views/audit.view';
+import { auditPage, auditQuery } from '../views/audit.view';
 import { opsPage } from '../views/ops.view';
 
 function filterOf(q: Record<string, unknown>): AuditFilter {
@@ -34,9 +34,20 @@ export class OversightController {
     sendHtml(res, 200, auditPage(pageContext(req, res), filter, actions, rows));
   }
 
+  /** A download leaves the console with who viewed and revealed what, and why: itself a row of the log. */
   @Get('audit/csv')
   async csv(@Req() req: ConsoleRequest, @Res() res: Response, @Query() query: Record<string, unknown>): Promise<void> {
-    const rows = await this.audit.list(req.staff!.tenantId, filterOf(query), AUDIT_CSV_MAX_ROWS);
+    const staff = req.staff!;
+    const filter = filterOf(query);
+    const rows = await this.audit.list(staff.tenantId, filter, AUDIT_CSV_MAX_ROWS);
+    await this.audit.record({
+      tenantId: staff.tenantId,
+      actor: actorOf(staff),
+      action: 'audit.export',
+      subjectType: 'audit_log',
+      subjectId: auditQuery(filter) || '(all)',
+      detail: { staffId: staff.id, rows: rows.length },
+    });
     res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="audit-log.csv"');
     res.send(this.audit.toCsv(rows));
   }

@@ -42,6 +42,51 @@ export const REASON_WORDS: Words = {
   rbm_rate_limited: { en: 'RCS provider throttled the request', ja: 'RCS事業者による流量制限' },
   line_rate_limited: { en: 'LINE throttled the request', ja: 'LINEによる流量制限' },
   smsc_queue_full: { en: 'SMS carrier queue full', ja: 'SMS事業者のキューが満杯' },
+  // Why an attempt was withdrawn (beside fallback_timeout), and what became of it after.
+  expired: { en: 'the message expired', ja: '有効期限切れ' },
+  cancelled: { en: 'the message was cancelled', ja: 'メッセージの取消' },
+  delivered_after_withdrawal: { en: 'delivered after it was withdrawn', ja: '取り下げ後に配信された' },
+  message_final_before_send: { en: 'the message had already ended before this send', ja: '送信前にメッセージが完了済み' },
+  submit_interrupted: { en: 'sending was interrupted; outcome unknown', ja: '送信処理が中断（結果不明）' },
+  sender_not_approved: { en: 'the sender address is not approved', ja: '送信元アドレスが未承認' },
+  // How a send was accepted: LINE's push (no delivery report follows) or its PNP by phone number.
+  push: { en: 'LINE push (LINE reports no delivery)', ja: 'LINEプッシュ（配信通知なし）' },
+  pnp: { en: 'LINE notification by phone number', ja: '電話番号によるLINE通知' },
+  // SMSC delivery receipts.
+  rejected: { en: 'rejected by the carrier', ja: '通信事業者が拒否' },
+  deleted: { en: 'deleted by the carrier', ja: '通信事業者が削除' },
+  smsc_unknown: { en: 'the carrier reported an unknown outcome', ja: '通信事業者の報告が不明' },
+};
+
+/** What a message's events are (the events list of each timeline item). */
+export const EVENT_WORDS: Words = {
+  accepted: { en: 'accepted from the CRM', ja: 'CRMから受付' },
+  'attempt.status': { en: 'attempt', ja: '送信試行' },
+  'message.status': { en: 'message', ja: 'メッセージ' },
+  'message.possible_duplicate': { en: 'possible duplicate', ja: '重複の可能性' },
+  'provider.accepted': { en: 'provider accepted', ja: '事業者が受付' },
+  'provider.delivered': { en: 'delivery report', ja: '配信通知' },
+  'provider.read': { en: 'read receipt', ja: '既読通知' },
+  'provider.failed': { en: 'failure report', ja: '失敗通知' },
+  'provider.expired': { en: 'expiry report', ja: '期限切れ通知' },
+  'attempt.anomaly': { en: 'report out of order (ignored)', ja: '順序の合わない通知（無視）' },
+  'attempt.sent_after_withdraw': { en: 'sent after it was withdrawn', ja: '取り下げ後に送信された' },
+};
+
+/** What happened to the contact, not to a message (the contact card's list). */
+export const CONTACT_EVENT_WORDS: Words = {
+  'inbound.opt_out': { en: 'opted out', ja: '配信停止' },
+  'inbound.opt_in': { en: 'opted back in', ja: '配信再開' },
+  'contact.line_linked': { en: 'LINE account linked', ja: 'LINEアカウント連携' },
+  'contact.line_unlinked': { en: 'LINE account unlinked', ja: 'LINEアカウント連携解除' },
+  'contact.erased': { en: 'data erased on request', ja: '本人の求めによりデータ消去' },
+};
+
+/** A message's category. */
+export const CATEGORY_WORDS: Words = {
+  otp: { en: 'one-time code', ja: 'ワンタイムパスワード' },
+  transactional: { en: 'transactional', ja: '取引通知' },
+  marketing: { en: 'marketing', ja: 'マーケティング' },
 };
 
 /** A sender address's approval state and kind (the admin page). */

@@ -1,17 +1,17 @@
 import { PageContext, hasRole } from '../http/console-request';
-import { REASON_WORDS, STATE_WORDS, badgeClass, words } from '../i18n/states';
+import { CATEGORY_WORDS, CONTACT_EVENT_WORDS, EVENT_WORDS, REASON_WORDS, STATE_WORDS, badgeClass, words } from '../i18n/states';
 import { ConsoleTimeline, REVEAL_REASON_MAX, REVEAL_REASON_MIN, TimelineItem } from '../search/history.service';
 import { SafeHtml, html } from './html';
 import { csrfField, layout } from './layout.view';
 
 type Attempt = TimelineItem['attempts'][number];
 type Event = TimelineItem['events'][number];
+type ContactEvent = ConsoleTimeline['contactEvents'][number];
 
-const EVENT_KIND: Record<string, { en: string; ja: string }> = {
-  'attempt.status': { en: 'attempt', ja: '送信試行' },
-  'message.status': { en: 'message', ja: 'メッセージ' },
-  'message.possible_duplicate': { en: 'possible duplicate', ja: '重複の可能性' },
-};
+/** A channel's name as staff know it; other sources (engine, api) as they are. */
+function sourceName(source: string): string {
+  return ['rcs', 'sms', 'line'].includes(source) ? source.toUpperCase() : source;
+}
 
 function badge(ctx: PageContext, state: string | null): SafeHtml {
   return state ? html`<span class="${badgeClass(state)}">${words(STATE_WORDS, state, ctx.i18n.lang)}</span>` : html``;
@@ -50,9 +50,21 @@ function eventsList(ctx: PageContext, events: Event[]): SafeHtml {
   if (events.length === 0) return html``;
   return html`<details class="events"><summary>${i18n.t('timeline.events')} (${i18n.num(events.length)})</summary><ol>
   ${events.map(
-    (e) => html`<li><time datetime="${e.occurredAt}">${i18n.date(e.occurredAt)}</time> · ${e.source} · ${EVENT_KIND[e.type]?.[i18n.lang] ?? e.type}
+    (e) => html`<li><time datetime="${e.occurredAt}">${i18n.date(e.occurredAt)}</time> · ${sourceName(e.source)} · ${words(EVENT_WORDS, e.type, i18n.lang)}
       ${e.status ? html` ${badge(ctx, e.status)}` : ''} ${reason(ctx, e.reason)}</li>`,
   )}</ol></details>`;
+}
+
+/**
+ * Opt-outs (an RBM UNSUBSCRIBE, an SMS stop word, a LINE block), opt-ins, LINE links and erasure:
+ * what happened to the contact rather than to a message. A reply is in the timeline itself.
+ */
+function contactEventsList(ctx: PageContext, events: ContactEvent[]): SafeHtml {
+  const { i18n } = ctx;
+  const shown = events.filter((e) => e.type !== 'inbound.inbound_message');
+  if (shown.length === 0) return html``;
+  return html`<h3 id="contact-events-h">${i18n.t('timeline.contactEvents')}</h3><ol class="contact-events" aria-labelledby="contact-events-h">
+  ${shown.map((e) => html`<li data-type="${e.type}"><time datetime="${e.occurredAt}">${i18n.date(e.occurredAt)}</time> · ${words(CONTACT_EVENT_WORDS, e.type, i18n.lang)} · ${sourceName(e.source)}</li>`)}</ol>`;
 }
 
 function body(ctx: PageContext, item: TimelineItem): SafeHtml {
@@ -69,7 +81,7 @@ function itemView(ctx: PageContext, item: TimelineItem): SafeHtml {
   <h3 id="h-${item.id}">${i18n.t(inbound ? 'timeline.inbound' : 'timeline.outbound')}${item.channel ? ` · ${item.channel.toUpperCase()}` : ''}
     ${badge(ctx, item.status)}</h3>
   <p class="meta"><time datetime="${item.createdAt}">${i18n.date(item.createdAt)}</time>
-    ${item.category ? html` · ${i18n.t('timeline.category')}: ${item.category}` : ''}
+    ${item.category ? html` · ${i18n.t('timeline.category')}: ${words(CATEGORY_WORDS, item.category, i18n.lang)}` : ''}
     · ${i18n.t('timeline.messageId')}: <code>${item.id}</code></p>
   ${item.reason ? html`<p>${i18n.t('timeline.reason')}: ${reason(ctx, item.reason)}</p>` : ''}
   ${item.possibleDuplicate ? html`<p class="alert">${i18n.t('timeline.duplicate')}</p>` : ''}
@@ -109,8 +121,9 @@ export function timelinePage(ctx: PageContext, t: ConsoleTimeline, opts: { revea
     <dt>${i18n.t('timeline.phone')}</dt><dd>${c.erasedAt ? html`<span class="badge badge-muted" id="erased">${i18n.t('timeline.erased')}</span> ${i18n.date(c.erasedAt)}` : html`<span id="phone-masked">${c.phone}</span>`}</dd>
     ${opts.revealed ? html`<dt>${i18n.t('reveal.shown')}</dt><dd><output id="phone-full" role="status">${opts.revealed}</output></dd>` : ''}
     <dt>${i18n.t('timeline.line')}</dt><dd>${line}</dd>
-    <dt>${i18n.t('timeline.optOuts')}</dt><dd>${c.optOuts.length ? c.optOuts.join(', ') : i18n.t('timeline.none')}</dd>
+    <dt>${i18n.t('timeline.optOuts')}</dt><dd>${c.optOuts.length ? c.optOuts.map(sourceName).join(', ') : i18n.t('timeline.none')}</dd>
   </dl>
+  ${contactEventsList(ctx, t.contactEvents)}
   ${opts.revealError ? html`<p class="alert" role="alert">${i18n.t('reveal.needReason')}</p>` : ''}
   ${opts.eraseError ? html`<p class="alert" role="alert" id="erase-error">${i18n.t(opts.eraseError === 'inFlight' ? 'erase.inFlight' : 'erase.needReason')}</p>` : ''}
   ${hasRole(ctx.staff, 'admin') && !c.erasedAt ? html`<details class="erase"${opts.eraseError ? html` open` : ''}><summary>${i18n.t('erase.title')}</summary>${eraseForm(ctx, c.id)}</details>` : ''}

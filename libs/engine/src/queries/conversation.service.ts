@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { DomainError } from '@tsunagu/core';
 import { AttemptEntity, ContactEntity, EventEntity, MessageEntity } from '@tsunagu/database';
 import { ContactService } from '../contacts/contact.service';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { cursorAfter, cursorAt, decodeCursor } from './page-cursor';
 import { assertId, attemptView } from './message-view.service';
 
 export interface Page {
@@ -34,6 +34,7 @@ export class ConversationService {
     const qb = this.db
       .getRepository(MessageEntity)
       .createQueryBuilder('m')
+      .addSelect(cursorAt('m'), 'cursor_at')
       .where('m.conversation_id = (SELECT id FROM conversations WHERE contact_id = :contactId)', { contactId })
       .andWhere('m.tenant_id = :tenantId AND m.contact_id = :contactId', { tenantId })
       .orderBy('m.created_at', 'DESC')
@@ -51,7 +52,7 @@ export class ConversationService {
     const contact = await this.db.getRepository(ContactEntity).findOneBy({ id: contactId, tenantId });
     if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
     const limit = Math.min(Math.max(page.limit, 1), 100);
-    const rows = await this.messagesPage(tenantId, contactId, limit + 1, page.before).getMany();
+    const { entities: rows, raw } = await this.messagesPage(tenantId, contactId, limit + 1, page.before).getRawAndEntities();
     const items = rows.slice(0, limit);
     const ids = items.map((m) => m.id);
     const [attempts, events] = ids.length
@@ -88,7 +89,7 @@ export class ConversationService {
           .filter((e) => e.messageId === m.id)
           .map((e) => ({ type: e.type, source: e.source, status: e.status, reason: e.reason, occurredAt: e.occurredAt.toISOString() })),
       })),
-      nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null,
+      nextCursor: rows.length > limit ? cursorAfter(items[items.length - 1], raw) : null,
     };
   }
 }

@@ -15,6 +15,7 @@ describe('contact history reads on a real PostgreSQL', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let conversations: ConversationService;
+  let contacts: ContactService;
   const tenant = randomUUID();
   let contactId: string;
   const at = new Date();
@@ -22,7 +23,7 @@ describe('contact history reads on a real PostgreSQL', () => {
   beforeAll(async () => {
     db = await createTestDatabase('history');
     ds = await createDataSource(db.url).initialize();
-    const contacts = new ContactService(ds, new PhoneCipher(DataKeys.fromBase64(randomBytes(32).toString('base64'))));
+    contacts = new ContactService(ds, new PhoneCipher(DataKeys.fromBase64(randomBytes(32).toString('base64'))));
     conversations = new ConversationService(ds, contacts);
     await ds.query(`INSERT INTO tenants (id, name) VALUES ($1, 'history')`, [tenant]);
     await seedTraffic(ds, { tenantId: tenant, contacts: 3000, messagesPerContact: 2, at, spacingSeconds: 5, direction: 'outbound' });
@@ -52,6 +53,26 @@ describe('contact history reads on a real PostgreSQL', () => {
     expect(first.contactEvents.map((e) => e.type)).toEqual(['contact.linked']);
     const second = await conversations.timeline(tenant, contactId, { limit: 2, before: first.nextCursor! });
     expect(second.items.map((m) => m.text)).toEqual(['一']);
+  });
+
+  it('pages past messages of the same microsecond (accepts committed together share one now())', async () => {
+    const batched = (await contacts.upsert(ds.manager, tenant, '+819087654321')).contactId;
+    const texts = ['a', 'b', 'c', 'd', 'e'];
+    for (const text of texts) {
+      await ds.query(
+        `INSERT INTO messages (id, tenant_id, contact_id, conversation_id, direction, channel, status, text, category, created_at)
+         SELECT gen_random_uuid(), $1, $2, id, 'outbound', 'sms', 'delivered', $3, 'transactional', '2025-03-01T01:02:03.456789Z' FROM conversations WHERE contact_id = $2`,
+        [tenant, batched, text],
+      );
+    }
+    const seen: string[] = [];
+    let before: string | undefined;
+    do {
+      const page = await conversations.timeline(tenant, batched, { limit: 2, before });
+      seen.push(...page.items.map((m) => m.text!));
+      before = page.nextCursor ?? undefined;
+    } while (before);
+    expect(seen.sort()).toEqual(texts);
   });
 
   it("reads a page of the contact's messages on the conversation index, not the messages table", async () => {

@@ -6,7 +6,7 @@ import { MessageEntity } from '@tsunagu/database';
 import { isStorableString } from '@tsunagu/security';
 import { REFERENCE_MAX_LENGTH } from '../accept/message-request';
 import { messageOutcome } from './message-view.service';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { cursorAfter, cursorAt, decodeCursor } from './page-cursor';
 
 export interface MessageListQuery {
   /** The CRM's reference (`metadata.reference`), exactly. */
@@ -40,6 +40,7 @@ export class MessageListService {
     const qb = this.db
       .getRepository(MessageEntity)
       .createQueryBuilder('m')
+      .addSelect(cursorAt('m'), 'cursor_at')
       .where('m.tenant_id = :tenantId AND m.crm_ref = :reference', { tenantId, reference: q.reference })
       .orderBy('m.created_at', 'DESC')
       .addOrderBy('m.id', 'DESC')
@@ -49,7 +50,7 @@ export class MessageListService {
       const c = decodeCursor(q.before);
       qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.at, id: c.id });
     }
-    const rows = await qb.getMany();
+    const { entities: rows, raw } = await qb.getRawAndEntities();
     const items = rows.slice(0, q.limit);
     return {
       items: items.map((m) => ({
@@ -59,7 +60,7 @@ export class MessageListService {
         createdAt: m.createdAt.toISOString(),
         completedAt: iso(m.completedAt),
       })),
-      nextCursor: rows.length > q.limit ? encodeCursor(items[items.length - 1]) : null,
+      nextCursor: rows.length > q.limit ? cursorAfter(items[items.length - 1], raw) : null,
     };
   }
 }
