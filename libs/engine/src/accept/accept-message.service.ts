@@ -9,6 +9,7 @@ import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
 import { requestHash } from './request-hash';
+import { senderApprovedSql } from '../senders/sender-gate';
 import { ValidateMessageService, ValidatedMessage } from './validate-message.service';
 
 interface AcceptRow {
@@ -67,8 +68,8 @@ export class AcceptMessageService {
     const phoneIndex = this.contacts.blindIndex(tenantId, v.e164);
     const accept = {
       sql: `WITH sender_gate AS (
-         SELECT state, state = 'approved' AND ($23::text IS NULL OR cardinality(routes) = 0 OR $23 = ANY (routes)) AS ok
-         FROM senders WHERE tenant_id = $1 AND address = $15
+         SELECT s.state, ${senderApprovedSql('s', '$23::text')} AS ok
+         FROM senders s WHERE s.tenant_id = $1 AND s.address = $15
        ), idem AS (
          INSERT INTO idempotency_keys (tenant_id, key, request_hash, message_id, response_status, response_body)
          SELECT $1, $2, $3, $4, 202, $5 WHERE $15::text IS NULL OR (SELECT ok FROM sender_gate)

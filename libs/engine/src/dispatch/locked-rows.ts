@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AttemptEntity, ContactEntity, MessageEntity } from '@tsunagu/database';
 import { EntityRows } from '../infra/entity-rows';
 import { Tx, queryOnce } from '../infra/tx';
+import { senderApprovedSql } from '../senders/sender-gate';
 
 export interface MessageForDecision {
   message: MessageEntity;
@@ -19,8 +20,7 @@ export interface MessageForDecision {
 
 /** `sender_gate` of the accept, per message row `m`: one index probe inside the read that locks it. */
 const SENDER_APPROVED = `(m.sender IS NULL OR EXISTS (
-    SELECT 1 FROM senders s WHERE s.address = m.sender AND s.tenant_id = m.tenant_id AND s.state = 'approved'
-      AND (m.plan->>'smsRoute' IS NULL OR cardinality(s.routes) = 0 OR m.plan->>'smsRoute' = ANY (s.routes)))) AS sender_approved`;
+    SELECT 1 FROM senders s WHERE s.address = m.sender AND s.tenant_id = m.tenant_id AND ${senderApprovedSql('s', "(m.plan->>'smsRoute')")})) AS sender_approved`;
 
 export interface AttemptPair {
   message: MessageEntity;
