@@ -40,12 +40,17 @@ describe('long SMS replies joined from their parts', () => {
     expect(repliesFrom(h, phone)[0].raw).not.toHaveProperty('incomplete');
     // The SMSC offers a part again after the join (its resp was lost): still one reply.
     await h.smsc.control.injectConcatMo({ from: phone, to: SHORT_CODE, parts, form: 'udh8', ref: 0x2a, send: [2] });
-    const rows = await ds.query(`SELECT *, convert_from(source_enc, 'LATIN1') AS sealed FROM sms_inbound_parts WHERE source_key = $1`, [seal.keyOf('sms-inbound-part', phone.slice(1))]);
+    const rows = await ds.query(`SELECT * FROM sms_inbound_parts WHERE source_key = $1`, [seal.keyOf('sms-inbound-part', phone.slice(1))]);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((r: { done_at: Date | null }) => r.done_at === null)).toEqual([]); // known as a repeat, not held as the start of a new reply
     expect(repliesFrom(h, phone)).toHaveLength(1);
     // The sender's number is personal data: nowhere in the rows in the clear, sealed or not.
-    expect(JSON.stringify(rows)).not.toContain(phone.slice(3));
+    // The sealed column is read as bytes (a sealed value holds any byte, NUL among them, so it
+    // cannot be read as text in SQL) and searched as Latin-1, where each byte is one character.
+    const asText = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString('latin1') : v);
+    const readable = rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, asText(v)])));
+    expect(rows.some((r: { source_enc: unknown }) => Buffer.isBuffer(r.source_enc) && r.source_enc.length > 0)).toBe(true);
+    expect(JSON.stringify(readable)).not.toContain(phone.slice(3));
   });
 
   it('joins SAR parts and GSM-7 16-bit-reference parts, and judges a stop word on the whole text', async () => {
