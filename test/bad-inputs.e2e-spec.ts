@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EngineHarness, get, post, startEngine } from './support/engine-harness';
 
 /** Every row of BAD-INPUTS.md that reaches the HTTP API, with its exact status and code. */
@@ -130,6 +131,25 @@ describe('bad inputs at the HTTP API (BAD-INPUTS.md)', () => {
     await post(h, '/v1/messages', base, { 'idempotency-key': k });
     const res = await post(h, '/v1/messages', { ...base, text: 'different' }, { 'idempotency-key': k });
     expect([res.status, res.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('row 21: an optional field sent as null is the same request as one without it (a replay, not a reuse)', async () => {
+    const k = key();
+    const first = await post(h, '/v1/messages', base, { 'idempotency-key': k });
+    const again = await post(h, '/v1/messages', { ...base, sender: null, to: { ...base.to, lineUserId: null } }, { 'idempotency-key': k });
+    expect(first.status).toBe(202);
+    expect([again.status, again.body, again.headers.get('idempotent-replayed')]).toEqual([202, first.body, 'true']);
+    // A key stored before nulls meant "not given" holds the hash of the body with its nulls: a
+    // retry of that same body still replays.
+    const k2 = key();
+    const withNull = { ...base, text: 'legacy key', sender: null };
+    const stored = await post(h, '/v1/messages', withNull, { 'idempotency-key': k2 });
+    const legacy = createHash('sha256').update(JSON.stringify({ category: base.category, sender: null, text: 'legacy key', to: base.to })).digest('hex');
+    await h.query(`UPDATE idempotency_keys SET request_hash = $1 WHERE key = $2`, [legacy, k2]);
+    const retried = await post(h, '/v1/messages', withNull, { 'idempotency-key': k2 });
+    expect([retried.status, retried.body]).toEqual([202, stored.body]);
+    const changed = await post(h, '/v1/messages', { ...withNull, text: 'another' }, { 'idempotency-key': k2 });
+    expect([changed.status, changed.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
 
   it.each([

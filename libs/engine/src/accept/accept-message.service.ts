@@ -8,7 +8,7 @@ import { StatementBatches } from '../infra/statement-batches';
 import { ContactService } from '../contacts/contact.service';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 import { AcceptResult, MessageRequest } from './message-request';
-import { requestHash } from './request-hash';
+import { legacyRequestHash, requestHash } from './request-hash';
 import { senderApprovedSql } from '../senders/sender-gate';
 import { ValidateMessageService, ValidatedMessage } from './validate-message.service';
 
@@ -51,7 +51,7 @@ export class AcceptMessageService {
     } catch (err) {
       // A replay of an accepted request answers as it did then, even if it would not validate now
       // (its sendAt has passed, a sender was suspended since).
-      const replay = await this.replay(tenantId, idempotencyKey, hash);
+      const replay = await this.replay(tenantId, idempotencyKey, hash, req);
       if (replay) return replay;
       throw err;
     }
@@ -127,7 +127,7 @@ export class AcceptMessageService {
 
     if (!row?.inserted) {
       // A replay answers as it did then, even if its sender has been suspended since.
-      const again = await this.replay(tenantId, idempotencyKey, hash);
+      const again = await this.replay(tenantId, idempotencyKey, hash, req);
       if (again) return again;
       if (row && !row.sender_ok) throw senderNotApproved(row.sender_state, v.plan.smsRoute ?? null);
       throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.');
@@ -142,10 +142,10 @@ export class AcceptMessageService {
     return { status: 202, body, replayed: false };
   }
 
-  private async replay(tenantId: string, key: string, hash: string): Promise<AcceptResult | null> {
+  private async replay(tenantId: string, key: string, hash: string, req: MessageRequest): Promise<AcceptResult | null> {
     const row = await this.db.getRepository(IdempotencyKeyEntity).findOneBy({ tenantId, key });
     if (!row) return null;
-    if (row.requestHash !== hash) {
+    if (row.requestHash !== hash && row.requestHash !== legacyRequestHash(req)) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body.');
     }
     return { status: row.responseStatus, body: row.responseBody as AcceptResult['body'], replayed: true };
