@@ -403,6 +403,12 @@ describe('console: security rules over HTTP', () => {
     const revealed = await sup.post(`/console/contacts/${contactId}/reveal`, { _csrf: sup.csrf(), reason: '=HYPERLINK("x") お客様から本人確認の電話' });
     expect(revealed.status).toBe(200);
     expect(revealed.text).toContain(phone);
+    // The language switch on the answer leads to the timeline (a GET of the form's address is a
+    // 404), and shows the number masked again: a reveal is never repeated by a link.
+    expect(revealed.text).toContain(`<p class="lang"><a href="/console/contacts/${contactId}?lang=en"`);
+    const switched = await sup.get(`/console/contacts/${contactId}?lang=en`);
+    expect(switched.status).toBe(200);
+    expect(switched.text).not.toContain(phone);
     const rows = await h.query<{ actor: string; reason: string; detail: unknown }>(`SELECT actor, reason, detail FROM audit_log WHERE action = 'phone.reveal' AND subject_id = $1`, [contactId]);
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(phone.slice(3));

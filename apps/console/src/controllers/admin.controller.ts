@@ -109,6 +109,6 @@ export class AdminController {
   private async render(req: ConsoleRequest, res: Response, status: number, extra: Partial<AdminData>): Promise<void> {
     const tenantId = req.staff!.tenantId;
     const [staff, senders, keys, tenant] = await Promise.all([this.staff.list(tenantId), this.senders.list(tenantId), this.keys.list(tenantId), this.tenants.get(tenantId)]);
-    sendHtml(res, status, adminPage(pageContext(req, res), { staff, senders, keys, policy: tenant.policy, callbackUrl: tenant.callbackUrl, ...extra }));
+    sendHtml(res, status, adminPage(pageContext(req, res, '/console/admin'), { staff, senders, keys, policy: tenant.policy, callbackUrl: tenant.callbackUrl, ...extra }));
   }
 }

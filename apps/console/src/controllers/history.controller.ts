@@ -65,7 +65,7 @@ export class HistoryController {
   @RequireRole('supervisor')
   async reveal(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
     const reason = bodyField(req, 'reason', REVEAL_REASON_MAX + 1).trim();
-    const ctx = pageContext(req, res);
+    const ctx = pageContext(req, res, `/console/contacts/${id}`);
     if (reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX) {
       const t = await this.history.view(req.staff!, id, undefined);
       sendHtml(res, 400, timelinePage(ctx, t, { older: false, revealError: true }));
@@ -81,7 +81,7 @@ export class HistoryController {
   @RequireRole('admin')
   async erase(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
     const reason = bodyField(req, 'reason', REVEAL_REASON_MAX + 1).trim();
-    const ctx = pageContext(req, res);
+    const ctx = pageContext(req, res, `/console/contacts/${id}`);
     const confirmed = bodyField(req, 'confirm', 3) === 'yes';
     if (!confirmed || reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX) {
       const t = await this.history.view(req.staff!, id, undefined);

@@ -17,14 +17,30 @@ export interface PageContext {
   i18n: I18n;
   staff: StaffEntity | null;
   csrf: string | null;
-  /** The current path (no query), for the language switch links. */
+  /** The current path (no query), for the navigation's current page. */
   path: string;
+  /** The page in the other language: this page's address with its query kept, `lang` replaced. */
+  langHref: (lang: string) => string;
 }
 
-export function pageContext(req: ConsoleRequest, res: Response): PageContext {
+/**
+ * `view`: the page a form's answer shows, when the form's own address has no page of its own
+ * (a reveal answered at `…/reveal`): the language switch leads there, as a GET of the form's
+ * address would be a 404. A GET page keeps its query (`?before=` of an older page) across the switch.
+ */
+export function pageContext(req: ConsoleRequest, res: Response, view?: string): PageContext {
   req.i18nCtx ??= new I18n(resolveLang(req, res));
-  const path = (req.originalUrl ?? '/console').split('?')[0].split('#')[0];
-  return { i18n: req.i18nCtx, staff: req.staff ?? null, csrf: req.staffSession?.csrfToken ?? null, path: safePath(path) === '#' ? '/console' : path };
+  const [own, query = ''] = (req.originalUrl ?? '/console').split('#')[0].split('?');
+  const path = safePath(own) === '#' ? '/console' : own;
+  const target = view !== undefined && safePath(view) !== '#' ? view : path;
+  const kept = new URLSearchParams(req.method === 'GET' && view === undefined ? query : '');
+  kept.delete('lang');
+  const langHref = (lang: string) => {
+    const params = new URLSearchParams(kept);
+    params.set('lang', lang);
+    return `${target}?${params.toString()}`;
+  };
+  return { i18n: req.i18nCtx, staff: req.staff ?? null, csrf: req.staffSession?.csrfToken ?? null, path, langHref };
 }
 
 /** `staff:<email>` — the form the audit log and sender changes record as actor. */

@@ -42,7 +42,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml): SafeHtm
 <header class="banner">
   <p class="brand"><a href="/console">${i18n.t('app.title')}</a></p>
   ${nav}
-  <p class="lang"><a href="${ctx.path}?lang=${other}" lang="${other}" hreflang="${other}" aria-label="${i18n.t('nav.language')}: ${other === 'ja' ? '日本語' : 'English'}">${other === 'ja' ? '日本語' : 'English'}</a></p>
+  <p class="lang"><a href="${ctx.langHref(other)}" lang="${other}" hreflang="${other}" aria-label="${i18n.t('nav.language')}: ${other === 'ja' ? '日本語' : 'English'}">${other === 'ja' ? '日本語' : 'English'}</a></p>
 </header>
 <main id="main" tabindex="-1">
 <h1>${title}</h1>

@@ -13,9 +13,14 @@ export interface Page {
   before?: string;
 }
 
-/** A contact's own events (no message), newest first, on the `events_contact` index. */
+/**
+ * A contact's own events (no message), newest first, on the `events_contact` index. A reply's
+ * event is not one of them (the reply is in the timeline as a message): counted among the 50, a
+ * chatty person's replies pushed an older opt-out off the list.
+ */
 export const CONTACT_EVENTS = `SELECT type, source, occurred_at FROM events
-  WHERE detail->>'contactId' = $2 AND message_id IS NULL AND tenant_id = $1 ORDER BY occurred_at DESC LIMIT 50`;
+  WHERE detail->>'contactId' = $2 AND message_id IS NULL AND tenant_id = $1 AND type <> 'inbound.inbound_message'
+  ORDER BY occurred_at DESC LIMIT 50`;
 
 /** One timeline per contact across every channel, both directions, newest first. */
 @Injectable()

@@ -80,6 +80,20 @@ describe('contact history reads on a real PostgreSQL', () => {
     expect(await buffersTouched(ds, sql, params)).toBeLessThan(30);
   });
 
+  it('keeps an opt-out on the list after more replies than the list holds', async () => {
+    const chatty = (await contacts.upsert(ds.manager, tenant, '+819011112222')).contactId;
+    const event = (type: string, minutesAgo: number) =>
+      ds.query(
+        `INSERT INTO events (id, tenant_id, message_id, source, type, detail, occurred_at)
+         VALUES (gen_random_uuid(), $1, NULL, 'sms', $2, jsonb_build_object('contactId', $3::text), now() - make_interval(mins => $4))`,
+        [tenant, type, chatty, minutesAgo],
+      );
+    await event('inbound.opt_out', 120);
+    for (let i = 0; i < 60; i += 1) await event('inbound.inbound_message', 60 - i);
+    const page = await conversations.timeline(tenant, chatty, { limit: 2 });
+    expect(page.contactEvents.map((e) => e.type)).toEqual(['inbound.opt_out']);
+  });
+
   it("reads the contact's own events on their index, not every event without a message", async () => {
     expect(await buffersTouched(ds, CONTACT_EVENTS, [tenant, contactId])).toBeLessThan(20);
   });
