@@ -3,7 +3,7 @@ import { rbmSignature } from '@tsunagu/channel-rcs';
 import { expectEventually } from '@tsunagu/testing';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
 import { startHookProxy } from './support/delay-proxy';
-import { EngineHarness, finalView, get, mobile, post, startEngine } from './support/engine-harness';
+import { EngineHarness, finalView, get, mobile, operatorDecides, post, startEngine } from './support/engine-harness';
 
 type Attempt = { channel: string; status: string; reason: string | null; route: string | null };
 
@@ -31,7 +31,7 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
     });
     await s.wire(h.baseUrl);
     const sender = await post(h, '/v1/senders', { address: '00051234', routes: ['jp-direct'] });
-    await post(h, `/v1/senders/${sender.body.id}/approve`, {});
+    expect((await operatorDecides(h, sender.body.id, 'approve')).status).toBe(200);
   });
   afterAll(async () => {
     await h?.close();

@@ -140,14 +140,6 @@ describe('console: CSRF on every state-changing route', () => {
     },
     {
       route: 'POST /console/admin/senders/:id/:action',
-      name: 'approve a sender',
-      path: (f) => `/console/admin/senders/${f.senderId}/approve`,
-      form: () => ({}),
-      observe: (f) => one(`SELECT state FROM senders WHERE id = $1`, [f.senderId]),
-      done: 303,
-    },
-    {
-      route: 'POST /console/admin/senders/:id/:action',
       name: 'suspend a sender',
       path: (f) => `/console/admin/senders/${f.senderId}/suspend`,
       form: () => ({}),

@@ -302,7 +302,6 @@ describe('console: security rules over HTTP', () => {
       ['POST', 'disable staff', (i) => `/console/admin/staff/${i.staffId}/disable`],
       ['POST', 'unlock staff', (i) => `/console/admin/staff/${i.staffId}/unlock`],
       ['POST', 'reset the password of staff', (i) => `/console/admin/staff/${i.staffId}/reset-password`],
-      ['POST', 'approve a sender', (i) => `/console/admin/senders/${i.senderId}/approve`],
       ['POST', 'suspend a sender', (i) => `/console/admin/senders/${i.senderId}/suspend`],
       ['POST', 'revoke an API key', (i) => `/console/admin/keys/${i.keyId}/revoke`],
     ];

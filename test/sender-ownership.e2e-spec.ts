@@ -1,6 +1,6 @@
 import { expectEventually } from '@tsunagu/testing';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
-import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+import { EngineHarness, mobile, operatorDecides, post, startEngine } from './support/engine-harness';
 
 /**
  * Anti-spoofing across organisations: each registers its own senders, so two may ask for the
@@ -37,12 +37,23 @@ describe('a sender address is held by one organisation at a time', () => {
 
   it('refuses a second approval, sends and files replies only for the holder, and passes on once the holder suspends', async () => {
     const mine = await post(h, '/v1/senders', { address: ADDRESS, routes: ['jp-direct'] });
-    expect((await post(h, `/v1/senders/${mine.body.id}/approve`, {})).status).toBe(200);
+    // An organisation cannot vouch for an address it only claims to hold: it waits for the operators.
+    const selfApproved = await post(h, `/v1/senders/${mine.body.id}/approve`, {});
+    expect([selfApproved.status, selfApproved.body.code]).toEqual([403, 'OPERATOR_APPROVAL_REQUIRED']);
+    const noToken = await fetch(`${h.baseUrl}/ops/senders/${mine.body.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.apiKey}` }, body: '{"reason":"screened"}' });
+    expect(noToken.status).toBe(401); // a tenant's API key is not the operations token
+    const early = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'まだ承認前', sender: ADDRESS }, { 'idempotency-key': 'held-0' });
+    expect([early.status, early.body.code]).toEqual([422, 'SENDER_NOT_APPROVED']);
+    const queue = await fetch(`${h.baseUrl}/ops/senders?state=requested`, { headers: { authorization: `Bearer ${h.config.http.opsToken!}` } });
+    expect(((await queue.json()) as { id: string; tenantId: string }[]).filter((r) => r.id === mine.body.id)).toEqual([expect.objectContaining({ tenantId: h.tenantId, state: 'requested' })]);
+    expect((await operatorDecides(h, mine.body.id, 'approve', { by: 'yamada', reason: 'KDDI screening SC-0412' })).status).toBe(200);
+    const audit = await h.query(`SELECT actor, reason FROM audit_log WHERE action = 'sender.approved' AND subject_id = $1`, [mine.body.id]);
+    expect(audit).toEqual([{ actor: 'operator:yamada', reason: 'KDDI screening SC-0412' }]);
 
     // Another organisation may ask for it (it cannot know), but not approve it while it is held.
     const theirs = await post(b, '/v1/senders', { address: ADDRESS, routes: ['jp-direct'] });
     expect(theirs.status).toBe(201);
-    const refused = await post(b, `/v1/senders/${theirs.body.id}/approve`, {});
+    const refused = await operatorDecides(b, theirs.body.id, 'approve');
     expect([refused.status, refused.body.code, refused.body.details]).toEqual([409, 'CONFLICT', { reason: 'sender_held_elsewhere' }]);
     expect(JSON.stringify(refused.body)).not.toContain(h.tenantId);
     const spoof = await post(b, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'なりすまし', sender: ADDRESS }, { 'idempotency-key': 'held-1' });
@@ -54,9 +65,9 @@ describe('a sender address is held by one organisation at a time', () => {
 
     // Handed over: the holder suspends it, the other may approve it, and replies follow it.
     expect((await post(h, `/v1/senders/${mine.body.id}/suspend`, { reason: 'code returned to the carrier' })).status).toBe(200);
-    expect((await post(b, `/v1/senders/${theirs.body.id}/approve`, {})).status).toBe(200);
+    expect((await operatorDecides(b, theirs.body.id, 'approve')).status).toBe(200);
     expect(await repliedTo(mobile(), 'held-reply-2')).toBe(b.tenantId);
-    const back = await post(h, `/v1/senders/${mine.body.id}/approve`, {});
+    const back = await operatorDecides(h, mine.body.id, 'approve');
     expect([back.status, back.body.details]).toEqual([409, { reason: 'sender_held_elsewhere' }]);
   });
 });

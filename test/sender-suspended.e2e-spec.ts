@@ -1,5 +1,6 @@
 import { expectEventually } from '@tsunagu/testing';
-import { EngineHarness, finalView, get, mobile, post, startEngine } from './support/engine-harness';
+import { runCli } from './support/cli-run';
+import { EngineHarness, finalView, get, mobile, operatorDecides, post, startEngine } from './support/engine-harness';
 
 type Attempt = { channel: string; status: string; reason: string | null; retries: number };
 type Decision = { kind: string; inputs: { barred?: Record<string, string> }; outcome: { skipped?: { channel: string; reason: string }[] } };
@@ -22,7 +23,7 @@ describe('a sender suspended after the accept is not used by the SMS that follow
 
   async function approvedSender(address: string): Promise<string> {
     const sender = await post(h, '/v1/senders', { address, routes: [] });
-    expect((await post(h, `/v1/senders/${sender.body.id}/approve`, {})).status).toBe(200);
+    expect((await operatorDecides(h, sender.body.id, 'approve')).status).toBe(200);
     return sender.body.id as string;
   }
   async function suspend(senderId: string): Promise<void> {
@@ -37,6 +38,29 @@ describe('a sender suspended after the accept is not used by the SMS that follow
     finalView<{ status: string; reason: string | null; channel: string | null; attempts: Attempt[]; decisions: Decision[] }>(h, id, timeoutMs);
 
   const smsTo = (phone: string) => h.providers.sms.sent.filter((s) => s.phone === phone);
+
+  it('the operators approve and suspend from the CLI, audited under their name; the organisation only suspends', async () => {
+    const sender = await post(h, '/v1/senders', { address: '00054321', routes: [] });
+    const run = (...args: string[]) => runCli(args, { DATABASE_URL: h.db.url, TSUNAGU_DATA_KEY: h.config.dataKey });
+    const queue = await run('sender:list', '--state', 'requested');
+    expect(queue.status).toBe(0);
+    expect(queue.stdout.split('\n').filter((l) => l.startsWith(sender.body.id))).toEqual([expect.stringMatching(new RegExp(`\t${h.tenantId}\t00054321\tshort_code\trequested\t\\*\t`))]);
+    expect((await run('sender:approve', sender.body.id)).status).not.toBe(0); // a reason is required
+    const approved = await run('sender:approve', sender.body.id, '--reason', 'docomo screening D-77', '--by', 'sato');
+    expect([approved.status, approved.stdout.trim()]).toEqual([0, '00054321 is approved (operator:sato)']);
+    const id = await send({ to: { phone: mobile() }, sender: '00054321', channels: ['sms'] });
+    expect((await final(id)).status).toBe('delivered');
+    const suspended = await run('sender:suspend', sender.body.id, '--reason', 'code returned', '--by', 'sato');
+    expect(suspended.status).toBe(0);
+    const again = await post(h, `/v1/senders/${sender.body.id}/approve`, {});
+    expect([again.status, again.body.code]).toEqual([403, 'OPERATOR_APPROVAL_REQUIRED']);
+    const audit = await h.query(`SELECT actor, action, reason FROM audit_log WHERE subject_id = $1 ORDER BY created_at`, [sender.body.id]);
+    expect(audit).toEqual([
+      { actor: expect.stringMatching(/^apikey:/), action: 'sender.requested', reason: null },
+      { actor: 'operator:sato', action: 'sender.approved', reason: 'docomo screening D-77' },
+      { actor: 'operator:sato', action: 'sender.suspended', reason: 'code returned' },
+    ]);
+  });
 
   it('RCS not delivered in time → the fallback skips SMS (sender suspended meanwhile) and goes on to LINE', async () => {
     const senderId = await approvedSender('00056001');

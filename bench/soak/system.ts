@@ -156,8 +156,8 @@ export async function startSystem(opts: SystemOptions, onStop: (fn: (keep?: bool
   const sender = await fetch(`${apiUrls[0]}/v1/senders`, { method: 'POST', headers, body: JSON.stringify({ address: SENDER, routes: ['jp-direct'] }) });
   const senderBody = (await sender.json()) as { id?: string };
   if (!senderBody.id) throw new Error(`sender registration failed: ${sender.status} ${JSON.stringify(senderBody)}`);
-  const approve = await fetch(`${apiUrls[0]}/v1/senders/${senderBody.id}/approve`, { method: 'POST', headers, body: JSON.stringify({ reason: 'soak' }) });
-  if (!approve.ok) throw new Error(`sender approval failed: ${approve.status}`);
+  // Approved by the operators, as a deployment does: the organisation cannot approve its own.
+  cli(['sender:approve', senderBody.id, '--reason', 'soak: screened by the carriers', '--by', 'soak'], baseEnv);
 
   for (const w of workers) w.start();
   const s = sandboxes;

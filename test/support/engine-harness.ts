@@ -13,6 +13,7 @@ import { registerBuiltinChannels } from '@tsunagu/platform';
 import type { AllLookup } from '@tsunagu/security';
 import { ScriptedProvider, TestDatabase, createTestDatabase, createTestRedisPrefix, expectEventually, scriptedChannelModule } from '@tsunagu/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import type { SandboxLineControl } from '../../apps/sandbox/src/line';
 import { SandboxRbmControl } from '../../apps/sandbox/src/rbm';
 import { createWorkerApp } from '../../apps/worker/src/create-worker-app';
 import { addConfigCanaries, tapEngineSecrets } from './log-canary-taps';
@@ -89,6 +90,11 @@ export async function startEngine(opts: {
    * them as Bearer tokens and a log line could carry one.
    */
   rbmSandbox?: Pick<SandboxRbmControl, 'issuedTokens'>;
+  /**
+   * The sandbox LINE that issues the engine's LINE channels their access tokens
+   * (`issueAccessTokens: true`; `s.line.control`): every token it issued becomes a canary too.
+   */
+  lineSandbox?: Pick<SandboxLineControl, 'issuedTokens'>;
 }): Promise<EngineHarness> {
   const db = await createTestDatabase(opts.label);
   const redis = createTestRedisPrefix(opts.label);
@@ -110,6 +116,7 @@ export async function startEngine(opts: {
   });
   addConfigCanaries(config);
   requireTokenScan(config.channels, opts.rbmSandbox);
+  requireLineTokenScan(config.channels, opts.lineSandbox);
   // At info and below Nest's start-up lines alone fill the file; above info an engine that had no
   // trouble writes nothing, which is no leak (and proves none absent: whatever it wrote is scanned).
   const quietLevel = ['info', 'debug', 'trace'].includes(config.logLevel) ? undefined : `log level ${config.logLevel} writes only on trouble`;
@@ -160,6 +167,7 @@ export async function startEngine(opts: {
       await db.drop();
       // Read once the engine has stopped: it can fetch no token after this.
       for (const token of opts.rbmSandbox?.issuedTokens() ?? []) addSecretCanary('rbm-access-token', token);
+      for (const token of opts.lineSandbox?.issuedTokens() ?? []) addSecretCanary('line-access-token', token);
       assertLogClean(logFile, { mayBeEmpty: quietLevel });
     },
   };
@@ -177,6 +185,16 @@ function requireTokenScan(channels: unknown, rbmSandbox: unknown): void {
   const live = agents.filter((a) => !a.tokenUrl || !['1', '9'].includes(new URL(a.tokenUrl).port));
   if (live.length && !rbmSandbox) {
     throw new Error('this engine has RCS agents with a live token URL: pass the sandbox RBM as rbmSandbox, so the tokens it issues are scanned for in the logs');
+  }
+}
+
+/** The same for LINE channels that issue their own access tokens at their API's host. */
+function requireLineTokenScan(channels: unknown, lineSandbox: unknown): void {
+  const line = (channels as { line?: { apiBaseUrl?: string; channels?: { issueAccessTokens?: boolean }[] } } | undefined)?.line;
+  const issuing = (line?.channels ?? []).some((c) => c.issueAccessTokens === true);
+  const live = issuing && (!line?.apiBaseUrl || !['1', '9'].includes(new URL(line.apiBaseUrl).port));
+  if (live && !lineSandbox) {
+    throw new Error('this engine has LINE channels that issue access tokens from a live API: pass the sandbox LINE as lineSandbox, so the tokens it issues are scanned for in the logs');
   }
 }
 
@@ -207,6 +225,14 @@ export async function get(h: EngineHarness, path: string, headers: Record<string
   const res = await fetch(`${h.baseUrl}${path}`, { headers: { authorization: `Bearer ${h.apiKey}`, ...headers } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/**
+ * The platform operators' decision on a sender (`/ops/senders/:id/…`, behind the operations
+ * token): organisations register senders, only operators approve them.
+ */
+export async function operatorDecides(h: EngineHarness, senderId: string, action: 'approve' | 'suspend', body: Record<string, unknown> = {}) {
+  return post(h, `/ops/senders/${senderId}/${action}`, { reason: 'screened by the carriers', ...body }, { authorization: `Bearer ${h.config.http.opsToken!}` });
 }
 
 /** The message's view (`GET /v1/messages/:id`) once it is in a final state. */

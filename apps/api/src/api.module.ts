@@ -13,6 +13,7 @@ import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SendersController } from './senders/senders.controller';
+import { OperatorSendersController } from './ops/operator-senders.controller';
 import { ConsoleModule } from '@tsunagu/console';
 
 /** HTTP only: controllers validate and call one engine service each. */
@@ -30,7 +31,7 @@ export class ApiModule {
         ...channelModules(config, 'api', extra),
         ConsoleModule,
       ],
-      controllers: [MessagesController, ContactsController, SendersController, WebhooksController, HealthController, MetricsController],
+      controllers: [MessagesController, ContactsController, SendersController, OperatorSendersController, WebhooksController, HealthController, MetricsController],
       providers: [ApiKeyGuard, ApiMetrics],
     };
   }

@@ -33,6 +33,8 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
   // answers 413 before anything is parsed.
   app.use('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_LIMIT_BYTES }));
   app.use('/v1', express.raw({ type: () => true, limit: config.http.bodyLimitBytes }), jsonBody);
+  // The operators' endpoints take small JSON bodies, checked as strictly as /v1's.
+  app.use('/ops', express.raw({ type: () => true, limit: 16 * 1024 }), jsonBody);
   // The support console: its security headers, small urlencoded forms and static assets, on /console only.
   app.use('/console', consoleHttp({ publicUrl: config.publicUrl }));
   app.useGlobalFilters(new ErrorFilter());

@@ -5,7 +5,7 @@ import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, loadConfig, loadStaffPassword } from '@tsunagu/config';
 import { isUuid } from '@tsunagu/core';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
-import { EngineModule, TenantAdminService } from '@tsunagu/engine';
+import { EngineModule, SenderAdminService, TenantAdminService } from '@tsunagu/engine';
 import { StaffService } from '@tsunagu/console';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -21,24 +21,39 @@ const USAGE = `usage: npm run cli -- <command>
                                             (else until revoked), only from those networks (else any); prints it once, on the last line
   apikey:revoke KEY_ID                      revoke an API key by its public id (tsk_<id>_…)
   staff:create TENANT EMAIL --role ROLE     create a console account (roles: agent, supervisor, admin; TENANT is its id or name);
-                                            the password comes from TSUNAGU_STAFF_PASSWORD, else one is generated and printed once, on the last line`;
+                                            the password comes from TSUNAGU_STAFF_PASSWORD, else one is generated and printed once, on the last line
+  sender:list [--state STATE]               every organisation's senders (STATE: requested, approved, suspended), oldest first
+  sender:approve SENDER_ID --reason TEXT [--routes a,b] [--by NAME]
+                                            approve a sender once the carriers have screened it (audited as operator:NAME, else
+                                            operator:<your login name>); an address is approved for one organisation at a time
+  sender:suspend SENDER_ID --reason TEXT [--by NAME]
+                                            suspend any organisation's sender`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function withEngine<T>(fn: (admin: TenantAdminService) => Promise<T>): Promise<T> {
+async function withEngine<T>(fn: (admin: TenantAdminService, senders: SenderAdminService) => Promise<T>): Promise<T> {
   const config = loadConfig();
   @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule, ChannelsModule, EngineModule] })
   class CliModule {}
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
   try {
-    return await fn(app.get(TenantAdminService));
+    return await fn(app.get(TenantAdminService), app.get(SenderAdminService));
   } finally {
     await app.close();
   }
 }
+
+/** Who decides, for the audit log: `--by`, else the operator's login name. */
+function operatorActor(rest: string[]): string {
+  const by = flag(rest, '--by') ?? process.env.SUDO_USER ?? process.env.USER ?? process.env.LOGNAME ?? 'cli';
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(by)) throw new Error('--by takes a name of letters, digits and . _ @ - (64 at most).');
+  return `operator:${by}`;
+}
+
+const SENDER_STATES = ['requested', 'approved', 'suspended'] as const;
 
 async function withStaff<T>(fn: (staff: StaffService) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -133,6 +148,28 @@ async function main(args: string[]): Promise<void> {
         console.log('password (shown once; they choose their own at their first sign-in):');
         console.log(created.password);
       }
+      return;
+    }
+    case 'sender:list': {
+      const state = flag(rest, '--state');
+      if (state !== undefined && !(SENDER_STATES as readonly string[]).includes(state)) throw new Error(USAGE);
+      const rows = await withEngine((_a, senders) => senders.listForReview(state as (typeof SENDER_STATES)[number] | undefined));
+      for (const r of rows) console.log([r.id, r.tenantId, r.address, r.kind, r.state, r.routes.join(',') || '*', r.updatedBy].join('\t'));
+      if (rows.length === 0) console.log('no senders');
+      return;
+    }
+    case 'sender:approve':
+    case 'sender:suspend': {
+      const id = rest[0];
+      const reason = flag(rest, '--reason');
+      if (!id || !isUuid(id) || !reason || reason.trim().length < 3) throw new Error(USAGE);
+      const routes = flag(rest, '--routes');
+      const action = command === 'sender:approve' ? 'approve' : 'suspend';
+      const actor = operatorActor(rest);
+      const done = await withEngine((_a, senders) =>
+        senders.review(id, action, actor, { reason: reason.trim(), ...(action === 'approve' && routes !== undefined ? { routes: routes.split(',').filter(Boolean) } : {}) }),
+      );
+      console.log(`${done.address} is ${done.state} (${actor})`);
       return;
     }
     default:

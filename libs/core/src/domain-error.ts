@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   INVALID_SIGNATURE: 401,
   INSUFFICIENT_SCOPE: 403,
   FORBIDDEN: 403,
+  /** A sender is approved by the platform's operators, never by the organisation that asked for it. */
+  OPERATOR_APPROVAL_REQUIRED: 403,
   NOT_FOUND: 404,
   IDEMPOTENCY_IN_PROGRESS: 409,
   MESSAGE_ALREADY_FINAL: 409,

@@ -77,8 +77,9 @@ export class AdminController {
 
   @Post('senders/:id/:action')
   async sender(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string, @Param('action') action: string): Promise<void> {
-    if (action !== 'approve' && action !== 'suspend') throw new DomainError('NOT_FOUND', 'No such action.');
-    await this.senders.transition(req.staff!.tenantId, id, action, actorOf(req.staff!), {});
+    // Suspension only: a sender is approved by the platform operators (`/ops/senders`, the CLI).
+    if (action !== 'suspend') throw new DomainError('NOT_FOUND', 'No such action.');
+    await this.senders.suspend(req.staff!.tenantId, id, actorOf(req.staff!), {});
     res.redirect(303, '/console/admin');
   }
 

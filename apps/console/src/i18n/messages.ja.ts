@@ -171,7 +171,7 @@ export const JA: Dictionary = {
   'admin.senders': '送信元アドレス',
   'admin.address': 'アドレス',
   'admin.routes': 'ルート',
-  'admin.approve': '承認',
+  'admin.sendersNote': '送信元は登録後、キャリアの審査を経て運用者が承認します。停止はここでできます。',
   'admin.suspend': '停止',
   'admin.apiKeys': 'APIキー',
   'admin.keyId': 'キーID',

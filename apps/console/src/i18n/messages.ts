@@ -170,7 +170,7 @@ export const EN = {
   'admin.senders': 'Sender addresses',
   'admin.address': 'Address',
   'admin.routes': 'Routes',
-  'admin.approve': 'Approve',
+  'admin.sendersNote': 'A registered sender is approved by the platform operators once the carriers have screened it. You can suspend one here.',
   'admin.suspend': 'Suspend',
   'admin.apiKeys': 'API keys',
   'admin.keyId': 'Key ID',

@@ -91,7 +91,7 @@ export const CATEGORY_WORDS: Words = {
 
 /** A sender address's approval state and kind (the admin page). */
 export const SENDER_WORDS: Words = {
-  requested: { en: 'awaiting approval', ja: '承認待ち' },
+  requested: { en: 'awaiting the operators\' approval', ja: '運用者の承認待ち' },
   approved: { en: 'approved', ja: '承認済み' },
   suspended: { en: 'suspended', ja: '停止中' },
   short_code: { en: 'short code', ja: '短縮番号' },

@@ -54,12 +54,12 @@ function staffSection(ctx: PageContext, d: AdminData): SafeHtml {
 function sendersSection(ctx: PageContext, d: AdminData): SafeHtml {
   const { i18n } = ctx;
   return html`<section aria-labelledby="senders-h" class="card"><h2 id="senders-h">${i18n.t('admin.senders')}</h2>
+  <p class="muted">${i18n.t('admin.sendersNote')}</p>
   ${d.senders.length === 0
     ? html`<p>${i18n.t('admin.none')}</p>`
     : html`<table class="table"><thead><tr><th scope="col">${i18n.t('admin.address')}</th><th scope="col">${i18n.t('admin.routes')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
     <tbody>${d.senders.map(
       (s) => html`<tr><td>${s.address} <span class="muted">(${words(SENDER_WORDS, s.kind, i18n.lang)})</span></td><td>${s.routes.join(', ')}</td><td data-state="${s.state}">${words(SENDER_WORDS, s.state, i18n.lang)}</td><td>
-        ${s.state !== 'approved' ? postButton(ctx, `/console/admin/senders/${s.id}/approve`, i18n.t('admin.approve')) : ''}
         ${s.state !== 'suspended' ? postButton(ctx, `/console/admin/senders/${s.id}/suspend`, i18n.t('admin.suspend'), true) : ''}</td></tr>`,
     )}</tbody></table>`}</section>`;
 }

@@ -61,11 +61,44 @@ export class SenderAdminService {
     });
   }
 
-  async transition(tenantId: string, id: string, action: 'approve' | 'suspend', actor: string, input: { routes?: string[]; reason?: string }) {
+  /** One of the organisation's senders; another organisation's is not found, as if it did not exist. */
+  async get(tenantId: string, id: string) {
+    if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The id is not a valid UUID.');
+    const sender = await this.db.getRepository(SenderEntity).findOneBy({ id, tenantId });
+    if (!sender) throw new DomainError('NOT_FOUND', 'No sender with this id.');
+    return senderView(sender);
+  }
+
+  /**
+   * The operators' queue: every organisation's senders (those in `state`, else all), oldest first,
+   * each with the organisation that asked for it.
+   */
+  async listForReview(state?: SenderState) {
+    const rows = await this.db.getRepository(SenderEntity).find({ where: state ? { state } : {}, order: { createdAt: 'ASC' }, take: 1000 });
+    return rows.map((s) => ({ ...senderView(s), tenantId: s.tenantId }));
+  }
+
+  /**
+   * An organisation suspends its own sender (the safe direction: it only stops messages). It
+   * cannot approve one: a sender is approved by the platform's operators (`review`) once the
+   * carriers have screened it, so no organisation vouches for an address it only claims to hold.
+   */
+  async suspend(tenantId: string, id: string, actor: string, input: { reason?: string }) {
+    return this.transition({ id, tenantId }, 'suspend', actor, input);
+  }
+
+  /** An operator's decision on any organisation's sender: approve (after screening) or suspend. */
+  async review(id: string, action: 'approve' | 'suspend', actor: string, input: { routes?: string[]; reason?: string }) {
+    return this.transition({ id }, action, actor, input);
+  }
+
+  private async transition(where: { id: string; tenantId?: string }, action: 'approve' | 'suspend', actor: string, input: { routes?: string[]; reason?: string }) {
+    const { id } = where;
     if (!isUuid(id)) throw new DomainError('INVALID_ID', 'The id is not a valid UUID.');
     return this.db.transaction(async (m) => {
-      const sender = await m.getRepository(SenderEntity).findOne({ where: { id, tenantId }, lock: { mode: 'pessimistic_write' } });
+      const sender = await m.getRepository(SenderEntity).findOne({ where, lock: { mode: 'pessimistic_write' } });
       if (!sender) throw new DomainError('NOT_FOUND', 'No sender with this id.');
+      const tenantId = sender.tenantId;
       const rule = NEXT[action];
       if (!rule.from.includes(sender.state)) {
         throw new DomainError('CONFLICT', `A ${sender.state} sender cannot be ${action === 'approve' ? 'approved' : 'suspended'}.`, { state: sender.state });
