@@ -15,8 +15,8 @@ import { addSecretCanary, allowBotUserId, assertLogClean, findCanaries } from '.
 /**
  * The scan every harness engine's log gets on close (test/support/log-canaries.ts) must see what
  * the harness never handed a test directly: keys and secrets made later through `h.admin`,
- * passwords, console sessions, the engine's own configured secrets, the RBM access tokens the
- * sandbox issued it. Each is planted in a real engine's log here, and the scan must name its kind
+ * passwords, console sessions, the engine's own configured secrets, the RBM and LINE access
+ * tokens the sandbox issued it. Each is planted in a real engine's log here, and the scan must name its kind
  * and line, never its value.
  */
 describe('the log scan of every e2e engine', () => {
@@ -104,6 +104,45 @@ describe('the log scan of every e2e engine', () => {
       expect(failure).toContain(logFile);
       expect(failure).toContain(`rbm-access-token on line ${at}`);
       for (const issued of s.rbm.control.issuedTokens()) expect(failure).not.toContain(issued);
+    } finally {
+      if (!closing) await h.close().catch(() => undefined);
+      await s.close();
+    }
+  }, 30_000);
+
+  it('makes every LINE access token the sandbox issued the engine a canary of its scan on close', async () => {
+    const s = await startSandboxes();
+    const h = await startEngine({
+      label: 'log_scan_line',
+      realChannels: (tenantId) => {
+        const line = sandboxChannelSettings(s, tenantId).line as { channels: Record<string, unknown>[] };
+        // No long-lived token: the engine issues its own at the sandbox's /oauth2/v3/token.
+        return { line: { ...line, channels: line.channels.map(({ channelAccessToken: _token, ...c }) => ({ ...c, issueAccessTokens: true })) } };
+      },
+      lineSandbox: s.line.control,
+    });
+    const logFile = h.config.logFile!;
+    let closing: Promise<void> | null = null;
+    try {
+      const lineUserId = `U${randomBytes(16).toString('hex')}`;
+      expect((await post(h, '/v1/messages', { to: { phone: mobile(), lineUserId }, category: 'transactional', text: 'トークンの発行' }, { 'idempotency-key': 'scan-line-1' })).status).toBe(202);
+      const [token] = await expectEventually(() => {
+        expect(s.line.control.records().messages).toHaveLength(1);
+        return s.line.control.issuedTokens();
+      });
+      expect(s.line.control.records().tokensIssued[s.credentials.line.channelId]).toBe(1);
+      appendFileSync(logFile, `${JSON.stringify({ msg: 'planted', authorization: `Bearer ${token}` })}\n`);
+      const at = readFileSync(logFile, 'utf8').split('\n').findIndex((l) => l.startsWith('{"msg":"planted"')) + 1;
+      expect(at).toBeGreaterThan(0);
+
+      closing = h.close();
+      const failure = await closing.then(
+        () => null,
+        (err: Error) => err.message,
+      );
+      expect(failure).toContain(logFile);
+      expect(failure).toContain(`line-access-token on line ${at}`);
+      for (const issued of s.line.control.issuedTokens()) expect(failure).not.toContain(issued);
     } finally {
       if (!closing) await h.close().catch(() => undefined);
       await s.close();

@@ -70,7 +70,8 @@ export async function startSandboxes(opts: SandboxOptions = {}): Promise<Sandbox
     port: opts.rbmPort,
   });
   const line = await startSandboxLine({
-    channels: [{ channelAccessToken: credentials.line.channelAccessToken, channelSecret: credentials.line.channelSecret, botUserId: credentials.line.botUserId }],
+    // The channel id too: an engine configured with `issueAccessTokens: true` issues its tokens here.
+    channels: [{ channelId: credentials.line.channelId, channelAccessToken: credentials.line.channelAccessToken, channelSecret: credentials.line.channelSecret, botUserId: credentials.line.botUserId }],
     pnpDeliveryDelayMs: opts.pnpDeliveryDelayMs ?? 150,
     host,
     port: opts.linePort,

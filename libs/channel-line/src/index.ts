@@ -5,6 +5,8 @@ export * from './line.client';
 export * from './line-error.parser';
 export * from './line-message.validator';
 export * from './line-signature.util';
+export * from './line-token.client';
+export * from './line-token.provider';
 export * from './line-webhook.mapper';
 export * from './line-webhook.parser';
 export * from './line-webhook.schema';

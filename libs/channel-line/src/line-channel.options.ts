@@ -8,10 +8,19 @@ export interface LineChannelConfig {
   tenantId: string;
   /** The bot's user id: the `destination` of this channel's webhooks (`U` + 32 hex). */
   botUserId: string;
-  /** Secret: signs webhooks. Never logged. */
+  /** Secret: signs webhooks, and with `id` issues access tokens (`issueAccessTokens`). Never logged. */
   channelSecret: string;
-  /** Secret: the Bearer token for the Messaging API. Never logged. */
-  channelAccessToken: string;
+  /**
+   * Secret: a long-lived Bearer token for the Messaging API, pasted from the LINE Developers
+   * Console. Never logged. Give this or `issueAccessTokens`, not both.
+   */
+  channelAccessToken?: string;
+  /**
+   * Tsunagu issues its own stateless channel access tokens (15 minutes each) from `id` and
+   * `channelSecret` at LINE's `POST /oauth2/v3/token`, caches them per channel and renews them
+   * before they expire: no long-lived token to paste or leak. Instead of `channelAccessToken`.
+   */
+  issueAccessTokens?: boolean;
   /** LINE notification messages (PNP) are contracted for this channel: send by hashed phone. */
   pnpEnabled: boolean;
   /** The tenant's channel when an attempt names none. One per tenant at most. */
@@ -37,6 +46,8 @@ export interface LineChannelOptions {
 export const LINE_API_BASE_URL = 'https://api.line.me';
 export const LINE_DATA_API_BASE_URL = 'https://api-data.line.me';
 export const DEFAULT_LINE_REQUEST_TIMEOUT_MS = 10_000;
+/** LINE's stateless channel access token endpoint, on the Messaging API's host (`apiBaseUrl`). */
+export const LINE_STATELESS_TOKEN_PATH = '/oauth2/v3/token';
 
 /**
  * LINE sends a PNP delivery event when the message reached the person; "if the event has not
@@ -46,6 +57,8 @@ export const DEFAULT_LINE_REQUEST_TIMEOUT_MS = 10_000;
 export const LINE_PNP_DELIVERY_TIMEOUT_SECONDS = 24 * 60 * 60;
 
 const BOT_USER_ID_RE = /^U[0-9a-f]{32}$/;
+/** LINE channel ids are decimal numbers (the console's "Channel ID"); the token endpoint's client_id. */
+const CHANNEL_ID_RE = /^[0-9]{1,20}$/;
 
 /**
  * Checked when the adapter is built, so a bad configuration stops start-up with a message that
@@ -70,9 +83,7 @@ export function assertValidLineOptions(options: LineChannelOptions): void {
     } else if (bots.has(c.botUserId)) problems.push(`${where}: two channels share one botUserId`);
     else bots.add(c.botUserId);
     if (typeof c?.channelSecret !== 'string' || c.channelSecret === '') problems.push(`${where}: channelSecret is required`);
-    if (typeof c?.channelAccessToken !== 'string' || c.channelAccessToken === '') {
-      problems.push(`${where}: channelAccessToken is required`);
-    }
+    problems.push(...accessTokenProblems(c, where));
     if (typeof c?.pnpEnabled !== 'boolean') problems.push(`${where}: pnpEnabled must be true or false`);
     if (c?.default) {
       const other = defaults.get(c.tenantId);
@@ -96,4 +107,24 @@ export function assertValidLineOptions(options: LineChannelOptions): void {
   if (problems.length > 0) {
     throw new Error(`Invalid LINE channel options:\n- ${problems.join('\n- ')}`);
   }
+}
+
+/** Exactly one way to the Messaging API's Bearer token: a configured one, or issued ones. */
+function accessTokenProblems(c: LineChannelConfig | undefined, where: string): string[] {
+  const issue = c?.issueAccessTokens;
+  if (issue !== undefined && typeof issue !== 'boolean') return [`${where}: issueAccessTokens must be true or false`];
+  const token = c?.channelAccessToken;
+  if (token !== undefined && (typeof token !== 'string' || token === '')) {
+    return [`${where}: channelAccessToken must be a non-empty string (or leave it out and set issueAccessTokens: true)`];
+  }
+  if (issue && token !== undefined) {
+    return [`${where}: give channelAccessToken or issueAccessTokens: true, not both`];
+  }
+  if (!issue && token === undefined) {
+    return [`${where}: channelAccessToken is required, or issueAccessTokens: true to issue stateless tokens from id and channelSecret`];
+  }
+  if (issue && !(typeof c?.id === 'string' && CHANNEL_ID_RE.test(c.id))) {
+    return [`${where}: issueAccessTokens needs id to be the LINE channel id (digits), the token endpoint's client_id`];
+  }
+  return [];
 }

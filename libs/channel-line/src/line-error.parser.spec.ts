@@ -1,4 +1,5 @@
-import { classifyLineFailure, LineFailure } from './line-error.parser';
+import { ChannelError } from '@tsunagu/channels';
+import { classifyLineFailure, classifyLineTokenFailure, LineFailure, LineTokenFailure } from './line-error.parser';
 
 const http = (status: number, body: unknown, extra: Partial<Extract<LineFailure, { kind: 'http' }>> = {}): LineFailure => ({
   kind: 'http',
@@ -85,5 +86,50 @@ describe('classifyLineFailure for a call without a retry key (PNP)', () => {
   it('keeps push (retry key) network errors after connecting retryable', () => {
     const outcome = classifyLineFailure({ kind: 'network', detail: 'ECONNRESET' });
     expect(outcome.outcome === 'error' && outcome.error.kind).toBe('retryable');
+  });
+});
+
+describe('classifyLineTokenFailure', () => {
+  const answer = (status: number, body: unknown, retryAfter?: string): LineTokenFailure => ({
+    kind: 'http',
+    status,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    retryAfter,
+  });
+  it.each([
+    // The credentials: waiting does not help, the config must change.
+    [answer(400, { error: 'invalid_client', error_description: 'invalid client_id or client_secret' }), 'permanent', 'line_token_invalid_client'],
+    [answer(401, { error: 'invalid_client' }), 'permanent', 'line_token_invalid_client'],
+    [answer(400, { error: 'invalid_request', error_description: 'some parameters missed or invalid' }), 'permanent', 'line_token_refused'],
+    [answer(400, { error: 'unsupported_grant_type' }), 'permanent', 'line_token_refused'],
+    [answer(404, '<html>not found</html>'), 'permanent', 'line_token_refused'],
+    // LINE down or busy: a later try may work; nothing reached the Messaging API.
+    [answer(429, ''), 'retryable', 'line_token_unavailable'],
+    [answer(500, { error: 'server_error' }), 'retryable', 'line_token_unavailable'],
+    [answer(503, '<html>unavailable</html>'), 'retryable', 'line_token_unavailable'],
+    [{ kind: 'network', detail: 'ECONNREFUSED' } as LineTokenFailure, 'retryable', 'line_token_unavailable'],
+    [{ kind: 'network', detail: 'ECONNRESET' } as LineTokenFailure, 'retryable', 'line_token_unavailable'],
+    [{ kind: 'timeout', timeoutMs: 10 } as LineTokenFailure, 'retryable', 'line_token_unavailable'],
+    [{ kind: 'malformed', detail: 'expires_in is not a positive int32' } as LineTokenFailure, 'retryable', 'line_token_unavailable'],
+  ])('%j → %s %s', (failure, kind, code) => {
+    const error = classifyLineTokenFailure(failure);
+    expect([error.kind, error.code]).toEqual([kind, code]);
+  });
+
+  it("names LINE's error code but never echoes its description or anything odd in its place", () => {
+    const refused = classifyLineTokenFailure(answer(400, { error: 'invalid_client', error_description: 'secret s3cr3t-echo' }));
+    expect(refused.message).toContain('400 invalid_client');
+    expect(refused.message).toContain('channelSecret');
+    expect(refused.message).not.toContain('s3cr3t-echo');
+    expect(classifyLineTokenFailure(answer(400, { error: 'Bearer abc.def' })).message).not.toContain('abc.def');
+  });
+
+  it('passes Retry-After on for a 429', () => {
+    expect(classifyLineTokenFailure(answer(429, '', '7')).retryAfterMs).toBe(7000);
+  });
+
+  it('passes a token failure of a send through as classified: nothing was sent, PNP included', () => {
+    const error = ChannelError.permanent('line_token_invalid_client', 'x');
+    expect(classifyLineFailure({ kind: 'token', error }, { retryKey: false })).toEqual({ outcome: 'error', error });
   });
 });

@@ -16,7 +16,17 @@ export type LineFailure =
       acceptedRequestId?: string | null;
     }
   | { kind: 'network'; detail: string }
-  | { kind: 'timeout'; timeoutMs: number };
+  | { kind: 'timeout'; timeoutMs: number }
+  /** No access token could be had, so nothing was sent; already classified (classifyLineTokenFailure). */
+  | { kind: 'token'; error: ChannelError };
+
+/** What a failed `POST /oauth2/v3/token` looked like. */
+export type LineTokenFailure =
+  | { kind: 'http'; status: number; body: string; retryAfter?: string | null }
+  | { kind: 'network'; detail: string }
+  | { kind: 'timeout'; timeoutMs: number }
+  /** A 2xx that is not an IssueStatelessChannelAccessTokenResponse. */
+  | { kind: 'malformed'; detail: string };
 
 /** The outcome of classifying a failure: either an error to throw, or "it was accepted before". */
 export type LineFailureOutcome =
@@ -76,6 +86,7 @@ interface LineErrorBody {
  * still settles the attempt), and a 409 cannot mean "accepted before" (`line_client_error`).
  */
 export function classifyLineFailure(failure: LineFailure, call: LineCallKind = { retryKey: true }): LineFailureOutcome {
+  if (failure.kind === 'token') return error(failure.error);
   // Where LINE may have applied the request: retryable only when the retry key dedupes the resend.
   const maybeApplied = (code: string, message: string, retryAfter?: number): ChannelError =>
     call.retryKey ? ChannelError.retryable(code, message, retryAfter) : ChannelError.unknownOutcome(code, message);
@@ -111,6 +122,42 @@ export function classifyLineFailure(failure: LineFailure, call: LineCallKind = {
   if (status >= 400) return error(ChannelError.permanent('line_client_error', lineMessage));
   // 1xx/3xx never come from the Messaging API; if a proxy produces one, nothing was sent yet.
   return error(ChannelError.retryable('line_unexpected_status', lineMessage));
+}
+
+/**
+ * Failures to issue a stateless channel access token. Nothing reached the Messaging API, so every
+ * one of them is safe to retry later, PNP included; the question is only whether waiting helps.
+ *
+ * | answer | kind / code |
+ * |---|---|
+ * | 400/401 `invalid_client` (wrong id or channelSecret) | permanent `line_token_invalid_client` |
+ * | other 4xx (`invalid_request`, `unsupported_grant_type`, ...) | permanent `line_token_refused` |
+ * | 429, 5xx, network, timeout, an unreadable 2xx | retryable `line_token_unavailable` |
+ *
+ * Messages carry LINE's `error` code word only: never the form sent (it holds the secret), and not
+ * `error_description`, which a proxy in between could fill with anything.
+ */
+export function classifyLineTokenFailure(failure: LineTokenFailure): ChannelError {
+  const unavailable = (why: string, retryAfter?: number) =>
+    ChannelError.retryable('line_token_unavailable', `no LINE channel access token could be issued: ${why}`, retryAfter);
+  if (failure.kind === 'network') return unavailable(`token endpoint unreachable (${failure.detail})`);
+  if (failure.kind === 'timeout') return unavailable(`token endpoint gave no answer within ${failure.timeoutMs} ms`);
+  if (failure.kind === 'malformed') return unavailable(`unreadable token answer (${failure.detail})`);
+  const { status } = failure;
+  const code = oauthErrorCode(failure.body);
+  const answered = `token endpoint answered ${status}${code ? ` ${code}` : ''}`;
+  if (status === 429 || status >= 500) return unavailable(answered, retryAfterMs(failure.retryAfter));
+  if (code === 'invalid_client') {
+    return ChannelError.permanent('line_token_invalid_client', `LINE refused the channel's credentials (${answered}): check its id and channelSecret`);
+  }
+  if (status >= 400) return ChannelError.permanent('line_token_refused', `LINE refused to issue a channel access token (${answered})`);
+  return unavailable(answered);
+}
+
+/** The OAuth `error` of LINE's ErrorResponse, when it is a plain code word. */
+function oauthErrorCode(text: string): string | null {
+  const value = (parseBody(text) as { error?: unknown }).error;
+  return typeof value === 'string' && /^[a-z_]{1,64}$/.test(value) ? value : null;
 }
 
 function error(err: ChannelError): LineFailureOutcome {

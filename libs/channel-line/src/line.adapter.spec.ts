@@ -122,4 +122,18 @@ describe('LineAdapter (no network)', () => {
     expect.assertions(4);
     expect(() => new LineAdapter({ channels: [], apiBaseUrl: 'http://host/prefix' })).toThrow(/without a path/);
   });
+
+  it('takes a configured token or issueAccessTokens, exactly one, and issues only for a numeric channel id', () => {
+    const issuing = (id: string, extra: Partial<LineChannelConfig> = {}) =>
+      channel(id, `t-${id}`, 'd', { channelAccessToken: undefined, issueAccessTokens: true, ...extra });
+    expect(() => new LineAdapter({ channels: [issuing('1650000001')] })).not.toThrow();
+    const build = (c: LineChannelConfig) => () => new LineAdapter({ channels: [c] });
+    expect(build(issuing('1650000001', { channelAccessToken: 'token-x' }))).toThrow(/not both/);
+    expect(build(channel('1650000001', 't', 'd', { channelAccessToken: undefined }))).toThrow(/channelAccessToken is required, or issueAccessTokens: true/);
+    expect(build(channel('1650000001', 't', 'd', { channelAccessToken: '' }))).toThrow(/channelAccessToken must be a non-empty string/);
+    expect(build(issuing('a1'))).toThrow(/LINE channel id \(digits\)/);
+    expect(build(issuing('1650000001', { issueAccessTokens: 'yes' as unknown as boolean }))).toThrow(/issueAccessTokens must be true or false/);
+    // issueAccessTokens: false is the same as leaving it out.
+    expect(() => new LineAdapter({ channels: [channel('a9', 't', 'd', { issueAccessTokens: false })] })).not.toThrow();
+  });
 });

@@ -25,6 +25,7 @@ import {
 } from './line-channel.options';
 import { classifyLineFailure, LineCallKind } from './line-error.parser';
 import { LINE_MAX_TEXT_LENGTH, LineMessage, validateLineMessages } from './line-message.validator';
+import { lineTokenSource, LineTokenSource } from './line-token.provider';
 import { parseLineWebhook } from './line-webhook.parser';
 import { LineApiClient, LineCallResult } from './line.client';
 
@@ -40,7 +41,8 @@ export const LINE_TRAITS: ChannelTraits = {
 
 /** Last API outcome of one LINE channel, for health(). */
 interface ChannelStatus {
-  lastStatus: number | 'network' | 'timeout' | null;
+  /** `token`: no access token could be issued, so nothing was sent. */
+  lastStatus: number | 'network' | 'timeout' | 'token' | null;
   lastCode: string | null;
   lastAt: Date | null;
   /** `x-line-request-id` of the last answer (on a 409, the accepted request's): for LINE support. */
@@ -53,7 +55,15 @@ export function hashPhoneForPnp(phoneE164: string): string {
 }
 
 /** Codes after which a channel is not healthy: its token or LINE itself is failing. */
-const UNHEALTHY_CODES = new Set(['line_unauthorized', 'line_network_error', 'line_timeout', 'line_server_error']);
+const UNHEALTHY_CODES = new Set([
+  'line_unauthorized',
+  'line_network_error',
+  'line_timeout',
+  'line_server_error',
+  'line_token_unavailable',
+  'line_token_invalid_client',
+  'line_token_refused',
+]);
 
 @Injectable()
 @ChannelAdapter('line')
@@ -65,21 +75,19 @@ export class LineAdapter implements ChannelAdapterInstance {
   private readonly logger = new Logger('LineAdapter');
   private readonly channels: readonly LineChannelConfig[];
   private readonly clients = new Map<string, LineApiClient>();
+  private readonly tokens = new Map<string, LineTokenSource>();
   private readonly status = new Map<string, ChannelStatus>();
   private unknownDestinations = 0;
 
   constructor(@Inject(LINE_CHANNEL_OPTIONS) options: LineChannelOptions) {
     assertValidLineOptions(options);
     this.channels = options.channels.map((c) => ({ ...c }));
+    const baseUrl = options.apiBaseUrl ?? LINE_API_BASE_URL;
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_LINE_REQUEST_TIMEOUT_MS;
     for (const c of this.channels) {
-      this.clients.set(
-        c.id,
-        new LineApiClient({
-          baseUrl: options.apiBaseUrl ?? LINE_API_BASE_URL,
-          channelAccessToken: c.channelAccessToken,
-          timeoutMs: options.requestTimeoutMs ?? DEFAULT_LINE_REQUEST_TIMEOUT_MS,
-        }),
-      );
+      const tokens = lineTokenSource(c, baseUrl, timeoutMs);
+      this.tokens.set(c.id, tokens);
+      this.clients.set(c.id, new LineApiClient({ baseUrl, tokens, timeoutMs }));
       this.status.set(c.id, { lastStatus: null, lastCode: null, lastAt: null, lastRequestId: null });
     }
   }
@@ -175,7 +183,10 @@ export class LineAdapter implements ChannelAdapterInstance {
     for (const c of this.channels) {
       const s = this.status.get(c.id) as ChannelStatus;
       if (s.lastCode && UNHEALTHY_CODES.has(s.lastCode)) up = false;
-      channels[c.id] = { tenantId: c.tenantId, pnpEnabled: c.pnpEnabled, ...s, lastAt: s.lastAt?.toISOString() ?? null };
+      // From what the sends saw: health issues no token of its own.
+      const { up: authUp, ...auth } = (this.tokens.get(c.id) as LineTokenSource).state();
+      if (!authUp) up = false;
+      channels[c.id] = { tenantId: c.tenantId, pnpEnabled: c.pnpEnabled, ...s, lastAt: s.lastAt?.toISOString() ?? null, ...auth };
     }
     return { up, detail: { channels, unknownDestinations: this.unknownDestinations } };
   }
@@ -221,6 +232,9 @@ export class LineAdapter implements ChannelAdapterInstance {
   ): string[] {
     const status = this.status.get(channel.id) as ChannelStatus;
     status.lastAt = new Date();
+    if (result.renewedToken) {
+      this.logger.log({ attemptId: attempt.attemptId, channelId: channel.id }, 'LINE refused the channel access token (401): issued a new one and sent once more');
+    }
     if (result.ok) {
       Object.assign(status, { lastStatus: result.status, lastCode: null, lastRequestId: result.requestId });
       return ids(result.value);

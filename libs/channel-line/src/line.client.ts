@@ -1,38 +1,47 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
+import { ChannelError } from '@tsunagu/channels';
 import { TIMED_OUT, within } from '@tsunagu/core';
 import { LineFailure } from './line-error.parser';
 import { LineMessage } from './line-message.validator';
+import { LineTokenSource } from './line-token.provider';
 
-/** A call that reached LINE and was answered 2xx, or the failure to classify. */
+/**
+ * A call that reached LINE and was answered 2xx, or the failure to classify. `renewedToken`: the
+ * first try's token was refused (401), a new one was issued and the call made once more.
+ */
 export type LineCallResult<T> =
-  | { ok: true; status: number; requestId: string | null; value: T }
-  | { ok: false; failure: LineFailure };
+  | { ok: true; status: number; requestId: string | null; value: T; renewedToken?: boolean }
+  | { ok: false; failure: LineFailure; renewedToken?: boolean };
 
 export interface LineClientConfig {
   baseUrl: string;
-  channelAccessToken: string;
+  /** The channel's Bearer token: configured, or issued and renewed (line-token.provider.ts). */
+  tokens: LineTokenSource;
   timeoutMs: number;
+}
+
+interface Answer<T> {
+  status: number;
+  requestId: string | null;
+  value: T;
 }
 
 /**
  * The Messaging API for one LINE channel, through @line/bot-sdk v10's fetch-based
  * `MessagingApiClient` (its `baseURL` points it at the sandbox in tests). Turns every failure into
- * a `LineFailure` for the one error parser; never throws for HTTP or network trouble.
+ * a `LineFailure` for the one error parser; never throws for HTTP or network trouble, nor when no
+ * token can be had.
  */
 export class LineApiClient {
-  private readonly client: messagingApi.MessagingApiClient;
+  /** The SDK client holds its token; one is made per token, and kept while the token is. */
+  private sdk: { token: string; client: messagingApi.MessagingApiClient } | null = null;
 
-  constructor(private readonly config: LineClientConfig) {
-    this.client = new messagingApi.MessagingApiClient({
-      baseURL: config.baseUrl,
-      channelAccessToken: config.channelAccessToken,
-    });
-  }
+  constructor(private readonly config: LineClientConfig) {}
 
   /** `POST /v2/bot/message/push` with `X-Line-Retry-Key`. */
   async push(to: string, messages: readonly LineMessage[], retryKey: string): Promise<LineCallResult<{ sentMessageIds: string[] }>> {
-    return this.call(async () => {
-      const res = await this.client.pushMessageWithHttpInfo({ to, messages: asSdkMessages(messages) }, retryKey);
+    return this.call(async (client) => {
+      const res = await client.pushMessageWithHttpInfo({ to, messages: asSdkMessages(messages) }, retryKey);
       return {
         status: res.httpResponse.status,
         requestId: res.httpResponse.headers.get('x-line-request-id'),
@@ -47,24 +56,54 @@ export class LineApiClient {
    * the error parser treats answers that may follow acceptance as unknown outcomes.
    */
   async pnpPush(toHash: string, messages: readonly LineMessage[], deliveryTag: string): Promise<LineCallResult<Record<string, never>>> {
-    return this.call(async () => {
-      const res = await this.client.pushMessagesByPhoneWithHttpInfo({ to: toHash, messages: asSdkMessages(messages) }, deliveryTag);
+    return this.call(async (client) => {
+      const res = await client.pushMessagesByPhoneWithHttpInfo({ to: toHash, messages: asSdkMessages(messages) }, deliveryTag);
       return { status: res.httpResponse.status, requestId: res.httpResponse.headers.get('x-line-request-id'), value: {} };
     });
   }
 
-  private async call<T>(fn: () => Promise<{ status: number; requestId: string | null; value: T }>): Promise<LineCallResult<T>> {
+  /**
+   * One try, and after a 401 to an issued token one more with a new token. The retry is safe for
+   * both calls, not only for a push (whose retry key would dedupe it anyway): a 401 is LINE
+   * refusing the Authorization header, checked before the request is accepted or looked at, so
+   * nothing was sent and a PNP send without a retry key cannot reach the person twice. Only the
+   * 401 is retried here; a timeout, a 5xx or a dropped socket may follow acceptance and go to the
+   * error parser as before. A configured token is never retried: a 401 there is a wrong config.
+   */
+  private async call<T>(fn: (client: messagingApi.MessagingApiClient) => Promise<Answer<T>>): Promise<LineCallResult<T>> {
+    const first = await this.once(fn);
+    if (first.refusedToken === undefined || !this.config.tokens.refused(first.refusedToken)) return first.result;
+    const second = await this.once(fn);
+    return { ...second.result, renewedToken: true };
+  }
+
+  private async once<T>(fn: (client: messagingApi.MessagingApiClient) => Promise<Answer<T>>): Promise<{ result: LineCallResult<T>; refusedToken?: string }> {
+    let token: string;
     try {
-      const settled = await within(fn(), this.config.timeoutMs);
+      token = await this.config.tokens.token();
+    } catch (err) {
+      const error = err instanceof ChannelError ? err : ChannelError.retryable('line_token_unavailable', 'no LINE channel access token');
+      return { result: { ok: false, failure: { kind: 'token', error } } };
+    }
+    try {
+      const settled = await within(fn(this.clientFor(token)), this.config.timeoutMs);
       if (settled === TIMED_OUT) {
         // The request may still land: a push's retry key makes the resend safe; a PNP send's
         // outcome is unknown (see classifyLineFailure).
-        return { ok: false, failure: { kind: 'timeout', timeoutMs: this.config.timeoutMs } };
+        return { result: { ok: false, failure: { kind: 'timeout', timeoutMs: this.config.timeoutMs } } };
       }
-      return { ok: true, ...settled };
+      return { result: { ok: true, ...settled } };
     } catch (err) {
-      return { ok: false, failure: toFailure(err) };
+      const failure = toFailure(err);
+      return { result: { ok: false, failure }, refusedToken: failure.kind === 'http' && failure.status === 401 ? token : undefined };
     }
+  }
+
+  private clientFor(token: string): messagingApi.MessagingApiClient {
+    if (this.sdk?.token !== token) {
+      this.sdk = { token, client: new messagingApi.MessagingApiClient({ baseURL: this.config.baseUrl, channelAccessToken: token }) };
+    }
+    return this.sdk.client;
   }
 }
 

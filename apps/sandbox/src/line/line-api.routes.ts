@@ -8,6 +8,7 @@ import {
   LineErrorBody,
 } from './line-request.validator';
 import { SandboxLineState } from './line-sandbox.state';
+import { LineTokenIssuer } from './line-token.issuer';
 import { LineWebhookDispatcher } from './line-webhook.dispatcher';
 import { SandboxLineChannel, SandboxLineOptions, SandboxLineOutcome } from './sandbox-line.types';
 
@@ -29,11 +30,17 @@ const ERROR_OUTCOMES: Partial<Record<SandboxLineOutcome, [number, LineErrorBody]
 
 /**
  * The Messaging API endpoints Tsunagu calls: push, LINE notification message (PNP) push, and the
- * user profile. Answers like LINE, failures included; every request is recorded.
+ * user profile. Answers like LINE, failures included; every request is recorded. A request
+ * carries a channel's configured long-lived token or a live token the token endpoint issued;
+ * anything else (unknown, expired) is answered 401 in LINE's shape.
  */
-export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDispatcher, opts: SandboxLineOptions): Router {
+export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDispatcher, opts: SandboxLineOptions, tokens: LineTokenIssuer): Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: '2mb' });
+  const authenticate = (req: Request): SandboxLineChannel | null => {
+    const authorization = req.headers.authorization;
+    return state.channelByToken(authorization) ?? state.channelByBot(tokens.check(authorization) ?? undefined, { exact: true });
+  };
 
   router.post('/v2/bot/message/push', raw, (req, res) => handleSend('push', req, res));
   router.post('/bot/pnp/push', raw, (req, res) => handleSend('pnp', req, res));
@@ -41,7 +48,7 @@ export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDisp
   router.get('/v2/bot/profile/:userId', (req, res) => {
     const requestId = randomUUID();
     res.setHeader('x-line-request-id', requestId);
-    const channel = state.channelByToken(req.headers.authorization);
+    const channel = authenticate(req);
     const userId = String(req.params['userId']);
     const answer = (status: number, body: unknown, outcome: string) => {
       state.record({ method: 'GET', path: req.path, botUserId: channel?.botUserId ?? null, retryKey: null, deliveryTag: null, body: null, rawBody: '', status, outcome });
@@ -58,7 +65,7 @@ export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDisp
     const rawBody = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     const retryKey = header(req, 'x-line-retry-key');
     const deliveryTag = kind === 'pnp' ? header(req, 'x-line-delivery-tag') : null;
-    const channel = state.channelByToken(req.headers.authorization);
+    const channel = authenticate(req);
     let body: unknown = null;
     try {
       body = JSON.parse(rawBody);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { SandboxLineState } from './line-sandbox.state';
+import { LineTokenIssuer } from './line-token.issuer';
 import { LineWebhookDispatcher } from './line-webhook.dispatcher';
 import {
   SANDBOX_LINE_OUTCOMES,
@@ -28,6 +29,17 @@ export interface SandboxLineControl {
   /** Messages produced for one X-Line-Retry-Key. */
   messageCount(retryKey: string): number;
   setWebhookUrl(url: string | undefined): void;
+  /**
+   * Tokens issued by `POST /oauth2/v3/token` (of one channel, or all) stop working at once: the
+   * next Messaging API call with one answers 401, as LINE does after expiry. Configured long-lived
+   * tokens are untouched. Returns how many were live.
+   */
+  expireIssuedTokens(botUserId?: string): number;
+  /**
+   * Every access token the token endpoint issued since start, resets included: for a test's log
+   * scan. In process only, never over HTTP: each is a live bearer credential until it expires.
+   */
+  issuedTokens(): readonly string[];
   /** Delivery events still waiting on their timers (0 after close). */
   pendingTimers(): number;
   reset(): void;
@@ -46,7 +58,7 @@ export function newLineUserId(): string {
   return `U${randomBytes(16).toString('hex')}`;
 }
 
-export function createLineControl(state: SandboxLineState, webhooks: LineWebhookDispatcher): SandboxLineControl {
+export function createLineControl(state: SandboxLineState, webhooks: LineWebhookDispatcher, tokens: LineTokenIssuer): SandboxLineControl {
   const channelFor = (botUserId?: string): SandboxLineChannel => {
     const channel = state.channelByBot(botUserId);
     if (!channel) throw new ControlError(404, `no sandbox channel with botUserId ${botUserId}`);
@@ -86,15 +98,23 @@ export function createLineControl(state: SandboxLineState, webhooks: LineWebhook
       return webhooks.emit(channel, { type: 'message', ...userEvent(userId), message: content });
     },
     redeliver: (webhookEventId) => webhooks.redeliver(webhookEventId),
-    records: () => state.snapshot(webhooks.records),
+    records: () => state.snapshot(webhooks.records, { tokensIssued: tokens.issued, tokenRefusals: tokens.refusals, tokenRequests: tokens.requests }),
     messageCount: (retryKey) => state.messages.filter((m) => m.retryKey === retryKey).length,
     setWebhookUrl(url) {
       webhooks.webhookUrl = url;
     },
+    expireIssuedTokens(botUserId) {
+      if (botUserId !== undefined && !state.channelByBot(botUserId, { exact: true })) {
+        throw new ControlError(404, `no sandbox channel with botUserId ${botUserId}`);
+      }
+      return tokens.expire(botUserId);
+    },
+    issuedTokens: () => tokens.issuedTokens(),
     pendingTimers: () => webhooks.pendingTimers,
     reset() {
       state.reset();
       webhooks.reset();
+      tokens.reset();
     },
   };
 }
@@ -143,6 +163,7 @@ export function lineControlRoutes(control: SandboxLineControl): Router {
     }),
   );
   router.post('/control/webhook', json, handle((b) => control.setWebhookUrl(str(b['url']))));
+  router.post('/control/expire-tokens', json, handle((b) => ({ expired: control.expireIssuedTokens(str(b['botUserId'])) })));
   router.get('/control/records', handle(() => control.records()));
   router.post('/control/reset', handle(() => control.reset()));
   return router;

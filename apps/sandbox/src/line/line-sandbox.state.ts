@@ -29,13 +29,15 @@ export class SandboxLineState {
 
   constructor(readonly channels: readonly SandboxLineChannel[]) {}
 
+  /** The channel whose configured long-lived token this is (issued tokens: LineTokenIssuer). */
   channelByToken(authorization: string | undefined): SandboxLineChannel | null {
     const m = /^Bearer (.+)$/.exec(authorization ?? '');
-    return (m && this.channels.find((c) => c.channelAccessToken === m[1])) || null;
+    return (m && this.channels.find((c) => c.channelAccessToken !== undefined && c.channelAccessToken === m[1])) || null;
   }
 
-  channelByBot(botUserId: string | undefined): SandboxLineChannel | null {
-    if (!botUserId) return this.channels[0] ?? null;
+  /** By bot user id; none given means the first channel, unless `exact`. */
+  channelByBot(botUserId: string | undefined, opts: { exact?: boolean } = {}): SandboxLineChannel | null {
+    if (!botUserId) return opts.exact ? null : (this.channels[0] ?? null);
     return this.channels.find((c) => c.botUserId === botUserId) ?? null;
   }
 
@@ -100,7 +102,10 @@ export class SandboxLineState {
     return this.followers.get(botUserId)?.get(userId)?.following === true;
   }
 
-  snapshot(webhooks: SandboxLineRecords['webhooks']): SandboxLineRecords {
+  snapshot(
+    webhooks: SandboxLineRecords['webhooks'],
+    tokens: Pick<SandboxLineRecords, 'tokensIssued' | 'tokenRefusals' | 'tokenRequests'>,
+  ): SandboxLineRecords {
     const messagesByRetryKey: Record<string, number> = {};
     for (const m of this.messages) {
       if (m.retryKey) messagesByRetryKey[m.retryKey] = (messagesByRetryKey[m.retryKey] ?? 0) + 1;
@@ -110,6 +115,7 @@ export class SandboxLineState {
       messages: structuredClone(this.messages),
       webhooks: structuredClone(webhooks),
       messagesByRetryKey,
+      ...structuredClone(tokens),
     };
   }
 

@@ -185,3 +185,66 @@ describe('sandbox LINE over HTTP', () => {
     expect(slow.control.pendingTimers()).toBe(0);
   });
 });
+
+describe('sandbox LINE stateless channel access tokens over HTTP', () => {
+  const issuing = { channelId: '1650000099', channelSecret: 'issuing-secret', botUserId: `U${'d'.repeat(32)}` };
+  let sandbox: StartedSandboxLine;
+  beforeAll(async () => {
+    sandbox = await startSandboxLine({ channels: [issuing, channel], issuedTokenTtlSeconds: 60 });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  const issue = (fields: Record<string, string>, contentType = 'application/x-www-form-urlencoded') =>
+    fetch(`${sandbox.baseUrl}/oauth2/v3/token`, { method: 'POST', headers: { 'content-type': contentType }, body: new URLSearchParams(fields).toString() });
+  const pushWith = (token: string) =>
+    fetch(`${sandbox.baseUrl}/v2/bot/message/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-line-retry-key': randomUUID() },
+      body: JSON.stringify({ to: newLineUserId(), messages: [{ type: 'text', text: 'x' }] }),
+    });
+
+  it('issues a token the Messaging API accepts, beside the configured long-lived one', async () => {
+    const res = await issue({ grant_type: 'client_credentials', client_id: issuing.channelId, client_secret: issuing.channelSecret });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const grant = (await res.json()) as { access_token: string; expires_in: number; token_type: string };
+    expect(grant).toEqual({ access_token: expect.any(String), expires_in: 60, token_type: 'Bearer' });
+    expect((await pushWith(grant.access_token)).status).toBe(200);
+    expect((await pushWith('sandbox-token')).status).toBe(200);
+    const [issued, configured] = sandbox.control.records().requests.slice(-2);
+    expect([issued.botUserId, configured.botUserId]).toEqual([issuing.botUserId, BOT]);
+  });
+
+  it("refuses a wrong secret, an unknown channel and a JSON body with LINE's 400", async () => {
+    const wrong = await issue({ grant_type: 'client_credentials', client_id: issuing.channelId, client_secret: 'nope' });
+    expect([wrong.status, await wrong.json()]).toEqual([400, { error: 'invalid_client', error_description: expect.any(String) }]);
+    const unknown = await issue({ grant_type: 'client_credentials', client_id: '1', client_secret: issuing.channelSecret });
+    expect(((await unknown.json()) as { error: string }).error).toBe('invalid_client');
+    const json = await issue({ grant_type: 'client_credentials' }, 'application/json');
+    expect([json.status, ((await json.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
+  });
+
+  it('answers 401 to an expired issued token, and the control expires them over HTTP', async () => {
+    const res = await issue({ grant_type: 'client_credentials', client_id: issuing.channelId, client_secret: issuing.channelSecret });
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    expect((await pushWith(token)).status).toBe(200);
+    const expired = await fetch(`${sandbox.baseUrl}/control/expire-tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(((await expired.json()) as { expired: number }).expired).toBeGreaterThan(0);
+    const refused = await pushWith(token);
+    expect([refused.status, await refused.json()]).toEqual([401, { message: expect.stringContaining('Authentication failed') }]);
+    // The configured long-lived token is not an issued one: it still works.
+    expect((await pushWith('sandbox-token')).status).toBe(200);
+  });
+
+  it('keeps no secret and no issued token in the records it serves', async () => {
+    const served = await (await fetch(`${sandbox.baseUrl}/control/records`)).text();
+    expect(served).not.toContain(issuing.channelSecret);
+    for (const token of sandbox.control.issuedTokens()) expect(served).not.toContain(token);
+    const records = JSON.parse(served) as { tokensIssued: Record<string, number>; tokenRefusals: number; tokenRequests: { form: Record<string, string> | null }[] };
+    expect(records.tokensIssued).toEqual({ [issuing.channelId]: 2 });
+    expect(records.tokenRefusals).toBe(3);
+    expect(records.tokenRequests[0].form).toEqual({ grant_type: 'client_credentials', client_id: issuing.channelId, client_secret: '[redacted]' });
+  });
+});

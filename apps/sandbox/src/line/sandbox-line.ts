@@ -3,6 +3,8 @@ import express, { Router } from 'express';
 import { lineApiRoutes } from './line-api.routes';
 import { createLineControl, lineControlRoutes, SandboxLineControl } from './line-control';
 import { SandboxLineState } from './line-sandbox.state';
+import { LineTokenIssuer } from './line-token.issuer';
+import { lineTokenRoutes } from './line-token.routes';
 import { LineWebhookDispatcher } from './line-webhook.dispatcher';
 import { SandboxLineOptions } from './sandbox-line.types';
 
@@ -21,7 +23,8 @@ export interface StartedSandboxLine {
 }
 
 /**
- * The LINE stand-in (Messaging API push + PNP, profile, signed webhooks). The Messaging API paths
+ * The LINE stand-in (Messaging API push + PNP, profile, signed webhooks, stateless channel access
+ * tokens at `/oauth2/v3/token`). The Messaging API paths
  * are absolute (`/v2/bot/...`, `/bot/pnp/...`) and the SDK resolves them against the host, so
  * the router must be mounted at the root of its own server.
  */
@@ -29,9 +32,11 @@ export function createSandboxLine(opts: SandboxLineOptions): SandboxLine {
   if (!opts.channels || opts.channels.length === 0) throw new Error('createSandboxLine: at least one channel is required');
   const state = new SandboxLineState(opts.channels);
   const webhooks = new LineWebhookDispatcher(opts.webhookUrl);
-  const control = createLineControl(state, webhooks);
+  const tokens = new LineTokenIssuer(opts.channels, opts.issuedTokenTtlSeconds ?? 900);
+  const control = createLineControl(state, webhooks, tokens);
   const router = express.Router();
-  router.use(lineApiRoutes(state, webhooks, opts));
+  router.use(lineTokenRoutes(tokens));
+  router.use(lineApiRoutes(state, webhooks, opts, tokens));
   router.use(lineControlRoutes(control));
   return {
     router,

@@ -1,6 +1,10 @@
 /** One official account the stand-in serves. */
 export interface SandboxLineChannel {
-  channelAccessToken: string;
+  /** A long-lived token the Messaging API accepts; leave out for a channel that only uses issued ones. */
+  channelAccessToken?: string;
+  /** The channel id: `client_id` at the token endpoint. Without one, the channel is issued no tokens. */
+  channelId?: string;
+  /** Signs webhooks, and is the `client_secret` at the token endpoint. */
   channelSecret: string;
   /** `U` + 32 hex: the `destination` of its webhooks. */
   botUserId: string;
@@ -16,6 +20,8 @@ export interface SandboxLineOptions {
   slowResponseMs?: number;
   /** Messages each channel may send before every send answers the monthly-limit 429. Default unlimited. */
   monthlyQuota?: number;
+  /** Life of a token from `POST /oauth2/v3/token`, in seconds. Default 900 (LINE's 15 minutes). */
+  issuedTokenTtlSeconds?: number;
   /** Listen address for startSandboxLine; loopback only. Default 127.0.0.1:0. */
   host?: string;
   port?: number;
@@ -84,10 +90,29 @@ export interface SandboxLineWebhookRecord {
   at: string;
 }
 
+/**
+ * A request to the token endpoint, as received: the form with `client_secret` (and any
+ * `client_assertion`) replaced, so the records can be served over HTTP; never the issued token.
+ */
+export interface SandboxLineTokenRequestRecord {
+  at: string;
+  contentType: string | null;
+  /** The form fields as parsed; null when the body was not a form. */
+  form: Record<string, string> | null;
+  status: number;
+  /** LINE's OAuth `error`, or null when a token was issued. */
+  error: string | null;
+}
+
 export interface SandboxLineRecords {
   requests: SandboxLineRequestRecord[];
   messages: SandboxLineMessageRecord[];
   webhooks: SandboxLineWebhookRecord[];
   /** Messages produced per X-Line-Retry-Key: any value above 1 is a duplicate send. */
   messagesByRetryKey: Record<string, number>;
+  /** Tokens issued per channel id since the last reset. */
+  tokensIssued: Record<string, number>;
+  /** Token requests refused (wrong secret, unknown channel, bad form) since the last reset. */
+  tokenRefusals: number;
+  tokenRequests: SandboxLineTokenRequestRecord[];
 }

@@ -6,6 +6,8 @@ import YAML from 'yaml';
 
 type Schema = Record<string, unknown>;
 
+const LINE_SPEC_FILES = ['messaging-api.yml', 'webhook.yml', 'channel-access-token.yml'] as const;
+
 /**
  * LINE's published OpenAPI descriptions (line/line-openapi, Apache-2.0), kept in the repository at
  * `specs/line` so a fresh clone tests against them; `TSUNAGU_LINE_SPECS` points at another copy.
@@ -15,8 +17,8 @@ type Schema = Record<string, unknown>;
 export function lineSpecDir(): string {
   const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
   const dir = process.env.TSUNAGU_LINE_SPECS ? path.resolve(process.env.TSUNAGU_LINE_SPECS) : path.join(repoRoot, 'specs', 'line');
-  if (!existsSync(path.join(dir, 'messaging-api.yml')) || !existsSync(path.join(dir, 'webhook.yml'))) {
-    throw new Error(`LINE OpenAPI specs not found in ${dir} (expected messaging-api.yml and webhook.yml; see specs/line/README.md).`);
+  if (!LINE_SPEC_FILES.every((file) => existsSync(path.join(dir, file)))) {
+    throw new Error(`LINE OpenAPI specs not found in ${dir} (expected ${LINE_SPEC_FILES.join(', ')}; see specs/line/README.md).`);
   }
   return dir;
 }
@@ -59,7 +61,7 @@ function rewriteDiscriminators(schemas: Record<string, Schema>): Record<string, 
 }
 
 /** A validator for `#/components/schemas/<name>` of one of LINE's spec files. */
-export function lineSchemaValidator(file: 'messaging-api.yml' | 'webhook.yml'): (name: string) => ValidateFunction {
+export function lineSchemaValidator(file: (typeof LINE_SPEC_FILES)[number]): (name: string) => ValidateFunction {
   const doc = YAML.parse(readFileSync(path.join(lineSpecDir(), file), 'utf8')) as { components: { schemas: Record<string, Schema> } };
   // strict: false — OpenAPI keywords (nullable, example, externalDocs) are not JSON Schema.
   const ajv = new Ajv({ strict: false, allErrors: true });
