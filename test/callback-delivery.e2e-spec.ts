@@ -178,10 +178,11 @@ describe('callback delivery through the worker', () => {
   });
 
   it('callbacks failed for good are counted for operators on /metrics, not only dropped', async () => {
-    const [{ n }] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM callbacks WHERE status = 'failed'`);
+    const [{ n }] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM callbacks WHERE status = 'failed' AND tenant_id = $1`, [h.tenantId]);
     expect(n).toBeGreaterThanOrEqual(3); // the 400, 401 and 410 above
     const text = await (await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.config.http.opsToken}` } })).text();
-    expect(text).toMatch(new RegExp(`^tsunagu_callbacks_failed ${n}$`, 'm'));
+    // Under the tenant's id, so an operator with many tenants sees whose endpoint refuses.
+    expect(text).toMatch(new RegExp(`^tsunagu_callbacks_failed\\{tenant="${h.tenantId}"\\} ${n}$`, 'm'));
   });
 
   it('a CRM trickling its answer does not hold the worker: the try times out and is scheduled again', async () => {
@@ -202,4 +203,57 @@ describe('callback delivery through the worker', () => {
       await crm.close();
     }
   });
+});
+
+describe("callback delivery follows the tenant's URL", () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngine({ label: 'callback_follow', channels: ['sms'], config: { callbacks: { allowPrivateUrls: true, timeoutMs: 1000, retryHours: 1 } } });
+  });
+  afterAll(async () => h?.close());
+
+  it('a callback failing at the old URL is retried, through the worker, at the URL the tenant moved to', async () => {
+    const [a, b] = [await scriptedCrm([503]), await scriptedCrm([204])];
+    try {
+      // Saved through the api's admin, before the worker (a process of its own) has read the tenant.
+      await h.admin.setCallbackUrl(h.tenantId, a.url);
+      const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'callback follows' }, { 'idempotency-key': `cbf-${Math.random()}` });
+      expect(res.status).toBe(202);
+      const messageId = (res.body as { id: string }).id;
+      // Every callback of the delivered message has met A's 503 once and waits for its retry.
+      const waiting = await expectEventually(
+        async () => {
+          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [messageId]);
+          expect(m.status).toBe('delivered');
+          const rows = await h.query<{ id: string; status: string; tries: number }>(`SELECT id, status, tries FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.tries])).toEqual(rows.map(() => ['pending', 1]));
+          return rows;
+        },
+        { timeoutMs: 10_000 },
+      );
+      await h.admin.setCallbackUrl(h.tenantId, b.url);
+      await expectEventually(
+        async () => {
+          const rows = await h.query<{ status: string; url: string }>(`SELECT status, url FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.url])).toEqual(rows.map(() => ['delivered', b.url]));
+        },
+        { timeoutMs: 15_000 },
+      );
+      // Each callback reached B once, its last try; every try before it went to A (the first for all of them).
+      expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
+      const tries = await h.query<{ callback_id: string; try: number; url: string; status: number }>(
+        `SELECT t.callback_id, t.try, t.url, t.status FROM callback_tries t JOIN callbacks c ON c.id = t.callback_id WHERE c.message_id = $1 ORDER BY t.callback_id, t.try`,
+        [messageId],
+      );
+      for (const { id } of waiting) {
+        const own = tries.filter((t) => t.callback_id === id).map((t) => [t.try, t.url, t.status]);
+        expect(own).toEqual([...own.slice(0, -1).map((_, i) => [i + 1, a.url, 503]), [own.length, b.url, 204]]);
+        expect(own.length).toBeGreaterThanOrEqual(2);
+      }
+      expect(a.takes).toHaveLength(tries.filter((t) => t.url === a.url).length);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 40_000);
 });

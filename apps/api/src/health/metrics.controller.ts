@@ -7,6 +7,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { ChannelHealthService, JobQueues, ORPHANS_EXPIRED_METRIC, ParkedEvents } from '@tsunagu/engine';
 import { QUEUES } from '@tsunagu/jobs';
 import { smppBindCounts } from './channel-metrics';
+import { registerCallbackGauges } from './callback-metrics';
 import { ApiMetrics } from './api-metrics';
 import { OpsTokenGuard } from './ops-token.guard';
 
@@ -125,32 +126,7 @@ export class MetricsController {
         for (const channel of new Set([...Object.keys(all), ...Object.keys(counts)])) this.inc({ channel }, counts[channel] ?? 0);
       },
     });
-    new Gauge({
-      name: 'tsunagu_callbacks_pending',
-      help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry)',
-      registers: [this.registry],
-      async collect() {
-        const [r]: { n: string }[] = await db.query(`SELECT count(*) AS n FROM callbacks WHERE status = 'pending'`).catch(() => [{ n: '0' }]);
-        this.set(Number(r.n));
-      },
-    });
-    // A callback the CRM refused (a 3xx or 4xx) or never took before its retries ran out is over
-    // at once and leaves `pending`: without this, a CRM refusing everything (its verification broken
-    // after a rotation, a URL gone) would look like one that takes everything. Counted over the
-    // retry period and a day more, so one given up at the end of its retries still shows for a day
-    // (read through the partial index callbacks_failed: the failed ones only).
-    new Gauge({
-      name: 'tsunagu_callbacks_failed',
-      help: 'CRM status callbacks failed for good (refused by the CRM, or not taken before their retries ran out), of those created in the retry period and a day',
-      registers: [this.registry],
-      async collect() {
-        const window = (config.callbacks.retryHours + 24) * 3600;
-        const [r]: { n: string }[] = await db
-          .query(`SELECT count(*) AS n FROM callbacks WHERE status = 'failed' AND created_at > now() - make_interval(secs => $1)`, [window])
-          .catch(() => [{ n: '0' }]);
-        this.set(Number(r.n));
-      },
-    });
+    registerCallbackGauges(this.registry, db, config.callbacks.retryHours);
   }
 
   @Get()

@@ -24,15 +24,20 @@ export class OutboxEntity {
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
 }
 
-/** A signed status callback to the CRM; its id is the `webhook-id` the CRM dedupes on. */
+/**
+ * A signed status callback to the CRM; its id is the `webhook-id` the CRM dedupes on. Each try
+ * is a `callback_tries` row (the URL it went to, what came back).
+ */
 @Entity('callbacks')
 export class CallbackEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId!: string;
   @Column('uuid', { name: 'message_id' }) messageId!: string;
+  /** Where it was last sent (or, before its first try, would have gone when written). */
   @Column('text') url!: string;
   @Column('jsonb') payload!: Record<string, unknown>;
-  @Column('text') status!: 'pending' | 'delivered' | 'failed';
+  /** `cancelled`: the tenant removed its callback URL while this was pending (`last_error` says so). */
+  @Column('text') status!: 'pending' | 'delivered' | 'failed' | 'cancelled';
   @Column('integer') tries!: number;
   @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt!: Date;
   @Column('timestamptz', { name: 'give_up_at' }) giveUpAt!: Date;

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { retryAfterMs } from '@tsunagu/core';
-import { CallbackEntity } from '@tsunagu/database';
 import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { AllLookup, osResolver, signWebhook } from '@tsunagu/security';
 import { writeOutbox } from '../infra/outbox';
@@ -35,10 +34,27 @@ export function callbackRetryAt(tries: number, retryAfter: string | null | undef
   return new Date(now + Math.max(callbackBackoffMs(tries), asked));
 }
 
+/** What a try needs: the callback, and the message's own URL (which, when set, is where it goes). */
+const TAKE_CALLBACK = `SELECT c.id, c.tenant_id, c.status, c.tries, c.payload, c.give_up_at, m.callback_url AS message_url
+  FROM callbacks c JOIN messages m ON m.id = c.message_id WHERE c.id = $1`;
+
+type CallbackRow = { id: string; tenant_id: string; status: string; tries: number; payload: Record<string, unknown>; give_up_at: Date; message_url: string | null };
+
+/** Each try, where it went and what came back; written with the callback's own update. */
+const INSERT_TRY = `INSERT INTO callback_tries (callback_id, try, url, status, error) VALUES ($1, $2, $3, $4, $5)`;
+
+/** Why a pending callback ended unsent when its tenant no longer has a callback URL. */
+export const CALLBACK_URL_REMOVED = 'callback_url_removed';
+
 /**
  * Delivers one signed status callback (Standard Webhooks: webhook-id, webhook-timestamp,
  * webhook-signature). Retries 5xx, 408, 429, timeouts and network failures, not before a
  * `Retry-After` the CRM gave (up to an hour); any other answer (a 3xx, another 4xx) is final.
+ *
+ * Every try is addressed and signed as the tenant is now, read past the cache: a CRM that moved
+ * its endpoint gets what is still pending at the new one, and a rotated secret signs from the
+ * next try (beside the old one while its overlap lasts). A message's own `callbackUrl` stays its
+ * target. A tenant that removed its URL ends its pending callbacks `cancelled`, saying why.
  */
 @Injectable()
 export class CallbackSenderService {
@@ -49,10 +65,15 @@ export class CallbackSenderService {
     @Optional() @Inject(CALLBACK_RESOLVER) private readonly resolve: AllLookup = osResolver,
   ) {}
 
-  async deliver(callbackId: string): Promise<'delivered' | 'retry' | 'failed' | 'skipped'> {
-    const cb = await this.db.getRepository(CallbackEntity).findOneBy({ id: callbackId });
+  async deliver(callbackId: string): Promise<'delivered' | 'retry' | 'failed' | 'cancelled' | 'skipped'> {
+    const [cb] = (await this.db.query(TAKE_CALLBACK, [callbackId])) as CallbackRow[];
     if (!cb || cb.status !== 'pending') return 'skipped';
-    const tenant = await this.tenants.get(cb.tenantId);
+    const tenant = await this.tenants.fresh(cb.tenant_id);
+    const url = cb.message_url ?? tenant.callbackUrl;
+    if (!url) {
+      await this.db.query(`UPDATE callbacks SET status = 'cancelled', last_error = $2 WHERE id = $1 AND status = 'pending'`, [cb.id, CALLBACK_URL_REMOVED]);
+      return 'cancelled';
+    }
     const body = JSON.stringify({ id: cb.id, ...cb.payload });
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = { 'webhook-id': cb.id, 'webhook-timestamp': String(timestamp), 'user-agent': 'Tsunagu-Callbacks/1' };
@@ -60,28 +81,29 @@ export class CallbackSenderService {
     const secrets = signingSecrets(tenant);
     if (secrets.length) headers['webhook-signature'] = secrets.map((secret) => signWebhook({ secret, id: cb.id, timestamp, body })).join(' ');
 
-    const result = await guardedPost(cb.url, body, headers, {
+    // The URL is judged again here, in the connecting lookup (DNS rebinding), whichever it is.
+    const result = await guardedPost(url, body, headers, {
       timeoutMs: this.config.callbacks.timeoutMs,
       allowPrivate: this.config.callbacks.allowPrivateUrls,
       resolve: this.resolve,
     });
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const tries = cb.tries + 1;
-    if (ok) {
-      await this.db.query(`UPDATE callbacks SET status = 'delivered', tries = $2, last_status = $3, delivered_at = now() WHERE id = $1`, [cb.id, tries, result.status]);
-      return 'delivered';
-    }
     const next = callbackRetryAt(tries, result.retryAfter);
-    if (retryable(result.status) && result.error !== 'address_not_allowed' && next < cb.giveUpAt) {
-      await inTx(this.db, async (tx) => {
-        tx.write(`UPDATE callbacks SET tries = $2, last_status = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1`, [
-          cb.id, tries, result.status, result.error, next,
+    const outcome = ok ? 'delivered' : retryable(result.status) && result.error !== 'address_not_allowed' && next < new Date(cb.give_up_at) ? 'retry' : 'failed';
+    await inTx(this.db, async (tx) => {
+      tx.write(INSERT_TRY, [cb.id, tries, url, result.status, result.error]);
+      if (outcome === 'delivered') {
+        tx.write(`UPDATE callbacks SET status = 'delivered', tries = $2, url = $3, last_status = $4, delivered_at = now() WHERE id = $1`, [cb.id, tries, url, result.status]);
+      } else if (outcome === 'retry') {
+        tx.write(`UPDATE callbacks SET tries = $2, url = $3, last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1`, [
+          cb.id, tries, url, result.status, result.error, next,
         ]);
         writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
-      });
-      return 'retry';
-    }
-    await this.db.query(`UPDATE callbacks SET status = 'failed', tries = $2, last_status = $3, last_error = $4 WHERE id = $1`, [cb.id, tries, result.status, result.error]);
-    return 'failed';
+      } else {
+        tx.write(`UPDATE callbacks SET status = 'failed', tries = $2, url = $3, last_status = $4, last_error = $5 WHERE id = $1`, [cb.id, tries, url, result.status, result.error]);
+      }
+    });
+    return outcome;
   }
 }

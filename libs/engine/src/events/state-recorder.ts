@@ -17,8 +17,12 @@ export interface TransitionNote {
 
 type EventRow = { tenantId: string | null; messageId: string | null; attemptId: string | null; type: string; status?: string | null } & TransitionNote;
 
+/**
+ * `occurred_at`: the provider's time for a provider's report; for a change of our own, PostgreSQL's
+ * `now()` (the row's `created_at`), not this process's clock, which another process's may not match.
+ */
 const INSERT_EVENT = `INSERT INTO events (id, tenant_id, message_id, attempt_id, source, type, provider_event_id, status, reason, anomaly, detail, occurred_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::timestamptz, now()))
   ON CONFLICT (source, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING`;
 
 function eventValues(e: EventRow): unknown[] {
@@ -34,7 +38,7 @@ function eventValues(e: EventRow): unknown[] {
     e.reason ?? null,
     e.anomaly ?? false,
     e.detail ? JSON.stringify(e.detail) : null,
-    e.occurredAt ?? new Date(),
+    e.occurredAt ?? null,
   ];
 }
 

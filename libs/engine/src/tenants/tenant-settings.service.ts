@@ -68,6 +68,16 @@ export class TenantSettingsService {
     return this.reading.get(tenantId) ?? (tx ? this.load(tenantId, tx) : this.read(tenantId));
   }
 
+  /**
+   * Read from PostgreSQL now, past the cache (and refreshing it): for a decision that must see a
+   * change another process made a moment ago. The callback sender signs and addresses each try
+   * with this: a cached copy kept signing with a secret just rotated out (one the CRM may already
+   * refuse) and posting to a URL just replaced, for up to TENANT_FRESH_MS and a stale read more.
+   */
+  fresh(tenantId: string): Promise<TenantSettings> {
+    return this.load(tenantId);
+  }
+
   forget(tenantId: string): void {
     this.generation++;
     this.cache.delete(tenantId);
