@@ -3,6 +3,7 @@ import type { SmsRouteConfig } from './route.selector';
 import { newPdu, smpp, SmppPdu } from './smpp/smpp.types';
 
 const route = { name: 'jp', messageIdMatch: 'as_is' } as SmsRouteConfig;
+const packedRoute = { ...route, inboundGsm7: 'packed' } as SmsRouteConfig;
 const STOP = ['STOP', '停止', '配信停止'];
 
 /** Encodes with the smpp package and decodes the bytes again, as a PDU arrives off the wire. */
@@ -43,6 +44,39 @@ describe('handleDeliver', () => {
     const pdu = wire({ source_addr_ton: 1, source_addr: '819012345678', destination_addr: '0005123456', data_coding: dataCoding, short_message: { message: text } });
     const out = handleDeliver(pdu, route, STOP, now);
     expect(out).toMatchObject({ kind: 'events', events: [{ type: 'inbound_message', text: expected, recipient: '0005123456', from: { phoneE164: '+819012345678' } }] });
+  });
+
+  it('reads a receipt with data_coding 0 as the SMSC\'s ASCII, not GSM-7: an id with `_` matches its send', () => {
+    // No TLVs: the id is in the text alone. As GSM-7, 0x5F is `§` and 0x40 `¡`.
+    const text = 'id:SMSC_01_00AB12 sub:001 dlvrd:001 submit date:2406010900 done date:2406010901 stat:DELIVRD err:000 text:_@$ hi';
+    const pdu = wire({ esm_class: 4, data_coding: 0, short_message: Buffer.from(text, 'ascii') });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({
+      kind: 'events',
+      receipt: { messageId: 'SMSC_01_00AB12', stat: 'DELIVRD' },
+      events: [{ type: 'delivered', providerMessageId: 'smsc_01_00ab12', providerEventId: 'smsc_01_00ab12-delivrd' }],
+    });
+    // The same on a route whose replies come packed: receipts are never packed septets.
+    expect(handleDeliver(pdu, packedRoute, STOP, now)).toMatchObject({ kind: 'events', events: [{ providerMessageId: 'smsc_01_00ab12' }] });
+    // Unflagged (esm_class 0) and in message_payload: still read as ASCII.
+    const payload = wire({ esm_class: 0, data_coding: 0, message_payload: Buffer.from(text, 'ascii') });
+    expect(handleDeliver(payload, route, STOP, now)).toMatchObject({ kind: 'events', events: [{ providerMessageId: 'smsc_01_00ab12' }] });
+  });
+
+  it('keeps an unreadable receipt\'s redacted text in ASCII', () => {
+    const pdu = wire({ esm_class: 4, data_coding: 0, short_message: Buffer.from('id:a_b stat:WHAT text:secret', 'ascii') });
+    expect(handleDeliver(pdu, route, STOP, now)).toMatchObject({ kind: 'unparsed', reason: 'unknown_stat', redactedText: 'id:a_b stat:WHAT text:[redacted]' });
+  });
+
+  it('reads a reply\'s data_coding 0 as unpacked GSM-7 by default, and as packed where the route says so', () => {
+    const from = { source_addr_ton: 1, source_addr: '819012345678', data_coding: 0 };
+    // The same bytes, two readings: unpacked they are `_` and `@`, as GSM-7 has them.
+    expect(handleDeliver(wire({ ...from, short_message: Buffer.from([0x11, 0x00, 0x02]) }), route, STOP, now)).toMatchObject({ events: [{ text: '_@$' }] });
+    const packed = Buffer.from('c8f71d14969741f977fd07', 'hex'); // 'How are you?' packed
+    expect(handleDeliver(wire({ ...from, short_message: packed }), packedRoute, STOP, now)).toMatchObject({ kind: 'events', events: [{ text: 'How are you?' }] });
+    expect(handleDeliver(wire({ ...from, short_message: packed }), route, STOP, now)).not.toMatchObject({ events: [{ text: 'How are you?' }] });
+    // A packed stop word opts out.
+    const stop = handleDeliver(wire({ ...from, short_message: Buffer.from('53ea130a', 'hex') }), packedRoute, STOP, now);
+    expect(stop.kind === 'events' && stop.events.map((e) => [e.type, e.text])).toEqual([['inbound_message', 'STOP'], ['opt_out', undefined]]);
   });
 
   it('reads IA5 (data_coding 1) as ASCII, not GSM', () => {

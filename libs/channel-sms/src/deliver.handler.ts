@@ -3,9 +3,11 @@ import { ChannelEvent } from '@tsunagu/core';
 import { concatHeaderOf } from './concat/concat-header.parser';
 import type { InboundPart } from './concat/inbound-parts.store';
 import { decodeGsm7 } from './encoding/gsm7.alphabet';
+import { fillBitsAfterUdh, unpackSeptets } from './encoding/gsm7-packing';
 import { MessageIdMode, normalizeMessageId, parseReceipt, ParsedReceipt, ReceiptStat } from './dlr.parser';
 import type { SmsRouteConfig } from './route.selector';
-import { ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE, ESM_CLASS_RECEIPT_MASK, num, shortMessageOf, smpp, SmppPdu, str } from './smpp/smpp.types';
+import { phoneFrom } from './smpp-address';
+import { ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE, ESM_CLASS_RECEIPT_MASK, num, shortMessageOf, smpp, SmppPdu, str, udhOctetsOf } from './smpp/smpp.types';
 
 export type DeliverOutcome =
   | { kind: 'events'; events: ChannelEvent[]; receipt?: ParsedReceipt }
@@ -29,8 +31,14 @@ export function receiptIdMode(route: SmsRouteConfig): MessageIdMode {
   return route.messageIdMatch === 'hex_decimal' ? 'decimal_to_hex' : 'as_is';
 }
 
-function textOfMessage(pdu: SmppPdu): string | null {
-  const { message } = shortMessageOf(pdu);
+/**
+ * A handset's text, decoded by its data_coding. GSM-7 (0) comes as the bytes: unpacked septets,
+ * or packed ones where the route says its SMSC hands them over so (after a UDH, from the septet
+ * boundary that follows it). A string is what the package decoded itself.
+ */
+function textOfMessage(pdu: SmppPdu, route: SmsRouteConfig): string | null {
+  const decoded = shortMessageOf(pdu);
+  const { message } = decoded;
   const coding = num(pdu.data_coding) & 0x0f;
   if (typeof message === 'string') {
     // The package decodes IA5 (1) as GSM-7; undo that and read the bytes as ASCII.
@@ -38,23 +46,33 @@ function textOfMessage(pdu: SmppPdu): string | null {
   }
   if (!Buffer.isBuffer(message)) return null;
   if (coding === 8) return Buffer.from(message.subarray(0, message.length & ~1)).swap16().toString('utf16le');
-  if (coding === 0) return decodeGsm7(message);
+  if (coding === 0) {
+    return decodeGsm7(route.inboundGsm7 === 'packed' ? unpackSeptets(message, fillBitsAfterUdh(udhOctetsOf(decoded))) : message);
+  }
   if (coding === 1 || coding === 3) return message.toString('latin1');
   return null; // binary and other codings carry no text
+}
+
+/**
+ * The text a receipt is read from: the SMSC's own ASCII (SMPP 3.4 Appendix B), so its bytes as
+ * Latin-1 whatever data_coding 0 means for a handset's text on this route. Read as GSM-7, a
+ * message id's `_` (0x5F) became `§` and the receipt matched no send.
+ */
+function receiptTextOf(pdu: SmppPdu): string | null {
+  const { message } = shortMessageOf(pdu);
+  const coding = num(pdu.data_coding) & 0x0f;
+  if (typeof message === 'string') {
+    // The package's GSM-7 reading of 0 or 1 undone (it is lossless below 0x80, all a receipt holds).
+    return coding === 0 || coding === 1 ? smpp.encodings.ASCII.encode(message).toString('latin1') : message;
+  }
+  if (!Buffer.isBuffer(message)) return null;
+  if (coding === 8) return Buffer.from(message.subarray(0, message.length & ~1)).swap16().toString('utf16le');
+  return message.toString('latin1');
 }
 
 /** The receipt text without its `text:` field, which quotes the start of the body. */
 function redact(text: string): string {
   return text.replace(/text\s*:.*$/is, 'text:[redacted]').replace(/\d{7,}/g, (d) => `${d.slice(0, 2)}***`).slice(0, 300);
-}
-
-function phoneFrom(sourceAddr: string, ton: number): string | undefined {
-  const digits = sourceAddr.replace(/^\+/, '');
-  if (!/^\d{6,15}$/.test(digits)) return undefined;
-  if (ton === 1) return `+${digits}`;
-  if (digits.startsWith('0')) return `+81${digits.slice(1)}`; // national format from a Japanese SMSC
-  if (digits.length >= 11) return `+${digits}`;
-  return undefined;
 }
 
 function isStopWord(text: string, stopWords: readonly string[]): boolean {
@@ -78,12 +96,12 @@ export function handleDeliver(
 ): DeliverOutcome {
   const esmClass = num(pdu.esm_class);
   const flagged = [ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_INTERMEDIATE].includes(esmClass & ESM_CLASS_RECEIPT_MASK);
-  const text = textOfMessage(pdu);
+  const receiptText = receiptTextOf(pdu);
   const receipt = parseReceipt(
-    { short_message: text ?? undefined, receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state },
+    { short_message: receiptText ?? undefined, receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state },
     { utcOffsetMinutes: route.receiptUtcOffsetMinutes },
   );
-  if (receipt.kind === 'receipt' && (flagged || /\bstat\s*:/i.test(text ?? '') || pdu.receipted_message_id !== undefined)) {
+  if (receipt.kind === 'receipt' && (flagged || /\bstat\s*:/i.test(receiptText ?? '') || pdu.receipted_message_id !== undefined)) {
     const id = normalizeMessageId(receipt.messageId, receiptIdMode(route));
     const event: ChannelEvent = {
       channel: 'sms',
@@ -99,9 +117,10 @@ export function handleDeliver(
   // An impossible date is only found once an id and a stat were read: it is a receipt, however
   // it is flagged, and never a handset's message.
   if (flagged || (receipt.kind === 'unparsed' && receipt.reason === 'invalid_date')) {
-    return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(text ?? '') };
+    return { kind: 'unparsed', reason: receipt.kind === 'unparsed' ? receipt.reason : 'not_a_receipt', redactedText: redact(receiptText ?? '') };
   }
 
+  const text = textOfMessage(pdu, route);
   const header = opts.holdParts === false ? null : concatHeaderOf(pdu);
   if (header) {
     const part: InboundPart = {

@@ -4,6 +4,7 @@ export * from './sms.adapter';
 export * from './bind.pool';
 export type { BindState } from './smpp.bind';
 export * from './encoding/gsm7.alphabet';
+export * from './encoding/gsm7-packing';
 export * from './encoding/sms-encoding.planner';
 export * from './dlr.parser';
 export * from './submit-status';

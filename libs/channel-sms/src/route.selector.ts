@@ -31,6 +31,12 @@ export interface SmsRouteConfig {
   defaultSender?: string;
   /** Clock offset of the SMSC's receipt dates from UTC, in minutes (JST = 540). Default 0. */
   receiptUtcOffsetMinutes?: number;
+  /**
+   * How the SMSC hands over a reply's GSM-7 text (data_coding 0): `unpacked`, one septet per
+   * octet, as most do (the default), or `packed`, 8 septets in 7 octets as on the air. Receipts
+   * are read as ASCII either way.
+   */
+  inboundGsm7?: 'unpacked' | 'packed';
 }
 
 export interface SmsRouteRequest {

@@ -19,6 +19,30 @@ export function addressOf(sender: string): SmppSourceAddress {
   return { source_addr_ton: 5, source_addr_npi: 0, source_addr: s.slice(0, 11) }; // alphanumeric
 }
 
+/**
+ * A handset's number from an SMSC's source address: international (TON 1, or 11 digits and more),
+ * or national from a Japanese SMSC (a leading 0). Undefined for what is no phone number.
+ */
+export function phoneFrom(sourceAddr: string, ton: number): string | undefined {
+  const digits = sourceAddr.replace(/^\+/, '');
+  if (!/^\d{6,15}$/.test(digits)) return undefined;
+  if (ton === 1) return `+${digits}`;
+  if (digits.startsWith('0')) return `+81${digits.slice(1)}`; // national format from a Japanese SMSC
+  if (digits.length >= 11) return `+${digits}`;
+  return undefined;
+}
+
+/**
+ * Every source address `phoneFrom` reads as this number: what an SMSC may have written for the
+ * person, to find what is kept under the address it wrote (erasure on request).
+ */
+export function sourceAddressesOf(e164: string): string[] {
+  const digits = e164.replace(/^\+/, '');
+  const forms = [digits, `+${digits}`];
+  if (digits.startsWith('81')) forms.push(`0${digits.slice(2)}`, `+0${digits.slice(2)}`); // a leading + is dropped before the 0 is read
+  return forms;
+}
+
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** SMPP relative time `YYMMDDhhmmss000R` for a validity of `seconds` (at least 1 minute, at most 99 days). */

@@ -11,6 +11,8 @@ import {
   ChannelHealth,
   ChannelTraits,
   ContactView,
+  ErasedPerson,
+  ErasureSql,
   InvalidInboundError,
   LengthCheck,
   OutboundAttempt,
@@ -27,7 +29,7 @@ import { normalizeMessageId } from './dlr.parser';
 import { planSms, SmsTooLongError, splitSms } from './encoding/sms-encoding.planner';
 import { isJapaneseNumber, selectSmsRoute, SmsRouteConfig } from './route.selector';
 import { DEFAULT_STOP_WORDS, SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sms-channel.options';
-import { addressOf, relativeValidity, SmppSourceAddress } from './smpp-address';
+import { addressOf, relativeValidity, SmppSourceAddress, sourceAddressesOf } from './smpp-address';
 import type { SmppBind } from './smpp.bind';
 import { ESM_CLASS_UDHI, SmppPdu } from './smpp/smpp.types';
 import { submitParts } from './submit-parts';
@@ -59,6 +61,8 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   private readonly timings: PoolTimings;
   /** Joins long replies; null without a database for their parts (each part is then a reply). */
   private readonly concat: InboundConcatReassembler | null;
+  /** Where those parts wait (null likewise). */
+  private readonly parts: InboundPartsStore | null;
   private unparsedReceipts = 0;
   private sinkFailures = 0;
   private started = false;
@@ -88,10 +92,11 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     this.delivered = new RecentIds(ttlMs, 100_000);
     this.submitted = new RecentIds(ttlMs, 100_000);
     const concatSeconds = options.concatTimeoutSeconds ?? 180;
+    this.parts = options.inboundPartsDb && options.inboundPartsSeal ? new InboundPartsStore(options.inboundPartsDb, options.inboundPartsSeal, concatSeconds) : null;
     this.concat =
-      options.inboundPartsDb && options.inboundPartsSeal
+      this.parts
       ? new InboundConcatReassembler(
-          new InboundPartsStore(options.inboundPartsDb, options.inboundPartsSeal, concatSeconds),
+          this.parts,
           sink,
           new Map(options.routes.map((r) => [r.name, r])),
           this.stopWords,
@@ -239,6 +244,12 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   planRoute(request: RoutePlanRequest): { route: string | null } {
     const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
     return { route: selectSmsRoute(this.options.routes, { ...request, unhealthy }).name };
+  }
+
+  /** Parts of long replies from the person's number to the tenant's addresses, waiting or joined: gone with the erasure. */
+  async erasePerson(person: ErasedPerson, sql: ErasureSql): Promise<number> {
+    if (!this.parts || !person.phoneE164) return 0;
+    return this.parts.erase(sql, sourceAddressesOf(person.phoneE164), person.inboundAddresses);
   }
 
   async parseInbound(): Promise<ChannelEvent[]> {

@@ -28,6 +28,7 @@ const smsRoute = z
     messageIdMatch: z.enum(['as_is', 'hex_decimal']).default('as_is'),
     defaultSender: z.string().max(20).optional(),
     receiptUtcOffsetMinutes: z.number().int().min(-720).max(840).default(0),
+    inboundGsm7: z.enum(['unpacked', 'packed']).default('unpacked'),
   })
   .strict();
 

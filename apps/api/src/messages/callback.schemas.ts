@@ -1,5 +1,6 @@
 import { ATTEMPT_STATUSES, MESSAGE_STATUSES } from '@tsunagu/core';
 import { Schema, anyObject, bool, exact, int, nullable, str, time, uuid } from '../http/openapi/schema-parts';
+import { REPLY_METADATA } from './message.schemas';
 
 /** Fields every callback body has; `metadata` only when the message had some. */
 const common = {
@@ -7,9 +8,9 @@ const common = {
   messageId: uuid(),
   occurredAt: time({ description: 'When the change was recorded: orders callbacks for one message that arrive out of order.' }),
 };
-const withMetadata = (properties: Record<string, Record<string, unknown>>): Schema & { required: string[] } => {
+const withMetadata = (properties: Record<string, Record<string, unknown>>, metadata = 'As the CRM sent it with the message.'): Schema & { required: string[] } => {
   const s = exact({ ...common, ...properties }) as Schema & { required: string[] };
-  return { ...s, properties: { ...(s.properties as object), metadata: anyObject({ description: 'As the CRM sent it with the message.' }) } };
+  return { ...s, properties: { ...(s.properties as object), metadata: anyObject({ description: metadata }) } };
 };
 
 /** A message's own state changed. */
@@ -36,7 +37,7 @@ const inbound = withMetadata({
   channel: str(),
   contactId: uuid(),
   text: nullable(str({ description: "Absent from a callback still pending when the person's data was erased." })),
-});
+}, REPLY_METADATA);
 export const INBOUND_CALLBACK = { ...inbound, required: inbound.required.filter((k) => k !== 'text') };
 
 /** A withdrawn attempt was delivered after all: the person may have the message twice. */

@@ -5,6 +5,15 @@ const messageStatus = str({ enum: [...MESSAGE_STATUSES, 'received'], description
 const attemptStatus = str({ enum: [...ATTEMPT_STATUSES] });
 const channel = str({ example: 'sms', description: 'A registered channel: `rcs`, `sms`, `line`, or one an adapter adds.' });
 
+/**
+ * What a reply's metadata holds: Tsunagu writes it (the CRM sends none). The one text for the
+ * message view and the `message.inbound` callback.
+ */
+export const REPLY_METADATA =
+  'Written by Tsunagu: `contentType` (`text`, `image`, `sticker`, `location`, `file`, `suggestion` or `other`), `recipient` (SMS: the address the person replied to), ' +
+  'and for a long SMS reply whose parts did not all arrive within `channels.sms.concatTimeoutSeconds`, `incomplete: true` with `partsReceived` and `parts`: ' +
+  'the text is then the parts that came, joined in order, and says nothing of where the missing ones were.';
+
 /** A message's outcome, as the engine's `messageOutcome` gives it to the full view and the list. */
 const OUTCOME = {
   status: messageStatus,
@@ -72,7 +81,7 @@ export const MESSAGE_VIEW_SCHEMA = exact({
   text: nullable(str({ description: 'Null once redacted (an OTP, after it is final).' })),
   textRedacted: bool(),
   sender: nullable(str()),
-  metadata: nullable(anyObject({ description: 'As the CRM sent it.' })),
+  metadata: nullable(anyObject({ description: `Outbound: as the CRM sent it. Inbound (a reply): ${REPLY_METADATA}` })),
   plan: nullable(anyObject({ description: 'Channels, timeouts and route fixed at accept time.' })),
   sendAt: nullable(time()),
   expiresAt: nullable(time()),

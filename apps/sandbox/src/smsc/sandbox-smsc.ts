@@ -96,7 +96,7 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
   function scheduleReceipt(message: Message, outcome: SmscOutcome, delayMs: number | 'now'): void {
     const stat = RECEIPT_STAT[outcome];
     if (!stat || (message.record.registeredDelivery & 0x03) === 0) return;
-    const idNumber = parseInt(message.record.messageId, opts.messageIdFormat === 'decimal' ? 10 : 16);
+    const idNumber = parseInt(message.record.messageId.replace(/^.*_/, ''), opts.messageIdFormat === 'decimal' ? 10 : 16);
     const receiptId = opts.receiptIdFormat === 'decimal' ? String(idNumber) : message.record.messageId;
     const fire = () => {
       if (message.cancelled) return;
@@ -106,7 +106,7 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
       for (let i = 0; i < Math.max(1, copies); i++) {
         sendReceipt(message.conn, receiptPdu({
           receiptId, stat, handset: message.record.destination, sender: message.record.source,
-          submittedAt: new Date(message.record.receivedAt), textStart: message.record.text, malformed,
+          submittedAt: new Date(message.record.receivedAt), textStart: message.record.text, malformed, textOnly: opts.receiptTlvs === false,
         }));
       }
     };
@@ -118,7 +118,9 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     if (outcome === 'empty_id') return '';
     if (outcome === 'long_id') return 'X'.repeat(65);
     const n = nextId++;
-    return opts.messageIdFormat === 'decimal' ? String(n) : n.toString(16).toUpperCase().padStart(10, '0');
+    if (opts.messageIdFormat === 'decimal') return String(n);
+    const hex = n.toString(16).toUpperCase().padStart(10, '0');
+    return opts.messageIdFormat === 'prefixed' ? `SMSC_01_${hex}` : hex;
   }
 
   function throttledNow(): boolean {

@@ -1,4 +1,4 @@
-import { newPdu, smpp, SmppPdu } from '@tsunagu/channel-sms';
+import { decodeGsm7, encodeGsm7, fillBitsAfterUdh, newPdu, packSeptets, smpp, SmppPdu } from '@tsunagu/channel-sms';
 import type { ConcatMoRequest, MalformedPduKind } from './smsc.types';
 
 /** Helpers that turn PDUs into records and records into PDUs, for the sandbox SMSC. */
@@ -12,12 +12,13 @@ export interface DecodedSubmit {
 }
 
 function bodyBytes(message: unknown, dataCoding: number): { body: Buffer; text: string } {
-  if (Buffer.isBuffer(message)) return { body: message, text: '' };
-  const text = typeof message === 'string' ? message : '';
   const coding = dataCoding & 0x0f;
+  // data_coding 0 comes as its bytes (smpp.types.ts), the unpacked septets an ESME submits.
+  if (Buffer.isBuffer(message)) return { body: message, text: coding === 0 ? decodeGsm7(message) : '' };
+  const text = typeof message === 'string' ? message : '';
   if (coding === 8) return { body: Buffer.from(text, 'utf16le').swap16(), text };
   if (coding === 3) return { body: Buffer.from(text, 'latin1'), text };
-  return { body: smpp.encodings.ASCII.encode(text), text }; // the package reads 0 and 1 as GSM-7
+  return { body: smpp.encodings.ASCII.encode(text), text }; // the package reads 1 as GSM-7
 }
 
 /** The submit's text as the `smpp` package decoded it, its body bytes, and its concatenation UDH. */
@@ -50,6 +51,8 @@ export interface ReceiptSpec {
   submittedAt: Date;
   textStart: string;
   malformed?: boolean;
+  /** The text alone, without the receipted_message_id and message_state TLVs (optional in SMPP 3.4). */
+  textOnly?: boolean;
 }
 
 /** A delivery receipt deliver_sm: the SMPP 3.4 Appendix B text and the receipted_message_id/message_state TLVs. */
@@ -74,8 +77,7 @@ export function receiptPdu(spec: ReceiptSpec): SmppPdu {
   return newPdu('deliver_sm', {
     ...addresses,
     short_message: Buffer.from(text, 'ascii'),
-    receipted_message_id: spec.receiptId,
-    message_state: STATES[spec.stat],
+    ...(spec.textOnly ? {} : { receipted_message_id: spec.receiptId, message_state: STATES[spec.stat] }),
   });
 }
 
@@ -102,16 +104,13 @@ export function concatMoPdus(mo: ConcatMoRequest): SmppPdu[] {
   const total = mo.parts.length;
   const order = mo.send ?? mo.parts.map((_, i) => i + 1);
   return order.map((seq) => {
-    const text = mo.parts[seq - 1];
+    const udh = mo.form === 'udh16' ? Buffer.from([6, 0x08, 4, mo.ref >> 8, mo.ref & 0xff, total, seq]) : Buffer.from([5, 0x00, 3, mo.ref & 0xff, total, seq]);
+    // Packed GSM-7 as some SMSCs pass it on: after a UDH, from the next septet boundary.
+    const text = mo.packed ? packSeptets(encodeGsm7(mo.parts[seq - 1]), mo.form === 'sar' ? 0 : fillBitsAfterUdh(udh.length)) : mo.parts[seq - 1];
     const header =
       mo.form === 'sar'
-        ? { short_message: { message: text }, sar_msg_ref_num: mo.ref, sar_total_segments: total, sar_segment_seqnum: seq }
-        : {
-            short_message: {
-              udh: mo.form === 'udh16' ? Buffer.from([6, 0x08, 4, mo.ref >> 8, mo.ref & 0xff, total, seq]) : Buffer.from([5, 0x00, 3, mo.ref & 0xff, total, seq]),
-              message: text,
-            },
-          };
+        ? { short_message: mo.packed ? text : { message: text }, sar_msg_ref_num: mo.ref, sar_total_segments: total, sar_segment_seqnum: seq }
+        : { short_message: mo.packed ? Buffer.concat([udh, text as Buffer]) : { udh, message: text } };
     return newPdu('deliver_sm', {
       service_type: '',
       source_addr_ton: 1,
@@ -121,7 +120,7 @@ export function concatMoPdus(mo: ConcatMoRequest): SmppPdu[] {
       dest_addr_npi: 0,
       destination_addr: mo.to,
       esm_class: mo.form === 'sar' ? 0 : 0x40,
-      data_coding: mo.dataCoding ?? 8,
+      data_coding: mo.packed ? 0 : (mo.dataCoding ?? 8),
       ...header,
     });
   });

@@ -50,10 +50,15 @@ export interface SandboxSmscOptions {
   password: string;
   /** Delay between submit_sm_resp and the receipt. Default 20 ms. */
   receiptDelayMs?: number;
-  /** Form of submit_sm_resp message ids. Default 'hex' (upper case, zero-padded, as many SMSCs do). */
-  messageIdFormat?: 'hex' | 'decimal';
+  /**
+   * Form of submit_sm_resp message ids. Default 'hex' (upper case, zero-padded, as many SMSCs do);
+   * 'prefixed' puts a node name and `_` before the hex (`SMSC_01_00012AB3C4`), as clustered SMSCs do.
+   */
+  messageIdFormat?: 'hex' | 'decimal' | 'prefixed';
   /** 'decimal' writes receipt ids in decimal while resp ids are hex (a `hex_decimal` route). */
   receiptIdFormat?: 'same' | 'decimal';
+  /** False: receipts carry the Appendix B text alone, without the (optional) receipted_message_id and message_state TLVs. Default true. */
+  receiptTlvs?: boolean;
   defaultOutcome?: SmscOutcome;
   /** An account limit: submits past this many per second get 0x58. */
   throttle?: { maxPerSecond?: number };
@@ -104,6 +109,8 @@ export interface ConcatMoRequest {
   ref: number;
   /** 8 (UCS-2, the default) or 0 (GSM-7). */
   dataCoding?: 0 | 8;
+  /** GSM-7 packed 8 septets to 7 octets, after the UDH's fill bits (data_coding 0), as some SMSCs pass replies on. */
+  packed?: boolean;
   send?: number[];
 }
 

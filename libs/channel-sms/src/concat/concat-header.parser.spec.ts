@@ -84,6 +84,21 @@ describe('joinParts', () => {
     expect(joinParts(parts, 2).text).toBe('Price: €5 ありがとう');
   });
 
+  it('reads packed GSM-7 parts from the septet boundary after their UDH, on a route that says they come packed', () => {
+    const packed = { ...route, inboundGsm7: 'packed' } as SmsRouteConfig;
+    const part = (udh: Buffer, septetsHex: string) => wire({ esm_class: 0x40, data_coding: 0, short_message: Buffer.concat([udh, Buffer.from(septetsHex, 'hex')]) });
+    const textOf = (o: ReturnType<typeof handleDeliver>) => (o.kind === 'part' ? o.part.text : null);
+    // 8-bit reference: a 6-octet UDH, so one fill bit before 'hello' ('h' << 1 = 0xd0).
+    expect(handleDeliver(part(udh8(7, 2, 1), 'd06536fb0d'), packed, [])).toMatchObject({ kind: 'part', part: { ref: 7, total: 2, seq: 1, text: 'hello' } });
+    // 16-bit reference: 7 octets, already on a septet boundary ('hello' packs to e8 32 9b fd 06).
+    expect(textOf(handleDeliver(part(udh16(300, 2, 2), 'e8329bfd06'), packed, []))).toBe('hello');
+    // A port IE before it: 12 octets of UDH (96 bits), 2 fill bits.
+    const ports = Buffer.from([11, 0x05, 4, 0x0b, 0x84, 0x23, 0xf0, 0x00, 3, 9, 2, 1]);
+    expect(textOf(handleDeliver(part(ports, 'a0cb6cf61b'), packed, []))).toBe('hello');
+    // The same bytes on a route with unpacked replies are not 'hello': the route decides.
+    expect(textOf(handleDeliver(part(udh8(7, 2, 1), 'd06536fb0d'), route, []))).not.toBe('hello');
+  });
+
   it('calls a reply with no text in any part no text', () => {
     expect(joinParts([{ seq: 1, text: null }, { seq: 2, text: null }], 2)).toMatchObject({ hasText: false, complete: true });
   });

@@ -165,6 +165,22 @@ export class InboundPartsStore {
     await this.db.query(`UPDATE sms_inbound_parts SET claimed_until = NULL WHERE id = ANY($1) AND done_at IS NULL`, [group.ids]);
   }
 
+  /**
+   * Erasure on request: every row from these source addresses (each form an SMSC may write the
+   * person's number in) to these destinations, waiting parts and joined replies' tombstones alike,
+   * on `sql` (the erasure's transaction). Returns how many went.
+   */
+  async erase(sql: SqlClient, sourceAddrs: readonly string[], destinations: readonly string[]): Promise<number> {
+    if (sourceAddrs.length === 0 || destinations.length === 0) return 0;
+    const keys = sourceAddrs.map((a) => this.seal.keyOf(SEAL_PURPOSE, a));
+    // A CTE, so the driver answers with rows (a bare DELETE answers [rows, count] through TypeORM).
+    const [row] = (await sql.query(
+      `WITH d AS (DELETE FROM sms_inbound_parts WHERE source_key = ANY($1) AND destination_addr = ANY($2) RETURNING 1) SELECT count(*)::int AS n FROM d`,
+      [keys, destinations],
+    )) as { n: number }[];
+    return Number(row?.n ?? 0);
+  }
+
   /** Tombstones past their window. */
   async purge(): Promise<void> {
     await this.db.query(`DELETE FROM sms_inbound_parts WHERE done_at IS NOT NULL AND expires_at < now()`);

@@ -39,16 +39,51 @@ export interface SmppConnectOptions {
   [option: string]: unknown;
 }
 
+interface SmppEncoding {
+  match(value: string): boolean;
+  encode(value: string): Buffer;
+  decode(value: Buffer): string | Buffer;
+}
+
+interface SmppEncodings {
+  /** GSM 03.38, unpacked; the package's choice for data_coding 0 and 1. */
+  ASCII: SmppEncoding;
+  LATIN1: SmppEncoding;
+  UCS2: SmppEncoding;
+  /** The key of the encoding for data_coding 0 (the package's documented switch). */
+  default: string;
+}
+
 interface SmppModule {
   connect(options: SmppConnectOptions): SmppSession;
   createServer(options: Record<string, unknown>, listener?: (session: SmppSession) => void): SmppServer;
   /** A command name and fields, or a whole PDU's bytes to decode. */
   PDU: new (command: string | Buffer, options?: Record<string, unknown>) => SmppPdu;
-  encodings: Record<string, { encode(value: string): Buffer; decode(value: Buffer): string }>;
+  encodings: SmppEncodings;
   errors: Record<string, number>;
 }
 
 export const smpp = require('smpp') as SmppModule;
+
+/**
+ * data_coding 0 arrives as its bytes. The package would decode it with its own GSM 03.38 table,
+ * which turns every octet of 0x80 and up into a space (packed septets are lost) and reads a
+ * receipt's ASCII `_` as `§`, `@` as `¡`: a receipt is the SMSC's ASCII whatever data_coding 0
+ * means for a handset's text, so the adapter decides per PDU (deliver.handler.ts). Encoding a
+ * string with data_coding 0 stays GSM-7 as before; not enumerable, so the package's `detect`
+ * never picks it for a string it encodes. Set once, for every user of the package in the
+ * process (the adapter and the sandbox SMSC).
+ */
+const OCTETS = 'OCTETS';
+if (!Object.prototype.hasOwnProperty.call(smpp.encodings, OCTETS)) {
+  const octets: SmppEncoding = {
+    match: () => false,
+    encode: (value) => smpp.encodings.ASCII.encode(value),
+    decode: (value) => Buffer.from(value),
+  };
+  Object.defineProperty(smpp.encodings, OCTETS, { value: octets, enumerable: false });
+}
+smpp.encodings.default = OCTETS;
 
 export function newPdu(command: string, options: Record<string, unknown> = {}): SmppPdu {
   return new smpp.PDU(command, options);
@@ -73,10 +108,20 @@ export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
 export const ESM_CLASS_INTERMEDIATE = 0x20;
 export const ESM_CLASS_UDHI = 0x40;
 
-/** short_message as the package decoded it ({ udh, message }), or the raw buffer. */
+/**
+ * short_message as the package decoded it ({ udh, message }), or the raw buffer. `message` is a
+ * string for data_coding 1, 3 and 8 (and 0 under a national language shift UDH), the bytes for
+ * data_coding 0 and anything the package has no table for.
+ */
 export interface DecodedShortMessage {
   udh?: Buffer[];
   message?: string | Buffer;
+}
+
+/** Octets the UDH took, its length octet included (0 without one): where packed septets start. */
+export function udhOctetsOf(decoded: DecodedShortMessage): number {
+  // The package sets `udh` (an empty list for a UDH of length 0) only when esm_class says there is one.
+  return Array.isArray(decoded.udh) ? 1 + decoded.udh.reduce((n, ie) => n + ie.length, 0) : 0;
 }
 
 /**

@@ -27,6 +27,18 @@ export const MO_SEEN = `SELECT 1 FROM messages
   LIMIT 1`;
 
 /**
+ * A long SMS reply whose missing parts never came: what arrived, said to be partial in the inbound
+ * message's metadata (`incomplete`, and of how many parts how many came), which GET /v1/messages/{id}
+ * and the `message.inbound` callback carry. Nothing for a whole reply.
+ */
+function incompleteness(event: ChannelEvent): { incomplete?: true; partsReceived?: number; parts?: number } {
+  if (event.raw?.incomplete !== true) return {};
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+  const [partsReceived, parts] = [count(event.raw.partsReceived), count(event.raw.parts)];
+  return { incomplete: true, ...(partsReceived ? { partsReceived } : {}), ...(parts ? { parts } : {}) };
+}
+
+/**
  * What people send us: replies become inbound messages in their conversation, and stop words,
  * unfollows and follows change what the policy may use.
  */
@@ -101,8 +113,7 @@ export class InboundService {
         JSON.stringify({
           contentType: event.contentType ?? 'text',
           ...(event.recipient ? { recipient: event.recipient } : {}),
-          // A long SMS reply whose missing parts never came: what arrived, said to be partial.
-          ...(event.raw?.incomplete === true ? { incomplete: true } : {}),
+          ...incompleteness(event),
         }), event.occurredAt],
     );
     if (inserted.length === 0) return;
