@@ -106,15 +106,20 @@ describe('channels end to end: RBM, SMPP and LINE stand-ins', () => {
     s.rbm.control.script(phone, 'not_capable');
     s.smsc.control.script(phone.slice(1), 'undeliverable');
     const lineUserId = `U${randomUUID().replace(/-/g, '')}`;
-    const m = await final(
-      await send({ to: { phone, lineUserId }, rcs: { card: { title: 'ご予約', description: '明日10時', suggestions: [{ type: 'reply', text: 'OK', postbackData: 'ok' }] } } }),
-    );
+    const id = await send({ to: { phone, lineUserId }, rcs: { card: { title: 'ご予約', description: '明日10時', suggestions: [{ type: 'reply', text: 'OK', postbackData: 'ok' }] } } });
+    const m = await final(id);
     expect(trail(m)).toEqual(['sms:failed', 'line:sent']);
     expect([m.status, m.channel]).toEqual(['delivered', 'line']);
     expect(m.attempts[0].reason).toBe('undeliverable');
     expect(s.smsc.control.submitsTo(phone.slice(1))[0].text).toBe('ご予約は明日10時です。');
     const pushed = s.line.control.records().requests.filter((r) => JSON.stringify(r).includes(lineUserId));
     expect(JSON.stringify(pushed)).toContain('ご予約は明日10時です。');
+    // LINE's request id for the push, which its support desk asks for, is kept on the attempt's event.
+    const sent = await h.query<{ id: string | null }>(
+      `SELECT e.detail->>'providerRequestId' AS id FROM events e JOIN attempts a ON a.id = e.attempt_id WHERE a.message_id = $1 AND a.channel = 'line' AND e.type = 'attempt.status' AND e.status = 'sent'`,
+      [id],
+    );
+    expect(sent).toEqual([{ id: pushed.at(-1)!.requestId }]);
   });
 
   it('unfollowed contact → LINE not tried, all_channels_failed', async () => {

@@ -139,8 +139,8 @@ export class LineAdapter implements ChannelAdapterInstance {
 
     if (attempt.to.lineUserId) {
       const result = await client.push(attempt.to.lineUserId, messages, key);
-      const ids = this.settle(channel, attempt, result, { retryKey: true }, (value) => value.sentMessageIds);
-      return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: false, note: 'push' };
+      const { ids, requestId } = this.settle(channel, attempt, result, { retryKey: true }, (value) => value.sentMessageIds);
+      return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: false, note: 'push', providerRequestId: requestId };
     }
     if (!channel.pnpEnabled) {
       throw ChannelError.permanent('no_line_link', 'the contact has no LINE link and the channel has no notification messages');
@@ -148,9 +148,9 @@ export class LineAdapter implements ChannelAdapterInstance {
     if (!attempt.to.phoneE164) throw ChannelError.permanent('no_line_link', 'no phone number for a notification message');
     // LINE takes no retry key here (see pnpPush): the delivery tag names the delivery event.
     const result = await client.pnpPush(hashPhoneForPnp(attempt.to.phoneE164), messages, key);
-    const ids = this.settle(channel, attempt, result, { retryKey: false }, () => []);
+    const { ids, requestId } = this.settle(channel, attempt, result, { retryKey: false }, () => []);
     // PNP answers with no message id; its delivery event names the delivery tag (the attempt id).
-    return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: true, note: 'pnp' };
+    return { providerMessageId: ids[0] ?? null, route: channel.id, submittedAt: new Date(), awaitsDelivery: true, note: 'pnp', providerRequestId: requestId };
   }
 
   /** Accept-time check of the plain text: one text message, at most 5000 UTF-16 units. */
@@ -229,7 +229,7 @@ export class LineAdapter implements ChannelAdapterInstance {
     result: LineCallResult<T>,
     call: LineCallKind,
     ids: (value: T) => string[],
-  ): string[] {
+  ): { ids: string[]; requestId: string | null } {
     const status = this.status.get(channel.id) as ChannelStatus;
     status.lastAt = new Date();
     if (result.renewedToken) {
@@ -237,7 +237,7 @@ export class LineAdapter implements ChannelAdapterInstance {
     }
     if (result.ok) {
       Object.assign(status, { lastStatus: result.status, lastCode: null, lastRequestId: result.requestId });
-      return ids(result.value);
+      return { ids: ids(result.value), requestId: result.requestId };
     }
     const failure = result.failure;
     const outcome = classifyLineFailure(failure, call);
@@ -247,13 +247,13 @@ export class LineAdapter implements ChannelAdapterInstance {
       // 409: the retry key was accepted by an earlier try of this attempt. LINE does not send it twice.
       Object.assign(status, { lastCode: null, lastRequestId: outcome.acceptedRequestId ?? requestId });
       this.logger.log({ attemptId: attempt.attemptId, channelId: channel.id, requestId, acceptedRequestId: outcome.acceptedRequestId }, 'LINE retry key accepted before (409): sent once');
-      return outcome.sentMessageIds;
+      return { ids: outcome.sentMessageIds, requestId: outcome.acceptedRequestId ?? requestId };
     }
     Object.assign(status, { lastCode: outcome.error.code, lastRequestId: requestId });
     this.logger.warn(
       { attemptId: attempt.attemptId, channelId: channel.id, status: status.lastStatus, code: outcome.error.code, kind: outcome.error.kind, requestId },
       'LINE send failed',
     );
-    throw outcome.error;
+    throw outcome.error.withProviderRequestId(requestId);
   }
 }

@@ -69,6 +69,11 @@ export interface SendResult {
   awaitsDelivery?: boolean;
   /** Extra machine-readable facts, e.g. `smsc_id_missing`. */
   note?: string;
+  /**
+   * The provider's own id for this request (LINE's `x-line-request-id`): what its support desk
+   * asks for. Kept on the attempt's event.
+   */
+  providerRequestId?: string | null;
 }
 
 export type CancelResult = 'revoked' | 'too_late' | 'unsupported';
@@ -117,6 +122,25 @@ export interface DirectReply {
   body: unknown;
 }
 
+/** A person whose data is being erased on request, as an adapter needs them to find what it keeps. */
+export interface ErasedPerson {
+  tenantId: string;
+  contactId: string;
+  /** Decrypted in memory for the erasure only; null when the contact held none. */
+  phoneE164: string | null;
+  lineUserId: string | null;
+  /**
+   * The addresses the engine routes replies to this tenant from (its SMS senders): what the
+   * person sent to another organisation's address is that organisation's, not this tenant's to erase.
+   */
+  inboundAddresses: readonly string[];
+}
+
+/** The erasure's own transaction: what an adapter deletes on it commits with the erasure, or not at all. */
+export interface ErasureSql {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 export interface ChannelAdapterInstance {
   readonly channel: ChannelName;
   readonly traits: ChannelTraits;
@@ -154,6 +178,13 @@ export interface ChannelAdapterInstance {
    * Absent: the trait holds for every attempt.
    */
   idempotentFor?(attempt: OutboundAttempt): boolean;
+  /**
+   * Erasure on request: removes what the adapter keeps of the person outside the engine's tables
+   * (SMS: parts of long replies from their number still waiting for their siblings), on `sql`,
+   * the erasure's transaction. Returns how many records went (a count, for the audit row).
+   * Absent: the adapter keeps nothing of people between calls.
+   */
+  erasePerson?(person: ErasedPerson, sql: ErasureSql): Promise<number>;
 }
 
 /** Whether sending this attempt again reaches the person at most once. */

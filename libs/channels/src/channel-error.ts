@@ -20,6 +20,14 @@ export class ChannelError extends Error {
     this.name = 'ChannelError';
   }
 
+  /** The provider's id for the refused request (LINE's `x-line-request-id`), kept on the attempt's event. */
+  providerRequestId?: string;
+
+  withProviderRequestId(id: string | null | undefined): this {
+    if (id) this.providerRequestId = id;
+    return this;
+  }
+
   static retryable(code: string, message?: string, retryAfterMs?: number): ChannelError {
     return new ChannelError('retryable', code, message, retryAfterMs);
   }

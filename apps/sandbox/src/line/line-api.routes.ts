@@ -51,7 +51,7 @@ export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDisp
     const channel = authenticate(req);
     const userId = String(req.params['userId']);
     const answer = (status: number, body: unknown, outcome: string) => {
-      state.record({ method: 'GET', path: req.path, botUserId: channel?.botUserId ?? null, retryKey: null, deliveryTag: null, body: null, rawBody: '', status, outcome });
+      state.record({ method: 'GET', path: req.path, botUserId: channel?.botUserId ?? null, retryKey: null, deliveryTag: null, body: null, rawBody: '', status, outcome, requestId });
       res.status(status).json(body);
     };
     if (!channel) return answer(401, LINE_ERRORS.unauthorized, 'unauthorized');
@@ -73,7 +73,7 @@ export function lineApiRoutes(state: SandboxLineState, webhooks: LineWebhookDisp
       body = null;
     }
     const answer = (status: number, payload: unknown, outcome: string) => {
-      state.record({ method: 'POST', path: req.path, botUserId: channel?.botUserId ?? null, retryKey, deliveryTag, body, rawBody, status, outcome });
+      state.record({ method: 'POST', path: req.path, botUserId: channel?.botUserId ?? null, retryKey, deliveryTag, body, rawBody, status, outcome, requestId });
       res.status(status).json(payload);
     };
 

@@ -63,6 +63,8 @@ export interface SandboxLineRequestRecord {
   rawBody: string;
   status: number;
   outcome: string;
+  /** The `x-line-request-id` it was answered with. */
+  requestId: string;
 }
 
 /** A message the stand-in "delivered" to a LINE user (one per accepted request). */

@@ -66,6 +66,11 @@ export class RetryLater extends Error {
  * finding it still `submitting` later means a crash mid-call, and for a channel that cannot
  * dedupe (SMPP) that is an unknown outcome — never a second SMS.
  */
+/** The provider's request id of a refusal, for the attempt's event (what its support desk asks for). */
+function requestIdOf(err: ChannelError): { providerRequestId: string } | null {
+  return err.providerRequestId ? { providerRequestId: err.providerRequestId } : null;
+}
+
 @Injectable()
 export class SendAttemptService {
   private readonly log = new Logger(SendAttemptService.name);
@@ -235,7 +240,8 @@ export class SendAttemptService {
           deadline_at: deadline,
         };
         if (attempt.status === 'submitting') {
-          await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null }, extra);
+          const detail = result.providerRequestId ? { providerRequestId: result.providerRequestId } : null;
+          await this.recorder.attempt(tx, message, attempt, 'sent', { source: attempt.channel, reason: result.note ?? null, detail }, extra);
           // The fallback timer is the message's due_at. When `sent` already settles it (LINE push),
           // look now; otherwise nothing changes until a report (which wakes it) or the deadline.
           if (awaitsDelivery) dueAt(tx, message.id, deadline);
@@ -309,7 +315,7 @@ export class SendAttemptService {
       if (!pair || pair.attempt.status !== 'submitting') return;
       const { message, attempt } = pair;
       if (retry) {
-        await this.recorder.attempt(tx, message, attempt, 'pending', { source: attempt.channel, reason: err.code }, { retries: attempt.retries + 1 });
+        await this.recorder.attempt(tx, message, attempt, 'pending', { source: attempt.channel, reason: err.code, detail: requestIdOf(err) }, { retries: attempt.retries + 1 });
         // A direct send has no job to back off: its retries go by the send queue from here on,
         // the first one after the provider's Retry-After or the queue's first backoff.
         if (!queued) {
@@ -320,12 +326,12 @@ export class SendAttemptService {
       }
       if (err.kind === 'unknown_outcome') {
         // Never resent: the policy waits out the timeout (it schedules that wait), then moves on.
-        await this.recorder.attempt(tx, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind } });
+        await this.recorder.attempt(tx, message, attempt, 'unknown', { source: attempt.channel, reason: err.code, detail: { kind: err.kind, ...requestIdOf(err) } });
         this.wake(tx, message.id);
         return;
       }
       const code = err.kind === 'retryable' ? `${err.code}_retries_exhausted` : err.code;
-      await this.recorder.attempt(tx, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind } }, { permanent: err.kind === 'permanent' });
+      await this.recorder.attempt(tx, message, attempt, 'failed', { source: attempt.channel, reason: code, detail: { kind: err.kind, ...requestIdOf(err) } }, { permanent: err.kind === 'permanent' });
       this.wake(tx, message.id);
     });
   }
