@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_AFTER_MS, parseRbmError, rbmNetworkError } from './rbm-error.parser';
+import { classifyRbmTokenFailure, DEFAULT_RETRY_AFTER_MS, parseRbmError, rbmNetworkError, RbmTokenFailure } from './rbm-error.parser';
 
 const google = (code: number, status: string, message = 'provider says no') => ({ error: { code, status, message } });
 
@@ -43,5 +43,38 @@ describe('rbmNetworkError', () => {
     const timeout = Object.assign(new Error('t'), { name: 'TimeoutError' });
     expect(rbmNetworkError(timeout)).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable', message: 'RBM request timed out' });
     expect(rbmNetworkError(new TypeError('fetch failed'))).toMatchObject({ kind: 'retryable', code: 'rbm_unreachable' });
+  });
+});
+
+describe('classifyRbmTokenFailure', () => {
+  const http = (status: number, oauthError: string | null = null, retryAfter: string | null = null): RbmTokenFailure => ({ kind: 'http', status, oauthError, retryAfter });
+  it.each([
+    // A bad service-account key: no use asking again until the config changes.
+    [http(400, 'invalid_grant'), 'permanent', 'rbm_token_invalid_credentials', undefined],
+    [http(401, 'invalid_client'), 'permanent', 'rbm_token_invalid_credentials', undefined],
+    [http(400, 'unauthorized_client'), 'permanent', 'rbm_token_invalid_credentials', undefined],
+    [http(401), 'permanent', 'rbm_token_invalid_credentials', undefined],
+    [{ kind: 'signing' }, 'permanent', 'rbm_token_invalid_credentials', undefined],
+    // Refused for another reason (our request, a wrong tokenUrl): permanent too, named apart.
+    [http(400, 'invalid_scope'), 'permanent', 'rbm_token_refused', undefined],
+    [http(400), 'permanent', 'rbm_token_refused', undefined],
+    [http(404), 'permanent', 'rbm_token_refused', undefined],
+    // Google's trouble or the network's: a later try can succeed.
+    [http(500, 'internal_failure'), 'retryable', 'rbm_token_unavailable', undefined],
+    [http(503, null, '4'), 'retryable', 'rbm_token_unavailable', 4000],
+    [http(429, null, '2'), 'retryable', 'rbm_token_unavailable', 2000],
+    [http(408), 'retryable', 'rbm_token_unavailable', undefined],
+    [{ kind: 'network', detail: 'ECONNREFUSED' }, 'retryable', 'rbm_token_unavailable', undefined],
+    [{ kind: 'timeout', timeoutMs: 5000 }, 'retryable', 'rbm_token_unavailable', undefined],
+    [{ kind: 'malformed', detail: 'access_token missing or empty' }, 'retryable', 'rbm_token_unavailable', undefined],
+  ] as [RbmTokenFailure, string, string, number | undefined][])('%j → %s %s', (failure, kind, code, retryAfterMs) => {
+    const err = classifyRbmTokenFailure(failure);
+    expect([err.kind, err.code, err.retryAfterMs]).toEqual([kind, code, retryAfterMs]);
+  });
+
+  it('names the OAuth error word and what to check, nothing more', () => {
+    expect(classifyRbmTokenFailure(http(400, 'invalid_grant')).message).toBe(
+      "Google refused the service account's credentials (token endpoint answered 400 invalid_grant): check serviceAccount.clientEmail and privateKey",
+    );
   });
 });

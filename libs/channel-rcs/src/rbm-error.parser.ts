@@ -58,7 +58,8 @@ export function parseRbmError(failure: RbmHttpFailure): ChannelError {
       retryAfterMs(failure.retryAfter, failure.now?.getTime()),
     );
   }
-  // A rejected or expired access token: the next attempt fetches a fresh one.
+  // RBM refused even the token issued after a first 401 within this call (rbm.client.ts): the
+  // next try of the attempt gets yet another one.
   if (status === 401) return ChannelError.retryable('rbm_unauthenticated', message);
   if (status === 400) return ChannelError.permanent(`rbm_${codeFrom(google.status) ?? 'invalid_argument'}`, message);
   if (status === 403) return ChannelError.permanent(`rbm_${codeFrom(google.status) ?? 'permission_denied'}`, message);
@@ -88,4 +89,52 @@ function codeFrom(status: string | undefined): string | undefined {
 function providerMessage(google: GoogleErrorBody, status: number): string {
   const text = google.message?.slice(0, 300) ?? `RBM answered HTTP ${status}`;
   return text.replace(/\+?\d[\d\s-]{5,}\d/g, '[redacted]');
+}
+
+/** What a failed request for an access token looked like (rbm-token.client.ts). */
+export type RbmTokenFailure =
+  /** The token endpoint answered non-2xx; `oauthError` is the `error` word of its JSON body. */
+  | { kind: 'http'; status: number; oauthError: string | null; retryAfter?: string | null }
+  | { kind: 'network'; detail: string }
+  | { kind: 'timeout'; timeoutMs: number }
+  /** The service account's private key could not sign the assertion (not a usable RSA key). */
+  | { kind: 'signing' }
+  /** A 2xx that is not a token answer. */
+  | { kind: 'malformed'; detail: string };
+
+/** OAuth `error` words that mean the service account's key or the account itself is refused. */
+const REFUSED_CREDENTIALS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+
+/**
+ * Failures to get an access token from the OAuth token endpoint (the JWT-bearer grant). Nothing
+ * reached RBM, so nothing was sent; the question is only whether trying again can help.
+ *
+ * | failure | kind / code |
+ * |---|---|
+ * | `invalid_grant` (key deleted, disabled or not the account's; a clock far off), `invalid_client`, `unauthorized_client`, any 401; a key that cannot sign | permanent `rbm_token_invalid_credentials` |
+ * | other 4xx (`invalid_scope`, `invalid_request`, a `tokenUrl` answering 404, ...) | permanent `rbm_token_refused` |
+ * | 408, 429, 5xx, network, timeout, an unreadable 2xx | retryable `rbm_token_unavailable` |
+ *
+ * Messages carry the OAuth `error` word only: never `error_description` (Google's text, which a
+ * proxy in between could fill with anything), never the assertion or the key.
+ */
+export function classifyRbmTokenFailure(failure: RbmTokenFailure): ChannelError {
+  const unavailable = (why: string, retryAfter?: number) =>
+    ChannelError.retryable('rbm_token_unavailable', `no RBM access token could be had: ${why}`, retryAfter);
+  if (failure.kind === 'network') return unavailable(`token endpoint unreachable (${failure.detail})`);
+  if (failure.kind === 'timeout') return unavailable(`token endpoint gave no answer within ${failure.timeoutMs} ms`);
+  if (failure.kind === 'malformed') return unavailable(`unreadable token answer (${failure.detail})`);
+  if (failure.kind === 'signing') {
+    return ChannelError.permanent('rbm_token_invalid_credentials', "the service account's private key cannot sign: check serviceAccount.privateKey");
+  }
+  const { status, oauthError } = failure;
+  const answered = `token endpoint answered ${status}${oauthError ? ` ${oauthError}` : ''}`;
+  if (status === 408 || status === 429 || status >= 500 || status < 400) return unavailable(answered, retryAfterMs(failure.retryAfter));
+  if (status === 401 || (oauthError !== null && REFUSED_CREDENTIALS.has(oauthError))) {
+    return ChannelError.permanent(
+      'rbm_token_invalid_credentials',
+      `Google refused the service account's credentials (${answered}): check serviceAccount.clientEmail and privateKey`,
+    );
+  }
+  return ChannelError.permanent('rbm_token_refused', `Google refused to issue an RBM access token (${answered})`);
 }

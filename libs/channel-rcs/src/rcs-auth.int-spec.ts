@@ -28,7 +28,7 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     expect((await adapter.health()).up).toBe(true);
   });
 
-  it('a key the token endpoint does not know gets no token: lookups fail safe, sends are retryable, health is down', async () => {
+  it('a key the token endpoint does not know gets no token: lookups fail safe, sends fail permanently, health is down', async () => {
     const { unknown } = env.accounts;
     const adapter = env.makeAdapter([
       env.agent({ serviceAccount: { clientEmail: env.accounts.main.clientEmail, privateKey: unknown.privateKey } }),
@@ -36,11 +36,11 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     const refusalsBefore = env.sandbox.control.records().tokenRefusals;
     const contact = { tenantId: TENANT, contactId: 'c', phoneE164: nextPhone(), optOuts: [] };
     expect(await adapter.capability(contact)).toMatchObject({ reachable: false, reason: 'capability_lookup_failed' });
-    expect(await channelErrorOf(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'retryable', code: 'rbm_token_unavailable' });
+    expect(await channelErrorOf(adapter.send(attemptTo(contact.phoneE164)))).toMatchObject({ kind: 'permanent', code: 'rbm_token_invalid_credentials' });
     expect(env.sandbox.control.records().tokenRefusals).toBeGreaterThan(refusalsBefore);
     const health = await adapter.health();
     expect(health.up).toBe(false);
-    expect((health.detail.agents as Record<string, { auth: string }>)['tsunagu-test-agent'].auth).not.toBe('ok');
+    expect((health.detail.agents as Record<string, { auth: string }>)['tsunagu-test-agent'].auth).toBe('rbm_token_invalid_credentials');
     expect(JSON.stringify(health.detail)).not.toContain('PRIVATE KEY');
   });
 
@@ -69,15 +69,17 @@ describe('RcsAdapter against the sandbox RBM: auth and health', () => {
     }
   });
 
-  it('a token RBM stops accepting (401) is dropped: that call is retryable, the next one fetches a fresh token', async () => {
+  it('a token RBM stops accepting (401) is dropped and that call made once more with a fresh one', async () => {
     const adapter = env.makeAdapter([env.agent()]);
     try {
       await adapter.send(attemptTo(nextPhone()));
       // The sandbox forgets every token it issued, as Google does a revoked one.
       env.sandbox.control.reset();
-      expect(await channelErrorOf(adapter.send(attemptTo(nextPhone())))).toMatchObject({ kind: 'retryable', code: 'rbm_unauthenticated' });
+      const attempt = attemptTo(nextPhone());
+      expect(await adapter.send(attempt)).toMatchObject({ providerMessageId: attempt.attemptId });
       await adapter.send(attemptTo(nextPhone()));
       expect(env.sandbox.control.records().tokensIssued[env.accounts.main.clientEmail]).toBe(1);
+      expect(env.sandbox.control.records().unauthenticatedCalls).toBe(1);
     } finally {
       adapter.onApplicationShutdown();
     }

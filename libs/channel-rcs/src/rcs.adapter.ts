@@ -20,9 +20,9 @@ import {
 import { DeliveredIdsCache } from './delivered-ids.cache';
 import { parseRbmError } from './rbm-error.parser';
 import { mapRbmEvent } from './rbm-event.parser';
-import { RbmTokenProvider } from './rbm-token.provider';
+import { rbmTokenProvider } from './rbm-token.provider';
 import { decodeRbmPush, readRbmHandshake, safeEqual, WebhookSigner } from './rbm-webhook.parser';
-import { RbmClient } from './rbm.client';
+import { RbmClient, RbmResponse } from './rbm.client';
 import { RcsContentSchema } from './rcs-content.schema';
 import { buildAgentMessage, RBM_TEXT_MAX } from './rich-card.builder';
 import { RCS_CHANNEL_OPTIONS, RcsAgentOptions, RcsChannelOptions, resolveRcsOptions, ResolvedRcsChannelOptions } from './rcs.options';
@@ -53,7 +53,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
   constructor(@Inject(RCS_CHANNEL_OPTIONS) options: RcsChannelOptions) {
     this.options = resolveRcsOptions(options);
     for (const agent of this.options.agents) {
-      const tokens = new RbmTokenProvider(agent, this.options.requestTimeoutMs);
+      const tokens = rbmTokenProvider(agent, this.options.requestTimeoutMs);
       this.clients.set(agent.id, new RbmClient(agent, tokens, this.options.requestTimeoutMs));
     }
     this.signers = this.options.agents.map((agent) => ({ clientToken: agent.clientToken, owner: agent }));
@@ -102,6 +102,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
     const client = this.clientFor(attempt);
     const body = buildAgentMessage(attempt);
     const res = await client.createMessage(attempt.to.phoneE164, attempt.attemptId, body);
+    this.noteRenewal(res, attempt, client);
     // 409 ALREADY_EXISTS: an earlier try of this attempt was applied (its answer was lost).
     // The messageId is the idempotency key, so that earlier message is this one.
     if ((res.status >= 200 && res.status < 300) || res.status === 409) {
@@ -121,6 +122,7 @@ export class RcsAdapter implements ChannelAdapterInstance {
     if (this.delivered.has(messageId)) return 'too_late';
     const client = this.clientFor(attempt);
     const res = await client.revoke(attempt.to.phoneE164, messageId);
+    this.noteRenewal(res, attempt, client);
     if (res.status === 404) return 'too_late';
     if (res.status >= 200 && res.status < 300) {
       // A revoke that races the delivery is answered 200 and then followed by DELIVERED; one seen meanwhile wins.
@@ -165,25 +167,34 @@ export class RcsAdapter implements ChannelAdapterInstance {
     return events;
   }
 
+  /**
+   * From what the calls saw: health asks Google for no token of its own, as LINE's does not. A bad
+   * key shows from the first capability check or send (`auth` then names the refusal, and the
+   * channel is down); until then an agent is `not_issued`. No test or document relied on health
+   * proving the key at start-up, and every worker reports health every few seconds: asking there
+   * would send Google the very requests a refused key is held back from.
+   */
   async health(): Promise<ChannelHealth> {
     const agents: Record<string, unknown> = {};
     let up = true;
     for (const [id, client] of this.clients) {
-      // Named `auth`, not `token`: it holds whether a token could be had, and logs and the console blank any `token` key.
-      const auth = await client
-        .token()
-        .then(() => 'ok')
-        .catch((err: unknown) => (err instanceof Error ? err.message : 'unavailable'));
-      if (auth !== 'ok') up = false;
+      const { up: authUp, ...auth } = client.tokenState();
+      if (!authUp) up = false;
       const last = client.lastCall;
       agents[id] = {
         tenantId: client.agent.tenantId,
         region: client.agent.region,
-        auth,
+        ...auth,
         lastCall: last ? { at: last.at.toISOString(), outcome: last.outcome } : null,
       };
     }
     return { up, detail: { agents, deliveredIdsRemembered: this.delivered.size } };
+  }
+
+  /** A 401 answered within the call by a new token and one more try: worth a line (ids only). */
+  private noteRenewal(res: RbmResponse, attempt: OutboundAttempt, client: RbmClient): void {
+    if (!res.renewedToken) return;
+    this.logger.log({ attemptId: attempt.attemptId, agentId: client.agent.id, status: res.status }, 'RBM refused the access token (401): got a new one and sent once more');
   }
 
   /** attempt.route (the agent of an earlier send), then attempt.sender when it names an agent, then the default. */

@@ -1,4 +1,5 @@
 export * from './sandbox-rbm';
 export * from './rbm-sandbox.types';
-export { RbmTokenIssuer, TokenRefusal, JWT_BEARER_GRANT } from './rbm-token.issuer';
+export { RbmTokenIssuer, TokenRefusal, JWT_BEARER_GRANT, TOKEN_OUTCOMES } from './rbm-token.issuer';
+export type { TokenOutcome } from './rbm-token.issuer';
 export { validateAgentMessage } from './agent-message.validator';

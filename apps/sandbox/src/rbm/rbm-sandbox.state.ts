@@ -146,6 +146,8 @@ export class RbmSandboxState {
     return {
       tokensIssued: {},
       tokenRefusals: 0,
+      tokenRequests: 0,
+      unauthenticatedCalls: 0,
       capabilityChecks: this.capabilityChecks,
       messages: Object.fromEntries([...this.messages].map(([id, live]) => [id, { ...live.record }])),
       revokes: [...this.revokeAnswers],

@@ -58,8 +58,12 @@ export interface SandboxPushRecord {
 export interface SandboxRbmRecords {
   /** Token requests that got a token, by service-account email. */
   tokensIssued: Record<string, number>;
-  /** Token requests refused (bad signature, unknown account, ...). */
+  /** Token requests refused (bad signature, unknown account, a key refused through the control, ...). */
   tokenRefusals: number;
+  /** Every token request, whatever its answer (issued, refused, 503). */
+  tokenRequests: number;
+  /** RBM calls answered 401: no bearer token, or one unknown, expired or revoked. */
+  unauthenticatedCalls: number;
   capabilityChecks: number;
   messages: Record<string, SandboxMessageRecord>;
   revokes: { messageId: string; status: number }[];

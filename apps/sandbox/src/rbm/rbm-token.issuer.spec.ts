@@ -1,7 +1,8 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { GOOGLE_TOKEN_AUDIENCE, JWT_BEARER_GRANT, RBM_SCOPE, RbmTokenIssuer, TokenRefusal } from './rbm-token.issuer';
+import { GOOGLE_TOKEN_AUDIENCE, JWT_BEARER_GRANT, RBM_SCOPE, RbmTokenIssuer, TokenEndpointDown, TokenRefusal } from './rbm-token.issuer';
 
 const EMAIL = 'sa@test.iam.gserviceaccount.com';
+const OTHER = 'other-sa@test.iam.gserviceaccount.com';
 const keyPair = () =>
   generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -85,5 +86,32 @@ describe('RbmTokenIssuer', () => {
     const later = grant(NOW + 61_000);
     expect(tokens.map((t) => own.check(`Bearer ${t}`, NOW))).toEqual([null, null, null, null]);
     expect(own.check(`Bearer ${later}`, NOW + 61_000)).toBe(EMAIL);
+  });
+
+  it("refuses a key when told (invalid_grant, counted), answers 503 when told, and issues again after 'issue'", () => {
+    const own = new RbmTokenIssuer({ [EMAIL]: account.publicKey });
+    const ask = () => own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], NOW);
+    own.tokenOutcome(EMAIL, 'refuse');
+    expect(refusal(ask)).toBe('invalid_grant: the service account key is disabled or deleted');
+    expect(own.refusals).toBe(1);
+    own.tokenOutcome(EMAIL, 'unavailable');
+    expect(ask).toThrow(TokenEndpointDown);
+    // Google failing is not a refusal of the key.
+    expect([own.refusals, own.requests]).toEqual([1, 2]);
+    own.tokenOutcome(EMAIL, 'issue');
+    expect(ask().access_token).toEqual(expect.any(String));
+    expect(own.issued[EMAIL]).toBe(1);
+  });
+
+  it("revokes one account's live tokens (or all), which RBM then refuses and counts", () => {
+    const own = new RbmTokenIssuer({ [EMAIL]: account.publicKey, [OTHER]: stranger.publicKey });
+    const mine = own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({}) }, [AUD], NOW).access_token;
+    const theirs = own.grant({ grant_type: JWT_BEARER_GRANT, assertion: jwt({ iss: OTHER }, stranger.privateKey) }, [AUD], NOW).access_token;
+    expect(own.revoke(EMAIL)).toBe(1);
+    expect([own.check(`Bearer ${mine}`, NOW), own.check(`Bearer ${theirs}`, NOW)]).toEqual([null, OTHER]);
+    expect(own.unauthenticated).toBe(1);
+    expect(own.revoke()).toBe(1);
+    expect(own.check(`Bearer ${theirs}`, NOW)).toBeNull();
+    expect(own.unauthenticated).toBe(2);
   });
 });

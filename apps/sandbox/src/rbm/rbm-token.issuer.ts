@@ -27,11 +27,27 @@ export class TokenRefusal extends Error {
   }
 }
 
+/** The token endpoint answering 5xx (`tokenOutcome(email, 'unavailable')`): Google's own trouble, not the key's. */
+export class TokenEndpointDown extends Error {}
+
+/**
+ * What the token endpoint does for one service account: `issue` (the default), `refuse` (400
+ * `invalid_grant`, as Google answers for a key that was deleted or disabled) or `unavailable`
+ * (503, Google's side failing).
+ */
+export const TOKEN_OUTCOMES = ['issue', 'refuse', 'unavailable'] as const;
+export type TokenOutcome = (typeof TOKEN_OUTCOMES)[number];
+
 export class RbmTokenIssuer {
   private readonly keys = new Map<string, KeyObject>();
   private readonly tokens = new Map<string, { clientEmail: string; expiresAt: number }>();
+  private readonly outcomes = new Map<string, Exclude<TokenOutcome, 'issue'>>();
   readonly issued: Record<string, number> = {};
   refusals = 0;
+  /** Every token request, whatever its answer. */
+  requests = 0;
+  /** RBM calls refused 401 for an unknown, expired or revoked bearer token. */
+  unauthenticated = 0;
   /**
    * Every token ever handed out, kept through `reset()`: a token issued before a reset may still
    * sit in a client's log, and the e2e log scan reads this list to look for it. In memory only,
@@ -50,12 +66,16 @@ export class RbmTokenIssuer {
 
   /** Handles one token request body; `audiences` are the `aud` values this endpoint answers to. */
   grant(form: Record<string, unknown>, audiences: readonly string[], now = Date.now()): TokenGrant {
+    this.requests++;
     try {
       if (form.grant_type !== JWT_BEARER_GRANT) {
         throw new TokenRefusal('unsupported_grant_type', 'only the jwt-bearer grant is supported');
       }
       if (typeof form.assertion !== 'string') throw new TokenRefusal('invalid_request', 'assertion is missing');
       const clientEmail = this.verifyAssertion(form.assertion, audiences, now);
+      const outcome = this.outcomes.get(clientEmail);
+      if (outcome === 'unavailable') throw new TokenEndpointDown('the token endpoint is unavailable');
+      if (outcome === 'refuse') throw new TokenRefusal('invalid_grant', 'the service account key is disabled or deleted');
       const token = randomBytes(32).toString('base64url');
       this.tokens.set(token, { clientEmail, expiresAt: now + this.ttlSeconds * 1000 });
       this.issued[clientEmail] = (this.issued[clientEmail] ?? 0) + 1;
@@ -65,16 +85,39 @@ export class RbmTokenIssuer {
       for (const [old, entry] of this.tokens) if (entry.expiresAt <= now) this.tokens.delete(old);
       return { access_token: token, expires_in: this.ttlSeconds, token_type: 'Bearer' };
     } catch (err) {
-      this.refusals++;
+      if (err instanceof TokenRefusal) this.refusals++;
       throw err;
     }
+  }
+
+  /** From now on, answers this account's token requests as `outcome` says (`issue` restores the default). */
+  tokenOutcome(clientEmail: string, outcome: TokenOutcome): void {
+    if (outcome === 'issue') this.outcomes.delete(clientEmail);
+    else this.outcomes.set(clientEmail, outcome);
+  }
+
+  /**
+   * Stops accepting the live tokens of one account (every account's without one), as Google does
+   * with a revoked token: RBM answers 401 to them. Returns how many were live.
+   */
+  revoke(clientEmail?: string): number {
+    let revoked = 0;
+    for (const [token, entry] of this.tokens) {
+      if (clientEmail !== undefined && entry.clientEmail !== clientEmail) continue;
+      this.tokens.delete(token);
+      revoked++;
+    }
+    return revoked;
   }
 
   /** The service account a bearer token was issued to, or null when unknown or expired. */
   check(authorization: string | undefined, now = Date.now()): string | null {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const entry = match ? this.tokens.get(match[1]) : undefined;
-    if (!entry || entry.expiresAt <= now) return null;
+    if (!entry || entry.expiresAt <= now) {
+      this.unauthenticated++;
+      return null;
+    }
     return entry.clientEmail;
   }
 
@@ -83,11 +126,14 @@ export class RbmTokenIssuer {
     return [...this.handedOut];
   }
 
-  /** Forgets issued tokens (clients must fetch new ones) and counters; `issuedTokens()` keeps them. */
+  /** Forgets issued tokens (clients must fetch new ones), outcomes and counters; `issuedTokens()` keeps them. */
   reset(): void {
     this.tokens.clear();
+    this.outcomes.clear();
     for (const key of Object.keys(this.issued)) delete this.issued[key];
     this.refusals = 0;
+    this.requests = 0;
+    this.unauthenticated = 0;
   }
 
   private verifyAssertion(assertion: string, audiences: readonly string[], now: number): string {

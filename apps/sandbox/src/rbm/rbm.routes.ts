@@ -4,7 +4,7 @@ import getRawBody from 'raw-body';
 import { validateAgentMessage } from './agent-message.validator';
 import { googleError, RbmAnswer, RbmSandboxState } from './rbm-sandbox.state';
 import { RBM_OUTCOMES, RbmOutcome, RbmScript, SandboxRbmRecords, SandboxReply } from './rbm-sandbox.types';
-import { GOOGLE_TOKEN_AUDIENCE, RbmTokenIssuer, TokenRefusal } from './rbm-token.issuer';
+import { GOOGLE_TOKEN_AUDIENCE, RbmTokenIssuer, TOKEN_OUTCOMES, TokenEndpointDown, TokenOutcome, TokenRefusal } from './rbm-token.issuer';
 
 /*
  * The RBM stand-in answers on bare node:http, with no framework. Every SMS the pipeline bench
@@ -45,7 +45,10 @@ class BodyRefusal extends Error {
   }
 }
 
-/** The RBM REST surface (/v1), the OAuth token endpoint (/token) and the sandbox's control (/control). */
+/**
+ * The RBM REST surface (/v1), the OAuth token endpoint (/token) and the sandbox's control
+ * (/control: script, reply, records, reset, revoke-tokens, token-outcome).
+ */
 export function rbmRequestListener(deps: RbmRoutesDeps): RbmRequestListener {
   const route = async (req: RbmRequest): Promise<RbmAnswer | undefined> => {
     const { raw, segments: s } = req;
@@ -79,6 +82,7 @@ async function token(deps: RbmRoutesDeps, req: RbmRequest): Promise<RbmAnswer> {
     const grant = deps.issuer.grant(form, [own, GOOGLE_TOKEN_AUDIENCE, ...deps.tokenAudiences]);
     return { status: 200, body: grant, headers: { 'cache-control': 'no-store' } };
   } catch (err) {
+    if (err instanceof TokenEndpointDown) return { status: 503, body: { error: 'internal_failure', error_description: err.message } };
     if (!(err instanceof TokenRefusal)) throw err;
     return { status: 400, body: { error: err.error, error_description: err.message } };
   }
@@ -118,6 +122,20 @@ async function control(deps: RbmRoutesDeps, req: RbmRequest, method: string, act
   if (method !== 'POST') return undefined;
   if (action === 'reset') {
     deps.reset();
+    return { status: 204, body: undefined };
+  }
+  if (action === 'revoke-tokens') {
+    const body = await readJson(req.raw);
+    const clientEmail = isObject(body) ? body.clientEmail : undefined;
+    if (clientEmail !== undefined && typeof clientEmail !== 'string') return { status: 400, body: { error: 'clientEmail is a string when given' } };
+    return { status: 200, body: { revoked: deps.issuer.revoke(clientEmail) } };
+  }
+  if (action === 'token-outcome') {
+    const body = await readJson(req.raw);
+    if (!isObject(body) || typeof body.clientEmail !== 'string' || !TOKEN_OUTCOMES.includes(body.outcome as TokenOutcome)) {
+      return { status: 400, body: { error: `clientEmail and outcome (${TOKEN_OUTCOMES.join(', ')}) are required` } };
+    }
+    deps.issuer.tokenOutcome(body.clientEmail, body.outcome as TokenOutcome);
     return { status: 204, body: undefined };
   }
   if (action === 'script') {

@@ -134,4 +134,25 @@ describe('sandbox RBM over HTTP', () => {
     expect((await call(rbm.baseUrl, 'POST', '/control/reset')).status).toBe(204);
     expect((await call(rbm.baseUrl, 'GET', '/control/records')).body.tokensIssued).toEqual({});
   });
+
+  it('revokes issued tokens and scripts the token endpoint over /control', async () => {
+    const form = () => new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: assertion(rbm.tokenUrl) }).toString();
+    const askToken = () => call(rbm.baseUrl, 'POST', '/token', { body: form(), type: 'application/x-www-form-urlencoded' });
+    const own = `Bearer ${(await askToken()).body.access_token}`;
+    expect(await capabilities(PHONE, `?agentId=${AGENT}&requestId=r5`, own)).toMatchObject({ status: 200 });
+    const before = rbm.control.records().unauthenticatedCalls;
+    expect(await call(rbm.baseUrl, 'POST', '/control/revoke-tokens', { body: JSON.stringify({ clientEmail: EMAIL }), type: json })).toMatchObject({ status: 200, body: { revoked: 1 } });
+    expect(await capabilities(PHONE, `?agentId=${AGENT}&requestId=r6`, own)).toMatchObject({ status: 401, body: googleError(401, 'UNAUTHENTICATED') });
+    expect(rbm.control.records().unauthenticatedCalls).toBe(before + 1);
+    expect(await call(rbm.baseUrl, 'POST', '/control/revoke-tokens', { body: JSON.stringify({ clientEmail: 7 }), type: json })).toMatchObject({ status: 400 });
+
+    const outcome = (o: unknown) => call(rbm.baseUrl, 'POST', '/control/token-outcome', { body: JSON.stringify({ clientEmail: EMAIL, outcome: o }), type: json });
+    expect((await outcome('refuse')).status).toBe(204);
+    expect(await askToken()).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect((await outcome('unavailable')).status).toBe(204);
+    expect((await askToken()).status).toBe(503);
+    expect(await outcome('explode')).toMatchObject({ status: 400, body: { error: expect.stringContaining('clientEmail and outcome') } });
+    expect((await outcome('issue')).status).toBe(204);
+    expect((await askToken()).status).toBe(200);
+  });
 });

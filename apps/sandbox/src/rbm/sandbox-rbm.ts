@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { RbmRequestListener, rbmRequestListener } from './rbm.routes';
 import { RbmSandboxState } from './rbm-sandbox.state';
 import { RbmScript, SandboxRbmRecords, SandboxReply } from './rbm-sandbox.types';
-import { RbmTokenIssuer } from './rbm-token.issuer';
+import { RbmTokenIssuer, TokenOutcome } from './rbm-token.issuer';
 import { RbmWebhookPusher, SandboxTimers } from './rbm-webhook.pusher';
 
 export interface SandboxRbmOptions {
@@ -34,6 +34,13 @@ export interface SandboxRbmControl {
   records(): SandboxRbmRecords;
   /** Every access token issued since start, resets included: for a test's log scan, never served over HTTP. */
   issuedTokens(): readonly string[];
+  /**
+   * Revokes the live access tokens of one service account (of all without one): RBM answers 401
+   * to them from now on, as Google does to a revoked token. Returns how many were live.
+   */
+  revokeIssuedTokens(clientEmail?: string): number;
+  /** How the token endpoint answers this account from now on: `issue`, `refuse` (400 invalid_grant) or `unavailable` (503). */
+  tokenOutcome(clientEmail: string, outcome: TokenOutcome): void;
   reset(): void;
   setWebhookUrl(url: string | undefined): void;
   /** Resolves when every push queued so far has been tried. */
@@ -56,8 +63,16 @@ export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
   const control: SandboxRbmControl = {
     script: (phone, script) => state.script(phone, typeof script === 'string' ? { outcome: script } : script),
     reply: (reply) => state.reply(reply),
-    records: () => ({ ...state.records(), tokensIssued: { ...issuer.issued }, tokenRefusals: issuer.refusals }),
+    records: () => ({
+      ...state.records(),
+      tokensIssued: { ...issuer.issued },
+      tokenRefusals: issuer.refusals,
+      tokenRequests: issuer.requests,
+      unauthenticatedCalls: issuer.unauthenticated,
+    }),
     issuedTokens: () => issuer.issuedTokens(),
+    revokeIssuedTokens: (clientEmail) => issuer.revoke(clientEmail),
+    tokenOutcome: (clientEmail, outcome) => issuer.tokenOutcome(clientEmail, outcome),
     reset: () => {
       state.reset();
       issuer.reset();
