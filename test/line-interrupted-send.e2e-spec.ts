@@ -60,4 +60,28 @@ describe('LINE: an interrupted notification message (PNP) is never sent twice', 
     expect(settled.reason).toBe('submit_interrupted');
     expect(pnpSends(sent.id)).toHaveLength(1);
   });
+
+  it('is judged by the form it was sent in: a LINE link made before the recovery does not turn it into a push', async () => {
+    const phone = mobile();
+    s.line.control.script(phone, 'never_delivered');
+    const res = await post(h, '/v1/messages', { to: { phone }, channels: ['line'], category: 'transactional', text: '発送のお知らせです。' }, { 'idempotency-key': `pnp-link-${phone}` });
+    expect(res.status).toBe(202);
+    const sent = await expectEventually(async () => {
+      const a = await attemptOf(res.body.id);
+      expect(a?.status).toBe('sent');
+      return a;
+    });
+    // The worker dies in the PNP call; before the reconciler comes, the CRM links the person's LINE account.
+    const lineUserId = `U${'7'.repeat(32)}`;
+    await h.query(`UPDATE contacts SET line_user_id = $1, line_following = true WHERE id = (SELECT contact_id FROM messages WHERE id = $2)`, [lineUserId, res.body.id]);
+    await h.query(`UPDATE attempts SET status = 'submitting', updated_at = now() - interval '61 seconds' WHERE id = $1`, [sent.id]);
+    const settled = await expectEventually(async () => {
+      const a = await attemptOf(res.body.id);
+      expect(a.status).toBe('unknown');
+      return a;
+    });
+    expect(settled.reason).toBe('submit_interrupted');
+    expect(s.line.control.records().requests.filter((r) => r.path === '/v2/bot/message/push' && r.retryKey === sent.id)).toEqual([]);
+    expect(pnpSends(sent.id)).toHaveLength(1);
+  });
 });

@@ -115,8 +115,8 @@ export class LineAdapter implements ChannelAdapterInstance {
   /**
    * A push carries the attempt id as its retry key, so LINE dedupes a resend; a notification
    * message (PNP: no LINE user id, the phone's hash instead) cannot carry one, so one a crash
-   * interrupted is settled as unknown, never sent again. Judged from the contact as it is now: a
-   * LINE link made between a PNP's crash and its recovery would resend it as a push (rare; noted).
+   * interrupted is settled as unknown, never sent again. The engine records this answer with the
+   * claim, so a LINE link made between a PNP's crash and its recovery does not turn it into a push.
    */
   idempotentFor(attempt: OutboundAttempt): boolean {
     return !!attempt.to.lineUserId;

@@ -245,7 +245,7 @@ export class AdvanceService {
     if (claimed) {
       // Both steps recorded, as a queued send records them: pending, then claimed.
       attempt.status = 'submitting';
-      attemptEvent('submitting', { from: 'pending', channel: step.channel });
+      attemptEvent('submitting', { from: 'pending', channel: step.channel, ...this.sends.claimNote(claimed) });
     }
     // No fallback timer yet: the clock starts when the provider accepts (the send sets due_at).
     // Until then nothing is due; a lost send job is re-created by the reconciler from the attempt.

@@ -132,6 +132,30 @@ export class SendAttemptService {
   }
 
   /**
+   * What the claim's `submitting` event records of how it will be sent, for an adapter whose
+   * answer depends on the attempt (`idempotentFor`; LINE: a push dedupes, a PNP send cannot): a
+   * send a crash interrupts is judged by the form it was sent in, not the contact as it is by then.
+   */
+  claimNote(claim: ClaimedSend): { idempotent: boolean } | null {
+    const adapter = this.registry.get(claim.attempt.channel);
+    return adapter.idempotentFor ? { idempotent: adapter.idempotentFor(claim.view) } : null;
+  }
+
+  /**
+   * Whether the interrupted claim of `attempt` was sent in a form the provider dedupes, as its
+   * `submitting` event recorded (the rare path of a crash). Absent a record, the adapter's answer now.
+   */
+  private async claimedIdempotent(tx: Tx, attempt: AttemptEntity, now: boolean): Promise<boolean> {
+    if (!now || !this.registry.get(attempt.channel).idempotentFor) return now;
+    const rows = await tx.query<{ idempotent: string | null }>(
+      `SELECT detail->>'idempotent' AS idempotent FROM events WHERE message_id = $1 AND attempt_id = $2 AND type = 'attempt.status' AND status = 'submitting'
+       ORDER BY created_at DESC LIMIT 1`,
+      [attempt.messageId, attempt.id],
+    );
+    return rows[0]?.idempotent !== 'false';
+  }
+
+  /**
    * Submits a claim its decision just committed, in the background of the caller's run; the slot
    * reserved for it is given back when the result is recorded. A worker killed before that leaves
    * the attempt `submitting`, which the reconciler settles (never a second SMS).
@@ -161,7 +185,7 @@ export class SendAttemptService {
       if (attempt.status === 'submitting') {
         // A call a crash interrupted: sent again only where the provider dedupes it.
         const view = await this.views.outbound(attempt, message, contact);
-        if (!sendsIdempotently(adapter, view)) {
+        if (!(await this.claimedIdempotent(tx, attempt, sendsIdempotently(adapter, view)))) {
           await this.recorder.attempt(tx, message, attempt, 'unknown', { source: 'engine', reason: 'submit_interrupted' });
           this.wake(tx, message.id);
           return null;
@@ -184,7 +208,7 @@ export class SendAttemptService {
       // leaves the attempt exactly as it was.
       const claim = await this.claimable(message, attempt, contact);
       if ('waitMs' in claim) throw new ThroughputWait(claim.waitMs);
-      await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine' });
+      await this.recorder.attempt(tx, message, attempt, 'submitting', { source: 'engine', detail: this.claimNote(claim) });
       return claim;
     });
     if (!claim) return 'skipped';
