@@ -75,6 +75,8 @@ describe('health', () => {
     expect(text).toMatch(/^tsunagu_timers\{state="due"\} 1$/m);
     expect(text).toMatch(/^tsunagu_queue_jobs\{queue="callback",state="waiting"\} \d+$/m);
     expect(text).toMatch(/^tsunagu_process_cpu_seconds_total /m);
-    expect(text).not.toContain(up.tenantId);
+    // A tenant is named only where the operator needs to know whose it is (whose CRM is refusing
+    // callbacks), by its opaque id, never by name.
+    expect(text.split('\n').filter((l) => l.includes(up.tenantId))).toEqual([`tsunagu_callbacks_failed{tenant="${up.tenantId}"} 0`]);
   });
 });

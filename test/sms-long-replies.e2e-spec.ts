@@ -1,5 +1,6 @@
 import { expectEventually } from '@tsunagu/testing';
 import { Sandboxes, sandboxChannelSettings, startSandboxes } from '../apps/sandbox/src/start-sandboxes';
+import { consoleStaff } from './support/console-staff';
 import { CrmReceiver, startCrmReceiver } from './support/crm-receiver';
 import { EngineHarness, finalView, get, mobile, operatorDecides, post, startEngine } from './support/engine-harness';
 import { addBodyCanary } from './support/log-canaries';
@@ -7,7 +8,7 @@ import { addBodyCanary } from './support/log-canaries';
 const SHORT_CODE = '00051234';
 const CONCAT_TIMEOUT_SECONDS = 2;
 
-type Item = { id: string; direction: string; channel: string; text: string | null };
+type Item = { id: string; direction: string; channel: string; text: string | null; partial: { partsReceived: number | null; parts: number | null } | null };
 
 /**
  * Long SMS replies through the whole engine: the sandbox SMSC offers the parts over SMPP on TCP,
@@ -76,6 +77,11 @@ describe('long SMS replies end to end', () => {
       { timeoutMs: CONCAT_TIMEOUT_SECONDS * 1000 + 10_000 },
     );
     expect(Date.now() - offered).toBeGreaterThanOrEqual(CONCAT_TIMEOUT_SECONDS * 1000);
+    // The conversation says it is partial, and so does the console's timeline.
+    expect(reply.partial).toEqual({ partsReceived: 2, parts: 3 });
+    const agent = await consoleStaff(h).signedIn('agent');
+    const page = await agent.get(`/console/contacts/${contactId}`);
+    expect(page.text).toContain('<p class="notice partial" data-partial="2/3">長い返信の一部が届きませんでした。届いた部分のみ表示しています (2 / 3)</p>');
     // The API says so, in the reply's metadata (documented on GET /v1/messages/{id}).
     const view = (await get(h, `/v1/messages/${reply.id}`)).body;
     expect(view).toMatchObject({ direction: 'inbound', channel: 'sms', status: 'received', contactId, text: parts[0] + parts[2] });
@@ -98,6 +104,7 @@ describe('long SMS replies end to end', () => {
       return found as Item;
     });
     expect((await get(h, `/v1/messages/${complete.id}`)).body.metadata).toEqual({ contentType: 'text', recipient: SHORT_CODE });
+    expect(complete.partial).toBeNull();
   }, 40_000);
 
   it('erasing the contact removes the parts of their long reply still waiting, and nobody else\'s', async () => {

@@ -26,6 +26,9 @@ export const CONVERSATION_SCHEMA = exact({
       possibleDuplicate: bool(),
       text: nullable(str()),
       textRedacted: bool(),
+      partial: nullable(
+        exact({ partsReceived: nullable(int()), parts: nullable(int()) }, { description: 'A long SMS reply whose missing parts never came: the text is the parts that did. Null for a whole message.' }),
+      ),
       createdAt: time(),
       attempts: list(ATTEMPT_SCHEMA),
       events: list(exact({ type: str(), source: str(), status: nullable(str()), reason: nullable(str()), occurredAt: time() })),

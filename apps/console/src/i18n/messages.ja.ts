@@ -70,6 +70,7 @@ export const JA: Dictionary = {
   'timeline.text': '本文',
   'timeline.otpHidden': 'ワンタイムパスワード: 本文は表示されません。',
   'timeline.textWiped': '本文は送信後に消去されました。',
+  'timeline.partialReply': '長い返信の一部が届きませんでした。届いた部分のみ表示しています',
   'timeline.attempts': '送信試行',
   'timeline.events': 'イベント',
   'timeline.channel': 'チャネル',

@@ -69,6 +69,7 @@ export const EN = {
   'timeline.text': 'Text',
   'timeline.otpHidden': 'One-time code: the text is never shown.',
   'timeline.textWiped': 'The text was wiped after sending.',
+  'timeline.partialReply': 'Part of this long reply never arrived; what did is shown',
   'timeline.attempts': 'Attempts',
   'timeline.events': 'Events',
   'timeline.channel': 'Channel',

@@ -71,7 +71,11 @@ function body(ctx: PageContext, item: TimelineItem): SafeHtml {
   const { i18n } = ctx;
   if (item.otpHidden) return html`<p class="text masked">${i18n.t('timeline.otpHidden')}</p>`;
   if (item.textRedacted) return html`<p class="text masked">${i18n.t('timeline.textWiped')}</p>`;
-  return item.text === null ? html`` : html`<blockquote class="text" lang="ja">${item.text}</blockquote>`;
+  if (item.text === null) return html``;
+  const partial = item.partial
+    ? html`<p class="notice partial" data-partial="${item.partial.partsReceived ?? ''}/${item.partial.parts ?? ''}">${i18n.t('timeline.partialReply')}${item.partial.parts ? ` (${item.partial.partsReceived ?? '?'} / ${item.partial.parts})` : ''}</p>`
+    : html``;
+  return html`${partial}<blockquote class="text" lang="ja">${item.text}</blockquote>`;
 }
 
 function itemView(ctx: PageContext, item: TimelineItem): SafeHtml {

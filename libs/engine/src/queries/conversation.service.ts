@@ -22,6 +22,17 @@ export const CONTACT_EVENTS = `SELECT type, source, occurred_at FROM events
   WHERE detail->>'contactId' = $2 AND message_id IS NULL AND tenant_id = $1 AND type <> 'inbound.inbound_message'
   ORDER BY occurred_at DESC LIMIT 50`;
 
+/**
+ * A long SMS reply whose missing parts never came (its metadata says `incomplete`): of how many
+ * parts how many arrived, so whoever reads it knows words may be missing. Null for a whole one.
+ */
+function partialReply(m: MessageEntity): { partsReceived: number | null; parts: number | null } | null {
+  const meta = m.direction === 'inbound' ? (m.metadata as Record<string, unknown> | null) : null;
+  if (meta?.incomplete !== true) return null;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+  return { partsReceived: count(meta.partsReceived), parts: count(meta.parts) };
+}
+
 /** One timeline per contact across every channel, both directions, newest first. */
 @Injectable()
 export class ConversationService {
@@ -88,6 +99,7 @@ export class ConversationService {
         possibleDuplicate: m.possibleDuplicate,
         text: m.textRedacted ? null : m.text,
         textRedacted: m.textRedacted,
+        partial: partialReply(m),
         createdAt: m.createdAt.toISOString(),
         attempts: attempts.filter((a) => a.messageId === m.id).map(attemptView),
         events: events
