@@ -16,6 +16,7 @@ export class ChannelBootError extends Error {
 export class ChannelRegistry implements OnApplicationBootstrap {
   private readonly adapters = new Map<ChannelName, ChannelAdapterInstance>();
   private collected = false;
+  private traitsByChannel: Readonly<Record<ChannelName, ChannelTraits>> | null = null;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -53,9 +54,11 @@ export class ChannelRegistry implements OnApplicationBootstrap {
     return [...this.adapters.keys()];
   }
 
-  traits(): Record<ChannelName, ChannelTraits> {
+  /** Asked on every decision: made once, and again only when an adapter is added. Read-only. */
+  traits(): Readonly<Record<ChannelName, ChannelTraits>> {
     this.collect();
-    return Object.fromEntries([...this.adapters].map(([name, a]) => [name, a.traits]));
+    this.traitsByChannel ??= Object.freeze(Object.fromEntries([...this.adapters].map(([name, a]) => [name, a.traits])));
+    return this.traitsByChannel;
   }
 
   /** Boot check for configured policies: every channel they name must have an adapter. */
@@ -82,6 +85,7 @@ export class ChannelRegistry implements OnApplicationBootstrap {
   }
 
   private add(adapter: ChannelAdapterInstance, className: string, channel: ChannelName = adapter.channel): void {
+    this.traitsByChannel = null;
     const existing = this.adapters.get(channel);
     if (existing) {
       throw new ChannelBootError(
