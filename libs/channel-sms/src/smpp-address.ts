@@ -19,6 +19,18 @@ export function addressOf(sender: string): SmppSourceAddress {
   return { source_addr_ton: 5, source_addr_npi: 0, source_addr: s.slice(0, 11) }; // alphanumeric
 }
 
+/** TON 5: an alphanumeric sender id (`BANK-JP`), shown as text instead of a number. */
+export const TON_ALPHANUMERIC = 5;
+
+/**
+ * Whether a route may send from this address. Japanese carriers show a domestic SMS as coming from
+ * a number or a short code, never an alphanumeric id (that is a form of international routes), so
+ * a domestic direct route refuses one rather than letting the SMSC rewrite or drop it.
+ */
+export function senderAllowedOn(kind: 'domestic_direct' | 'international', sender: string): boolean {
+  return kind !== 'domestic_direct' || addressOf(sender).source_addr_ton !== TON_ALPHANUMERIC;
+}
+
 /**
  * A handset's number from an SMSC's source address: international (TON 1, or 11 digits and more),
  * or national from a Japanese SMSC (a leading 0). Undefined for what is no phone number.

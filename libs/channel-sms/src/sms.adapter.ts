@@ -20,7 +20,7 @@ import {
   RoutePlanRequest,
   SendResult,
 } from '@tsunagu/channels';
-import { ChannelEvent, isDomainError } from '@tsunagu/core';
+import { ChannelEvent, DomainError, isDomainError } from '@tsunagu/core';
 import { BindPool, PoolTimings } from './bind.pool';
 import { InboundConcatReassembler } from './concat/inbound-concat.reassembler';
 import { InboundPart, InboundPartsStore } from './concat/inbound-parts.store';
@@ -29,7 +29,7 @@ import { normalizeMessageId } from './dlr.parser';
 import { planSms, SmsTooLongError, splitSms } from './encoding/sms-encoding.planner';
 import { isJapaneseNumber, selectSmsRoute, SmsRouteConfig } from './route.selector';
 import { DEFAULT_STOP_WORDS, SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sms-channel.options';
-import { addressOf, relativeValidity, SmppSourceAddress, sourceAddressesOf } from './smpp-address';
+import { addressOf, relativeValidity, senderAllowedOn, SmppSourceAddress, sourceAddressesOf } from './smpp-address';
 import type { SmppBind } from './smpp.bind';
 import { ESM_CLASS_UDHI, SmppPdu } from './smpp/smpp.types';
 import { submitParts } from './submit-parts';
@@ -163,7 +163,10 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
       if (err instanceof SmsTooLongError) throw ChannelError.permanent('body_too_long', err.message);
       throw err;
     }
-    const source = addressOf(attempt.sender ?? route.defaultSender ?? '');
+    const sender = attempt.sender ?? route.defaultSender ?? '';
+    // The accept refused this already (planRoute); a route changed since is refused here, unsent.
+    if (sender && !senderAllowedOn(route.kind, sender)) throw ChannelError.permanent('sender_not_allowed_on_route', 'an alphanumeric sender on a domestic direct route');
+    const source = addressOf(sender);
     const destination = attempt.to.phoneE164.replace(/^\+/, '');
     const multipart = split.parts.length > 1;
     const common = {
@@ -243,7 +246,14 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   /** Accept-time route choice; throws DomainError('DESTINATION_NOT_ALLOWED') when no route may carry it. */
   planRoute(request: RoutePlanRequest): { route: string | null } {
     const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
-    return { route: selectSmsRoute(this.options.routes, { ...request, unhealthy }).name };
+    const route = selectSmsRoute(this.options.routes, { ...request, unhealthy });
+    if (request.sender && !senderAllowedOn(route.kind, request.sender)) {
+      throw new DomainError('SENDER_NOT_APPROVED', 'An alphanumeric sender cannot be used on a domestic direct route: Japanese carriers show a number or a short code.', {
+        reason: 'alphanumeric_on_domestic_route',
+        route: route.name,
+      });
+    }
+    return { route: route.name };
   }
 
   /** Parts of long replies from the person's number to the tenant's addresses, waiting or joined: gone with the erasure. */

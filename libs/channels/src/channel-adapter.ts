@@ -109,6 +109,8 @@ export interface RoutePlanRequest {
   domestic: boolean;
   category: Category;
   allowInternational: boolean;
+  /** The sender the message names, if any: a route may not carry every kind (SMS: no alphanumeric id at home). */
+  sender?: string | null;
 }
 
 export interface ChannelHealth {

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { LineChannelModule, LineChannelOptions } from '@tsunagu/channel-line';
 import { RcsChannelModule, RcsChannelOptions } from '@tsunagu/channel-rcs';
-import { SmsChannelModule } from '@tsunagu/channel-sms';
+import { SmsChannelModule, senderAllowedOn } from '@tsunagu/channel-sms';
 import { newId } from '@tsunagu/core';
 import { PhoneCipher } from '@tsunagu/security';
 import { registerChannelModule } from './channel-modules';
@@ -30,7 +30,11 @@ const smsRoute = z
     receiptUtcOffsetMinutes: z.number().int().min(-720).max(840).default(0),
     inboundGsm7: z.enum(['unpacked', 'packed']).default('unpacked'),
   })
-  .strict();
+  .strict()
+  .refine((r) => !r.defaultSender || senderAllowedOn(r.kind, r.defaultSender), {
+    message: 'a domestic direct route cannot send from an alphanumeric id (Japanese carriers show a number or a short code)',
+    path: ['defaultSender'],
+  });
 
 const smsSettings = z
   .object({

@@ -92,6 +92,7 @@ export class ValidateMessageService {
         domestic,
         category: req.category,
         allowInternational: policy.allowInternational,
+        sender: req.sender ?? null,
       });
       if (routed && channel === 'sms') smsRoute = routed.route;
     }
