@@ -56,6 +56,8 @@ export class SmppBind {
   private reconnectTimer?: NodeJS.Timeout;
   private enquireTimer?: NodeJS.Timeout;
   private bindTimer?: NodeJS.Timeout;
+  /** Why this session is being rebound (rebindWhenIdle); set until it closes. */
+  private draining?: string;
   private readonly logger = new Logger('SmppBind');
 
   constructor(
@@ -66,7 +68,29 @@ export class SmppBind {
   ) {}
 
   get freeSlots(): number {
-    return this.state === 'bound' ? Math.max(0, this.route.window - this.outstanding) : 0;
+    return this.state === 'bound' && !this.draining ? Math.max(0, this.route.window - this.outstanding) : 0;
+  }
+
+  /**
+   * The SMSC no longer holds this session as bound (it answered a submit ESME_RINVBNDSTS): take no
+   * new submits on it and, once those in flight are answered (a drop would leave them unknown),
+   * unbind and bind again, as Kannel reconnects on that answer.
+   */
+  rebindWhenIdle(reason: string): void {
+    if (this.draining || this.state !== 'bound') return;
+    this.draining = reason;
+    this.logger.warn(`bind ${this.id}: ${reason}; bound again once its submits in flight are answered`);
+    this.hooks.onChange(this);
+    this.drainIfIdle();
+  }
+
+  private drainIfIdle(): void {
+    const session = this.session;
+    if (!this.draining || this.outstanding > 0 || !session) return;
+    this.lastError = this.draining;
+    void this.request('unbind', {}, 1000)
+      .catch(() => undefined)
+      .then(() => session.destroy());
   }
 
   start(): void {
@@ -96,6 +120,7 @@ export class SmppBind {
     } finally {
       this.outstanding--;
       this.hooks.onChange(this);
+      this.drainIfIdle();
     }
   }
 
@@ -277,6 +302,7 @@ export class SmppBind {
   private onClose(session: SmppSession): void {
     if (session !== this.session) return;
     this.session = undefined;
+    this.draining = undefined;
     clearTimeout(this.bindTimer);
     clearInterval(this.enquireTimer);
     const lost = [...this.pending.values()];

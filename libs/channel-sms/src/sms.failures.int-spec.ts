@@ -143,6 +143,25 @@ describe('SmsAdapter under SMSC failures', () => {
     expect(h.smsc.control.submitsTo(phone).map((r) => r.status)).toEqual([0]);
   });
 
+  it('binds again when the SMSC answers a submit ESME_RINVBNDSTS (it lost the session), and the send is retryable', async () => {
+    const opened = h.smsc.control.connectionsOpened();
+    h.smsc.control.fail({ mode: 'forget_binds' });
+    await expect(h.adapter.send(h.attempt(h.nextPhone()))).rejects.toMatchObject({ kind: 'retryable', code: `invalid_bind_status` });
+    // Each bind so refused unbinds and binds again (the other on its own first refused submit).
+    await expectEventually(
+      async () => {
+        await h.adapter.send(h.attempt(h.nextPhone())).catch(() => undefined);
+        expect(h.smsc.control.connectionsOpened()).toBeGreaterThanOrEqual(opened + 2);
+      },
+      { timeoutMs: 5000 },
+    );
+    await expectEventually(() => allBound(h), { timeoutMs: 5000 });
+    expect(h.smsc.control.boundCount()).toBe(2); // the SMSC holds both as bound again
+    const again = h.nextPhone();
+    expect((await h.adapter.send(h.attempt(again))).providerMessageId).toBeTruthy();
+    expect(h.smsc.control.submitsTo(again).map((r) => r.status)).toEqual([0]);
+  });
+
   it.each<MalformedPduKind>(['too_long', 'len8', 'len2', 'truncated'])(
     'survives a malformed PDU (%s): drops the session, rebinds, sends again',
     async (kind) => {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChannelError } from '@tsunagu/channels';
 import type { BindPool, PoolTimings } from './bind.pool';
-import type { SubmitResponse } from './smpp.bind';
-import { classifySubmitStatus, THROTTLED_STATUS } from './submit-status';
+import type { SmppBind, SubmitResponse } from './smpp.bind';
+import { classifySubmitStatus, INVALID_BIND_STATUS, THROTTLED_STATUS } from './submit-status';
 
 export interface SubmittedParts {
   /** The SMSC's message_id for each part, as it answered ('' when it gave none). */
@@ -33,14 +33,16 @@ export async function submitParts(
     const partial = (why: string) => ChannelError.unknownOutcome('partial_submit', `part ${i + 1}/${parts.length}: ${why}`);
     for (;;) {
       let resp: SubmitResponse;
+      let bind: SmppBind;
       try {
-        const bind = await pool.acquire(deadline);
+        bind = await pool.acquire(deadline);
         firstBind ||= bind.id;
         resp = await bind.submit({ ...fields, short_message: parts[i] });
       } catch (err) {
         if (i === 0) throw err;
         throw partial(err instanceof ChannelError ? err.code : 'not confirmed');
       }
+      if (resp.status === INVALID_BIND_STATUS) bind.rebindWhenIdle('invalid_bind_status');
       if (resp.status === 0) {
         pool.noteAccepted();
         messageIds.push(resp.messageId);

@@ -7,6 +7,7 @@ describe('classifySubmitStatus', () => {
   });
 
   it.each([
+    [0x04, 'invalid_bind_status'],
     [0x08, 'smsc_system_error'],
     [0x14, 'smsc_queue_full'],
     [0x58, 'throttled'],

@@ -3,7 +3,7 @@ import { ChannelError } from '@tsunagu/channels';
 /**
  * submit_sm_resp command_status → ChannelError, classified once (STYLE.md §4). Following Kannel,
  * only four statuses are temporary: the SMSC is busy (system error, queue full, throttled, temporary
- * application error). Everything else is a property of the message or the account: retrying the
+ * application error), and the session's own state (0x04, answered by binding again). Everything else is a property of the message or the account: retrying the
  * same PDU would get the same answer, so it is permanent and the policy moves on.
  */
 
@@ -11,7 +11,12 @@ export const THROTTLED_STATUS = 0x58;
 /** How long a throttled route waits before the next submit, when nothing else says. */
 export const DEFAULT_THROTTLE_RETRY_MS = 1000;
 
+/** ESME_RINVBNDSTS: the SMSC no longer holds the session as bound; the bind is rebuilt. */
+export const INVALID_BIND_STATUS = 0x04;
+
 const RETRYABLE: Readonly<Record<number, string>> = {
+  // Said of the session, not the message: the same PDU on a sound bind goes (Kannel reconnects).
+  0x04: 'invalid_bind_status', // ESME_RINVBNDSTS
   0x08: 'smsc_system_error', // ESME_RSYSERR
   0x14: 'smsc_queue_full', // ESME_RMSGQFUL
   0x58: 'throttled', // ESME_RTHROTTLED
@@ -22,7 +27,6 @@ const PERMANENT: Readonly<Record<number, string>> = {
   0x01: 'invalid_message_length',
   0x02: 'invalid_command_length',
   0x03: 'invalid_command_id',
-  0x04: 'invalid_bind_status',
   0x05: 'already_bound',
   0x06: 'invalid_priority_flag',
   0x07: 'invalid_registered_delivery',

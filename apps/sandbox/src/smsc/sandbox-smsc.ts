@@ -305,6 +305,8 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
           c.unbinding = true;
           sendTo(c, newPdu('unbind'));
         }
+      } else if (request.mode === 'forget_binds') {
+        for (const c of conns) c.bound = false;
       } else failures.set(request.mode, { until, count: request.count });
       log(`smsc: failure mode ${request.mode}${request.kind ? ` (${request.kind})` : ''}`);
     },

@@ -1,7 +1,7 @@
 import express, { NextFunction, Request, Response, Router } from 'express';
 import type { MalformedPduKind, SandboxSmscControl, SmscFailMode, SmscOutcome } from './smsc.types';
 
-const FAIL_MODES: readonly SmscFailMode[] = ['throttle', 'drop', 'early_receipt', 'receipt_with_resp', 'duplicate_receipts', 'malformed_receipts', 'refuse_binds', 'malformed_pdu', 'unbind'];
+const FAIL_MODES: readonly SmscFailMode[] = ['throttle', 'drop', 'early_receipt', 'receipt_with_resp', 'duplicate_receipts', 'malformed_receipts', 'refuse_binds', 'malformed_pdu', 'unbind', 'forget_binds'];
 const PDU_KINDS: readonly MalformedPduKind[] = ['too_long', 'len8', 'len2', 'unknown_cmd', 'truncated'];
 
 function bad(res: Response, message: string): void {

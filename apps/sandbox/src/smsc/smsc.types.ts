@@ -31,7 +31,12 @@ export type SmscFailMode =
   /** Write one malformed PDU (`kind`) raw to every bound connection. */
   | 'malformed_pdu'
   /** Send unbind to every bound ESME and take nothing more on those connections; the ESME closes them. */
-  | 'unbind';
+  | 'unbind'
+  /**
+   * Forget, silently, that the current connections are bound (an SMSC that lost its session table
+   * in a failover): their submits are answered ESME_RINVBNDSTS until the ESME binds again.
+   */
+  | 'forget_binds';
 
 export type MalformedPduKind = 'too_long' | 'len8' | 'len2' | 'unknown_cmd' | 'truncated';
 
