@@ -28,7 +28,9 @@ const STAT_EVENT: Readonly<Record<ReceiptStat, Pick<ChannelEvent, 'type' | 'reas
 };
 
 export function receiptIdMode(route: SmsRouteConfig): MessageIdMode {
-  return route.messageIdMatch === 'hex_decimal' ? 'decimal_to_hex' : 'as_is';
+  if (route.messageIdMatch === 'hex_decimal') return 'decimal_to_hex';
+  if (route.messageIdMatch === 'decimal_hex') return 'hex_to_decimal';
+  return 'as_is';
 }
 
 /**

@@ -25,8 +25,11 @@ export interface SmsRouteConfig {
   /** The most segments one message may take; default 10. */
   maxSegments: number;
   udh16?: boolean;
-  /** `hex_decimal`: submit_sm_resp ids are hex and receipt ids decimal (some SMSCs do this). */
-  messageIdMatch?: 'as_is' | 'hex_decimal';
+  /**
+   * `hex_decimal`: submit_sm_resp ids are hex and receipt ids decimal (some SMSCs do this);
+   * `decimal_hex`: the other way round.
+   */
+  messageIdMatch?: 'as_is' | 'hex_decimal' | 'decimal_hex';
   /** Sender used when the attempt carries none. */
   defaultSender?: string;
   /** Clock offset of the SMSC's receipt dates from UTC, in minutes (JST = 540). Default 0. */

@@ -230,4 +230,18 @@ describe('SmsAdapter on a route whose receipts write ids in decimal', () => {
       await h.close();
     }
   });
+
+  it('matches hex receipt ids to decimal submit ids, the other way round', async () => {
+    const h = await startSmsHarness({ smsc: { messageIdFormat: 'decimal', receiptIdFormat: 'hex' }, route: { messageIdMatch: 'decimal_hex' } });
+    try {
+      // The two forms of one id differ (`65536` is `10000`): a plain match would miss every receipt.
+      const sent = [];
+      for (let i = 0; i < 3; i++) sent.push(await h.adapter.send(h.attempt(h.nextPhone())));
+      const ids = sent.map((r) => r.providerMessageId as string);
+      expect(ids.every((id) => /^\d+$/.test(id) && Number(id).toString(16) !== id)).toBe(true);
+      await expectEventually(() => expect(ids.filter((id) => h.sink.for(id).length !== 1)).toEqual([]));
+    } finally {
+      await h.close();
+    }
+  });
 });

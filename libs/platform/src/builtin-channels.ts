@@ -25,7 +25,7 @@ const smsRoute = z
     validityPeriodSeconds: z.number().int().positive().optional(),
     maxSegments: z.number().int().min(1).max(255).default(10),
     udh16: z.boolean().default(false),
-    messageIdMatch: z.enum(['as_is', 'hex_decimal']).default('as_is'),
+    messageIdMatch: z.enum(['as_is', 'hex_decimal', 'decimal_hex']).default('as_is'),
     defaultSender: z.string().max(20).optional(),
     receiptUtcOffsetMinutes: z.number().int().min(-720).max(840).default(0),
     inboundGsm7: z.enum(['unpacked', 'packed']).default('unpacked'),

@@ -97,7 +97,8 @@ export async function startSandboxSmsc(opts: SandboxSmscOptions): Promise<Sandbo
     const stat = RECEIPT_STAT[outcome];
     if (!stat || (message.record.registeredDelivery & 0x03) === 0) return;
     const idNumber = parseInt(message.record.messageId.replace(/^.*_/, ''), opts.messageIdFormat === 'decimal' ? 10 : 16);
-    const receiptId = opts.receiptIdFormat === 'decimal' ? String(idNumber) : message.record.messageId;
+    const receiptId =
+      opts.receiptIdFormat === 'decimal' ? String(idNumber) : opts.receiptIdFormat === 'hex' ? idNumber.toString(16).toUpperCase() : message.record.messageId;
     const fire = () => {
       if (message.cancelled) return;
       message.receiptSent = true;

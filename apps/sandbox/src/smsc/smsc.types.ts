@@ -60,8 +60,11 @@ export interface SandboxSmscOptions {
    * 'prefixed' puts a node name and `_` before the hex (`SMSC_01_00012AB3C4`), as clustered SMSCs do.
    */
   messageIdFormat?: 'hex' | 'decimal' | 'prefixed';
-  /** 'decimal' writes receipt ids in decimal while resp ids are hex (a `hex_decimal` route). */
-  receiptIdFormat?: 'same' | 'decimal';
+  /**
+   * 'decimal' writes receipt ids in decimal while resp ids are hex (a `hex_decimal` route); 'hex'
+   * writes them in hex while resp ids are decimal (`messageIdFormat: 'decimal'`, a `decimal_hex` route).
+   */
+  receiptIdFormat?: 'same' | 'decimal' | 'hex';
   /** False: receipts carry the Appendix B text alone, without the (optional) receipted_message_id and message_state TLVs. Default true. */
   receiptTlvs?: boolean;
   defaultOutcome?: SmscOutcome;
