@@ -1,8 +1,9 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { ChannelError } from '@tsunagu/channels';
 import type { SmsRouteConfig } from './route.selector';
+import { PendingRequests } from './smpp/pending-requests';
 import { ESME, newPdu, smpp, SmppPdu, SmppSession } from './smpp/smpp.types';
+import { handleSmscRequest } from './smpp/smsc-request.handler';
 import { coalesceTurn } from './smpp/turn-writes';
 
 export type BindState = 'connecting' | 'bound' | 'down';
@@ -28,12 +29,6 @@ export interface BindHooks {
   onChange(bind: SmppBind): void;
 }
 
-interface Pending {
-  resolve(pdu: SmppPdu): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 export interface SubmitResponse {
   status: number;
   messageId: string;
@@ -50,7 +45,7 @@ export class SmppBind {
   outstanding = 0;
   lastError?: string;
   private session?: SmppSession;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests();
   private failures = 0;
   private closing = false;
   private reconnectTimer?: NodeJS.Timeout;
@@ -146,9 +141,7 @@ export class SmppBind {
         if (command !== 'bind_transceiver') this.kill('socket_not_writable');
         return;
       }
-      const seq = pdu.sequence_number;
-      const timer = setTimeout(() => {
-        if (!this.pending.delete(seq)) return;
+      this.pending.track(pdu.sequence_number, { resolve, reject }, timeoutMs, () => {
         if (isSubmit) {
           reject(ChannelError.unknownOutcome('submit_timeout', `no submit_sm_resp on ${this.id}`));
           // A missing resp means the session is wedged (or the SMSC is): rebuild it.
@@ -157,8 +150,7 @@ export class SmppBind {
           reject(ChannelError.retryable(`${command}_timeout`, `no ${command}_resp on ${this.id}`));
           if (command === 'enquire_link') this.kill('enquire_link_timeout');
         }
-      }, timeoutMs);
-      this.pending.set(seq, { resolve, reject, timer });
+      });
     });
   }
 
@@ -221,59 +213,27 @@ export class SmppBind {
 
   private onPdu(session: SmppSession, pdu: SmppPdu): void {
     if (pdu.isResponse()) {
-      const pending = this.pending.get(pdu.sequence_number);
-      if (!pending) return; // a resp for a request we already gave up on
-      this.pending.delete(pdu.sequence_number);
-      clearTimeout(pending.timer);
-      pending.resolve(pdu);
+      this.pending.settle(pdu);
       return;
     }
-    switch (pdu.command) {
-      case 'deliver_sm':
-      case 'data_sm': // some SMSCs send receipts and replies as data_sm (SMPP 3.4 §4.7), text in message_payload
-        // ESME_ROK once the receipt or reply is recorded, and for garbage too (a refused malformed
-        // receipt would be redelivered forever). When it could not be recorded (the database is
-        // restarting), ESME_RX_T_APPN asks the SMSC to redeliver it later instead of losing it.
-        // Handed on one turn later: a submit_sm_resp read in the same socket read is emitted in this
-        // same turn, and its continuations (the send learning its message id) must run first, or
-        // the receipt finds no send for that id.
-        void nextTurn()
-          .then(() => this.hooks.onDeliver(pdu, this))
-          .then(
-            () => ESME.ROK,
-            () => ESME.RX_T_APPN,
-          )
-          .then((status) => this.reply(session, newPdu(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, message_id: '', command_status: status })));
-        return;
-      case 'enquire_link':
-        this.reply(session, pdu.response());
-        return;
-      case 'unbind':
-        // The SMSC ends the session: answer, take no more submits on it (those in flight end as
-        // unknown outcomes when it closes), and close it. An SMSC that leaves its side open would
-        // keep the bind half-closed, neither usable nor rebuilt, so the socket goes after a grace.
-        this.reply(session, pdu.response());
-        this.lastError = 'unbound_by_smsc';
-        this.setState('down');
-        session.close();
-        setTimeout(() => session.destroy(), UNBIND_GRACE_MS).unref();
-        return;
-      default:
-        this.logger.warn(`bind ${this.id}: refused ${pdu.command} (command_id 0x${pdu.command_id.toString(16).padStart(8, '0')}) from the SMSC`);
-        this.reply(session, this.refusal(pdu));
-    }
+    handleSmscRequest(pdu, {
+      bindId: this.id,
+      logger: this.logger,
+      deliver: (received) => this.hooks.onDeliver(received, this),
+      reply: (resp) => this.reply(session, resp),
+      unbound: () => this.unboundBySmsc(session),
+    });
   }
 
-  /** generic_nack ESME_RINVCMDID for unknown commands; the command's resp with the same status otherwise. */
-  private refusal(pdu: SmppPdu): SmppPdu {
-    if (pdu.command !== 'unknown') {
-      try {
-        return newPdu(`${pdu.command}_resp`, { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID });
-      } catch {
-        // a command without a resp type: fall through to generic_nack
-      }
-    }
-    return newPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: ESME.RINVCMDID });
+  /**
+   * The SMSC ended the session and has its unbind_resp. An SMSC that leaves its side open would
+   * keep the bind half-closed, neither usable nor rebuilt, so the socket goes after a grace.
+   */
+  private unboundBySmsc(session: SmppSession): void {
+    this.lastError = 'unbound_by_smsc';
+    this.setState('down');
+    session.close();
+    setTimeout(() => session.destroy(), UNBIND_GRACE_MS).unref();
   }
 
   private reply(session: SmppSession, pdu: SmppPdu): void {
@@ -305,19 +265,14 @@ export class SmppBind {
     this.draining = undefined;
     clearTimeout(this.bindTimer);
     clearInterval(this.enquireTimer);
-    const lost = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of lost) {
-      clearTimeout(p.timer);
-      // The SMSC may have accepted these: never resubmit, report them as unknown.
-      p.reject(ChannelError.unknownOutcome('bind_lost', `bind ${this.id} closed with requests outstanding`));
-    }
+    // The SMSC may have accepted these: never resubmit, report them as unknown.
+    const lost = this.pending.rejectAll(() => ChannelError.unknownOutcome('bind_lost', `bind ${this.id} closed with requests outstanding`));
     const wasBound = this.state === 'bound';
     this.setState('down');
     if (!this.closing) {
       if (wasBound && !this.lastError) this.logger.warn(`bind ${this.id} closed by the SMSC`);
       this.lastError ??= 'connection_closed';
-      if (lost.length) this.logger.warn(`bind ${this.id}: ${lost.length} request(s) outstanding at close end as unknown outcomes`);
+      if (lost) this.logger.warn(`bind ${this.id}: ${lost} request(s) outstanding at close end as unknown outcomes`);
       this.scheduleReconnect();
     }
   }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   CancelResult,
   CapabilityResult,
@@ -22,16 +22,13 @@ import {
 } from '@tsunagu/channels';
 import { ChannelEvent, DomainError, isDomainError } from '@tsunagu/core';
 import { BindPool, PoolTimings } from './bind.pool';
-import { InboundConcatReassembler } from './concat/inbound-concat.reassembler';
-import { InboundPart, InboundPartsStore } from './concat/inbound-parts.store';
-import { handleDeliver } from './deliver.handler';
 import { normalizeMessageId } from './dlr.parser';
 import { planSms, SmsTooLongError, splitSms } from './encoding/sms-encoding.planner';
 import { isJapaneseNumber, selectSmsRoute, SmsRouteConfig } from './route.selector';
-import { DEFAULT_STOP_WORDS, SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sms-channel.options';
-import { addressOf, relativeValidity, senderAllowedOn, SmppSourceAddress, sourceAddressesOf } from './smpp-address';
-import type { SmppBind } from './smpp.bind';
-import { ESM_CLASS_UDHI, SmppPdu } from './smpp/smpp.types';
+import { SMS_CHANNEL_OPTIONS, SmsChannelOptions } from './sms-channel.options';
+import { SmsInboundReceiver } from './sms-inbound.receiver';
+import { addressOf, relativeValidity, senderAllowedOn, SmppSourceAddress } from './smpp-address';
+import { ESM_CLASS_UDHI } from './smpp/smpp.types';
 import { submitParts } from './submit-parts';
 import { RecentIds } from './recent-ids';
 
@@ -50,26 +47,20 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     needsMobileNumber: true,
   };
 
-  private readonly logger = new Logger('SmsAdapter');
   private readonly pools = new Map<string, BindPool>();
-  private readonly stopWords: readonly string[];
   private readonly instanceId: string;
-  /** Receipt ids seen DELIVRD: cancel answers too_late without asking the SMSC. */
+  /** Receipt ids seen DELIVRD (noted by the inbound receiver): cancel answers too_late without asking the SMSC. */
   private readonly delivered: RecentIds<true>;
   /** Our normalised id → the SMSC's exact id and addresses, for cancel_sm. */
   private readonly submitted: RecentIds<{ raw: string; source: SmppSourceAddress; destination: string }>;
   private readonly timings: PoolTimings;
-  /** Joins long replies; null without a database for their parts (each part is then a reply). */
-  private readonly concat: InboundConcatReassembler | null;
-  /** Where those parts wait (null likewise). */
-  private readonly parts: InboundPartsStore | null;
-  private unparsedReceipts = 0;
-  private sinkFailures = 0;
+  /** Receipts, replies and the parts of long replies the binds take. */
+  private readonly inbound: SmsInboundReceiver;
   private started = false;
 
   constructor(
     @Inject(SMS_CHANNEL_OPTIONS) private readonly options: SmsChannelOptions,
-    @Inject(CHANNEL_EVENT_SINK) private readonly sink: ChannelEventSink,
+    @Inject(CHANNEL_EVENT_SINK) sink: ChannelEventSink,
   ) {
     const t = options.timing ?? {};
     this.timings = {
@@ -84,26 +75,13 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     };
     for (const route of options.routes) {
       if (this.pools.has(route.name)) throw new Error(`SMS route "${route.name}" is configured twice; route names must be unique.`);
-      this.pools.set(route.name, new BindPool(route, this.timings, (pdu, bind) => this.onDeliver(route, pdu, bind)));
+      this.pools.set(route.name, new BindPool(route, this.timings, (pdu, bind) => this.inbound.receive(route, pdu, bind)));
     }
-    this.stopWords = options.stopWords ?? DEFAULT_STOP_WORDS;
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
     const ttlMs = (options.dlrWindowSeconds ?? 72 * 3600) * 1000;
     this.delivered = new RecentIds(ttlMs, 100_000);
     this.submitted = new RecentIds(ttlMs, 100_000);
-    const concatSeconds = options.concatTimeoutSeconds ?? 180;
-    this.parts = options.inboundPartsDb && options.inboundPartsSeal ? new InboundPartsStore(options.inboundPartsDb, options.inboundPartsSeal, concatSeconds) : null;
-    this.concat =
-      this.parts
-      ? new InboundConcatReassembler(
-          this.parts,
-          sink,
-          new Map(options.routes.map((r) => [r.name, r])),
-          this.stopWords,
-          // Often enough that a reply is late by a fraction of its window, at most 5 s.
-          Math.min(5000, Math.max(100, (concatSeconds * 1000) / 4)),
-        )
-      : null;
+    this.inbound = new SmsInboundReceiver(options, sink, this.delivered);
   }
 
   onModuleInit(): void {
@@ -123,14 +101,14 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     if (this.started) return;
     this.started = true;
     for (const pool of this.pools.values()) pool.start();
-    this.concat?.start();
+    this.inbound.start();
   }
 
   /** Unbinds every bind; outstanding submits end as unknown outcomes. */
   async close(): Promise<void> {
     this.started = false;
     await Promise.all([...this.pools.values()].map((p) => p.close()));
-    await this.concat?.stop();
+    await this.inbound.stop();
   }
 
   /** Resolves once every route has a bound bind (or the timeout passes: returns false). */
@@ -257,9 +235,8 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
   }
 
   /** Parts of long replies from the person's number to the tenant's addresses, waiting or joined: gone with the erasure. */
-  async erasePerson(person: ErasedPerson, sql: ErasureSql): Promise<number> {
-    if (!this.parts || !person.phoneE164) return 0;
-    return this.parts.erase(sql, sourceAddressesOf(person.phoneE164), person.inboundAddresses);
+  erasePerson(person: ErasedPerson, sql: ErasureSql): Promise<number> {
+    return this.inbound.erase(person, sql);
   }
 
   async parseInbound(): Promise<ChannelEvent[]> {
@@ -270,7 +247,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     const routes = Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.health()]));
     return {
       up: [...this.pools.values()].some((p) => p.up),
-      detail: { instanceId: this.instanceId, routes, unparsedReceipts: this.unparsedReceipts, sinkFailures: this.sinkFailures },
+      detail: { instanceId: this.instanceId, routes, ...this.inbound.counters() },
     };
   }
 
@@ -292,53 +269,6 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     } catch (err) {
       if (isDomainError(err)) throw ChannelError.permanent('destination_not_allowed', err.message);
       throw err;
-    }
-  }
-
-  private async onDeliver(route: SmsRouteConfig, pdu: SmppPdu, bind: SmppBind): Promise<void> {
-    let outcome = handleDeliver(pdu, route, this.stopWords);
-    if (outcome.kind === 'part') {
-      if (this.concat) return this.concatPart(outcome.part, bind);
-      outcome = handleDeliver(pdu, route, this.stopWords, undefined, { holdParts: false });
-    }
-    if (outcome.kind === 'unparsed') {
-      this.unparsedReceipts++;
-      this.logger.warn(`unparsed receipt on ${bind.id}: ${outcome.reason} (${outcome.redactedText.length} chars)`);
-      try {
-        this.options.onUnparsed?.({
-          route: route.name,
-          bind: bind.id,
-          reason: outcome.reason,
-          receivedAt: new Date(),
-          esmClass: Number(pdu.esm_class) || 0,
-          dataCoding: Number(pdu.data_coding) || 0,
-          redactedText: outcome.redactedText,
-          ...(typeof pdu.receipted_message_id === 'string' ? { receiptedMessageId: pdu.receipted_message_id } : {}),
-          ...(typeof pdu.message_state === 'number' ? { messageState: pdu.message_state } : {}),
-        });
-      } catch (err) {
-        this.logger.error(`onUnparsed callback failed: ${(err as Error).message}`);
-      }
-      return;
-    }
-    if (outcome.kind !== 'events') return;
-    if (outcome.receipt?.stat === 'DELIVRD') this.delivered.set(outcome.events[0].providerMessageId as string, true);
-    try {
-      await this.sink.ingest(outcome.events);
-    } catch (err) {
-      this.sinkFailures++;
-      this.logger.error(`event sink refused ${outcome.events.length} sms event(s) from ${bind.id}: ${(err as Error).message}`);
-      throw err; // the bind answers a temporary error: the SMSC redelivers, nothing is lost
-    }
-  }
-
-  private async concatPart(part: InboundPart, bind: SmppBind): Promise<void> {
-    try {
-      await (this.concat as InboundConcatReassembler).accept(part);
-    } catch (err) {
-      this.sinkFailures++;
-      this.logger.error(`part of a long sms reply from ${bind.id} not recorded: ${(err as Error).message}`);
-      throw err; // the bind answers a temporary error: the SMSC offers the part again
     }
   }
 }
