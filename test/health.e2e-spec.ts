@@ -50,10 +50,10 @@ describe('health', () => {
     for (const path of ['/health/live', '/health/ready']) expect([path, (await fetch(`${up.baseUrl}${path}`)).status]).toEqual([path, 200]);
   });
 
-  it('answers 403 on /health and /metrics while no ops token is configured', async () => {
-    const closed = await startEngine({ label: 'healthclosed', startWorker: false, config: { http: { ...up.config.http, opsToken: undefined } } });
+  it('answers 403 on /health, /metrics and the operators\' /ops while no ops or operator token is configured', async () => {
+    const closed = await startEngine({ label: 'healthclosed', startWorker: false, config: { http: { ...up.config.http, opsToken: undefined, operatorToken: undefined } } });
     try {
-      for (const path of ['/health', '/metrics']) {
+      for (const path of ['/health', '/metrics', '/ops/senders']) {
         const res = await fetch(`${closed.baseUrl}${path}`, { headers: { authorization: 'Bearer anything-at-all-of-some-length' } });
         expect([path, res.status, ((await res.json()) as { code: string }).code]).toEqual([path, 403, 'FORBIDDEN']);
       }

@@ -54,6 +54,7 @@ describe('the log scan of every e2e engine', () => {
         ['csrf-token', sessionCsrf],
         ['line-user-id', lineUserId],
         ['ops-token', h.config.http.opsToken],
+        ['operator-token', h.config.http.operatorToken],
         ['data-key', h.config.dataKey],
         ['line-channel-secret', line.channelSecret],
         ['line-access-token', line.channelAccessToken],

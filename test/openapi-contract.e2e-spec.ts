@@ -108,7 +108,7 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
     const sender = await call('post', '/v1/senders', '/v1/senders', { address: '00059876', routes: ['jp-direct'] });
     expect(sender.status).toBe(201);
     expect((await call('post', '/v1/senders/{id}/approve', `/v1/senders/${sender.body.id as string}/approve`, { reason: 'screened' })).status).toBe(403);
-    const ops = { authorization: `Bearer ${h.config.http.opsToken!}` };
+    const ops = { authorization: `Bearer ${h.config.http.operatorToken!}` };
     expect((await call('get', '/ops/senders', '/ops/senders?state=requested', undefined, ops)).status).toBe(200);
     expect((await call('post', '/ops/senders/{id}/approve', `/ops/senders/${sender.body.id as string}/approve`, { reason: 'screened', by: 'contract' }, ops)).status).toBe(200);
     await call('post', '/v1/senders/{id}/suspend', `/v1/senders/${sender.body.id as string}/suspend`, { reason: 'no longer used' });

@@ -41,10 +41,16 @@ describe('a sender address is held by one organisation at a time', () => {
     const selfApproved = await post(h, `/v1/senders/${mine.body.id}/approve`, {});
     expect([selfApproved.status, selfApproved.body.code]).toEqual([403, 'OPERATOR_APPROVAL_REQUIRED']);
     const noToken = await fetch(`${h.baseUrl}/ops/senders/${mine.body.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.apiKey}` }, body: '{"reason":"screened"}' });
-    expect(noToken.status).toBe(401); // a tenant's API key is not the operations token
+    expect(noToken.status).toBe(401); // a tenant's API key is not the operator token
+    // Nor is the operations token: monitoring holds it (Prometheus's scrape config) to read /health
+    // and /metrics, and a read-only credential must not approve a sender or list every organisation's.
+    const monitoring = { authorization: `Bearer ${h.config.http.opsToken!}`, 'content-type': 'application/json' };
+    const byScraper = await fetch(`${h.baseUrl}/ops/senders/${mine.body.id}/approve`, { method: 'POST', headers: monitoring, body: '{"reason":"screened"}' });
+    expect([byScraper.status, ((await byScraper.json()) as { code: string }).code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect((await fetch(`${h.baseUrl}/ops/senders`, { headers: monitoring })).status).toBe(401);
     const early = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'まだ承認前', sender: ADDRESS }, { 'idempotency-key': 'held-0' });
     expect([early.status, early.body.code]).toEqual([422, 'SENDER_NOT_APPROVED']);
-    const queue = await fetch(`${h.baseUrl}/ops/senders?state=requested`, { headers: { authorization: `Bearer ${h.config.http.opsToken!}` } });
+    const queue = await fetch(`${h.baseUrl}/ops/senders?state=requested`, { headers: { authorization: `Bearer ${h.config.http.operatorToken!}` } });
     expect(((await queue.json()) as { id: string; tenantId: string }[]).filter((r) => r.id === mine.body.id)).toEqual([expect.objectContaining({ tenantId: h.tenantId, state: 'requested' })]);
     expect((await operatorDecides(h, mine.body.id, 'approve', { by: 'yamada', reason: 'KDDI screening SC-0412' })).status).toBe(200);
     const audit = await h.query(`SELECT actor, reason FROM audit_log WHERE action = 'sender.approved' AND subject_id = $1`, [mine.body.id]);

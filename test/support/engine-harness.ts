@@ -41,8 +41,16 @@ export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pi
     logLevel: testLogLevel('silent'),
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
     ...overrides,
-    // `/health` and `/metrics` want the operations token: each engine gets one (`config.http.opsToken`).
-    http: { apiKeyCacheMs: 0, rateLimitPerSecond: 0, maxBacklog: 0, opsToken: randomBytes(24).toString('base64url'), ...overrides.http },
+    // `/health` and `/metrics` want the operations token, `/ops/*` the operator token: each engine
+    // gets both (`config.http.opsToken`, `config.http.operatorToken`).
+    http: {
+      apiKeyCacheMs: 0,
+      rateLimitPerSecond: 0,
+      maxBacklog: 0,
+      opsToken: randomBytes(24).toString('base64url'),
+      operatorToken: randomBytes(24).toString('base64url'),
+      ...overrides.http,
+    },
     callbacks: { allowPrivateUrls: true, timeoutMs: 2000, ...overrides.callbacks },
     worker: { concurrency: 10, dispatchConcurrency: 10, sendConcurrency: 10, directSends: 32, reconcileIntervalMs: 500, duePollMs: 50, ...overrides.worker },
   });
@@ -228,11 +236,11 @@ export async function get(h: EngineHarness, path: string, headers: Record<string
 }
 
 /**
- * The platform operators' decision on a sender (`/ops/senders/:id/…`, behind the operations
+ * The platform operators' decision on a sender (`/ops/senders/:id/…`, behind the operator
  * token): organisations register senders, only operators approve them.
  */
 export async function operatorDecides(h: EngineHarness, senderId: string, action: 'approve' | 'suspend', body: Record<string, unknown> = {}) {
-  return post(h, `/ops/senders/${senderId}/${action}`, { reason: 'screened by the carriers', ...body }, { authorization: `Bearer ${h.config.http.opsToken!}` });
+  return post(h, `/ops/senders/${senderId}/${action}`, { reason: 'screened by the carriers', ...body }, { authorization: `Bearer ${h.config.http.operatorToken!}` });
 }
 
 /** The message's view (`GET /v1/messages/:id`) once it is in a final state. */

@@ -20,6 +20,7 @@ export type CanaryKind =
   | 'csrf-token'
   | 'callback-secret'
   | 'ops-token'
+  | 'operator-token'
   | 'data-key'
   | 'line-channel-secret'
   | 'line-access-token'

@@ -40,12 +40,13 @@ function addChannelCanaries(node: unknown): void {
   }
 }
 
-/** The engine's own secrets: the data key (as configured and as hex), the operations token, provider credentials. */
+/** The engine's own secrets: the data key (as configured and as hex), the operations and operator tokens, provider credentials. */
 export function addConfigCanaries(config: TsunaguConfig): void {
   addSecretCanary('data-key', config.dataKey);
   addSecretCanary('data-key', Buffer.from(config.dataKey, 'base64').toString('hex'));
   addSecretCanary('data-key', Buffer.from(config.dataKey, 'base64').toString('base64url'));
   addSecretCanary('ops-token', config.http.opsToken);
+  addSecretCanary('operator-token', config.http.operatorToken);
   addChannelCanaries(config.channels);
 }
 

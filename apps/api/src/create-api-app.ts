@@ -47,6 +47,7 @@ export async function createApiApp(config: TsunaguConfig, extra: DynamicModule[]
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'tsk_<id>_<secret>', description: 'A tenant API key, with the scopes the operation names.' }, 'bearer')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The operations token, TSUNAGU_OPS_TOKEN.' }, 'ops')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The operator token, TSUNAGU_OPERATOR_TOKEN: the operators\' decisions.' }, 'operator')
     .build();
   const document = SwaggerModule.createDocument(app, doc);
   documentCallbacks(document as unknown as Parameters<typeof documentCallbacks>[0]);

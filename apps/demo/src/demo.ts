@@ -132,6 +132,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     const tenantId = newId();
     // `/health` and `/metrics` are the operators' and take this token; printed once, like the api key.
     const opsToken = randomBytes(24).toString('base64url');
+    // The operators' decisions (`/ops/*`: approving senders) take another, never the one monitoring reads with.
+    const operatorToken = randomBytes(24).toString('base64url');
     const t = opts.timeoutSeconds ?? 4;
     registerBuiltinChannels();
     const config: TsunaguConfig = inProcessConfig({
@@ -140,7 +142,7 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       redisUrl: infra.redisUrl,
       redisPrefix,
       logLevel: 'silent',
-      http: { apiKeyCacheMs: 0, opsToken },
+      http: { apiKeyCacheMs: 0, opsToken, operatorToken },
       callbacks: { allowPrivateUrls: true, retryHours: 1 },
       worker: { concurrency: 10, dispatchConcurrency: 32, sendConcurrency: 20, directSends: 256, reconcileIntervalMs: 1000, duePollMs: 50 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
@@ -157,8 +159,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
     await admin.createTenant('demo', null, tenantId);
     const key = (await admin.createApiKey(tenantId, ['messages:send', 'messages:read', 'admin'], 'demo')).token;
     const sender = await api(baseUrl, key, 'POST', '/v1/senders', { address: SENDER, routes: ['jp-direct'] });
-    // The organisation registers it; the platform operators approve it (here with the demo's operations token).
-    await api(baseUrl, opsToken, 'POST', `/ops/senders/${sender.body.id}/approve`, { reason: 'demo: screened by the carriers', by: 'demo' });
+    // The organisation registers it; the platform operators approve it (here with the demo's operator token).
+    await api(baseUrl, operatorToken, 'POST', `/ops/senders/${sender.body.id}/approve`, { reason: 'demo: screened by the carriers', by: 'demo' });
     // Its password is generated and printed once, like the api key: this database is the demo's own
     // and dropped at the end. Given, not left to the service to generate, so the console does not
     // ask the demo's one user to replace it (as it asks anyone whose password someone else made).

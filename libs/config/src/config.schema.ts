@@ -62,6 +62,13 @@ export const envSchema = z.object({
    * they name providers' accounts and load, so they are closed while it is unset. A secret.
    */
   TSUNAGU_OPS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'use at least 24 characters, e.g. `openssl rand -base64 32`').optional()),
+  /**
+   * Bearer token for the operators' decisions, `/ops/*` (approving and suspending any
+   * organisation's senders, listing them all). Not TSUNAGU_OPS_TOKEN: monitoring holds that one
+   * (Prometheus's scrape config) to read, and a credential for reading must not approve a sender.
+   * Closed while unset. A secret.
+   */
+  TSUNAGU_OPERATOR_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(24, 'use at least 24 characters, e.g. `openssl rand -base64 32`').optional()),
   TSUNAGU_ALLOW_PRIVATE_CALLBACKS: z.enum(['true', 'false']).default('false'),
   /**
    * Which proxies in front of the api to believe about the client's address (X-Forwarded-For),

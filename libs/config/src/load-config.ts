@@ -78,6 +78,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
     throw new ConfigError(`TSUNAGU_DATA_KEY must be 32 bytes in base64 (its value is not shown). ${DEV_KEY_HINT}`);
   }
 
+  if (e.TSUNAGU_OPERATOR_TOKEN !== undefined && e.TSUNAGU_OPERATOR_TOKEN === e.TSUNAGU_OPS_TOKEN) {
+    // Else whatever scrapes /metrics with it could approve senders too (neither value is shown).
+    throw new ConfigError('TSUNAGU_OPERATOR_TOKEN must differ from TSUNAGU_OPS_TOKEN: the operations token is for reading /health and /metrics, the operator token for decisions.');
+  }
+
   const policy = file.policy ?? policyDefaultsSchema.parse({});
   return {
     port: e.PORT,
@@ -94,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       rateLimitPerSecond: e.TSUNAGU_RATE_LIMIT_PER_SECOND,
       maxBacklog: e.TSUNAGU_MAX_BACKLOG,
       opsToken: e.TSUNAGU_OPS_TOKEN,
+      operatorToken: e.TSUNAGU_OPERATOR_TOKEN,
       trustProxy: e.TSUNAGU_TRUST_PROXY === 'false' ? false : e.TSUNAGU_TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.TSUNAGU_TRUST_PROXY) ? Number(e.TSUNAGU_TRUST_PROXY) : e.TSUNAGU_TRUST_PROXY,
     },
     logFile: e.TSUNAGU_LOG_FILE,

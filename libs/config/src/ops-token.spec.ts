@@ -24,3 +24,30 @@ describe('TSUNAGU_OPS_TOKEN', () => {
     expect(refusal).not.toContain(short);
   });
 });
+
+describe('TSUNAGU_OPERATOR_TOKEN', () => {
+  const base = { TSUNAGU_DATA_KEY: Buffer.alloc(32, 7).toString('base64') };
+  const refusal = (env: Record<string, string>): string | null => {
+    try {
+      loadConfig({ ...base, ...env });
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('is unset (the operators\' decisions closed) when absent or empty, and taken when long enough', () => {
+    expect(loadConfig({ ...base }).http.operatorToken).toBeUndefined();
+    expect(loadConfig({ ...base, TSUNAGU_OPERATOR_TOKEN: '' }).http.operatorToken).toBeUndefined();
+    const token = 'o'.repeat(24);
+    expect(loadConfig({ ...base, TSUNAGU_OPS_TOKEN: 'k'.repeat(24), TSUNAGU_OPERATOR_TOKEN: token }).http.operatorToken).toBe(token);
+    expect(refusal({ TSUNAGU_OPERATOR_TOKEN: 'short-secret-123' })).toMatch(/TSUNAGU_OPERATOR_TOKEN.*24 characters/s);
+  });
+
+  it('is refused when it is the operations token, which monitoring reads /metrics with, naming neither value', () => {
+    const shared = 's'.repeat(32);
+    const message = refusal({ TSUNAGU_OPS_TOKEN: shared, TSUNAGU_OPERATOR_TOKEN: shared });
+    expect(message).toMatch(/TSUNAGU_OPERATOR_TOKEN must differ from TSUNAGU_OPS_TOKEN/);
+    expect(message).not.toContain(shared);
+  });
+});

@@ -16,9 +16,10 @@ export interface TsunaguConfig {
   /**
    * apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it.
    * opsToken: the bearer token `/health` and `/metrics` require (a secret); unset, they answer 403.
+   * operatorToken: the bearer token the operators' decisions (`/ops/*`) require, never the opsToken (a secret); unset, 403.
    * trustProxy: Express's `trust proxy`, which decides the client address API-key networks are checked against.
    */
-  http: { bodyLimitBytes: number; apiKeyCacheMs: number; rateLimitPerSecond: number; maxBacklog: number; opsToken?: string; trustProxy?: boolean | number | string };
+  http: { bodyLimitBytes: number; apiKeyCacheMs: number; rateLimitPerSecond: number; maxBacklog: number; opsToken?: string; operatorToken?: string; trustProxy?: boolean | number | string };
   /** Where JSON logs go: stdout when unset. */
   logFile?: string;
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };

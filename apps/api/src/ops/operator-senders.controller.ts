@@ -4,9 +4,9 @@ import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength, MinLen
 import { DomainError } from '@tsunagu/core';
 import { SenderState } from '@tsunagu/database';
 import { SenderAdminService } from '@tsunagu/engine';
-import { OpsTokenGuard } from '../health/ops-token.guard';
 import { ApiAnswer, ApiErrors } from '../http/openapi/api-errors';
 import { OPERATOR_SENDER_LIST_SCHEMA, SENDER_SCHEMA } from '../senders/sender.schemas';
+import { OperatorTokenGuard } from './operator-token.guard';
 
 const STATES: SenderState[] = ['requested', 'approved', 'suspended'];
 
@@ -17,7 +17,7 @@ export class OperatorDecisionDto {
   @MaxLength(500)
   reason!: string;
 
-  @ApiPropertyOptional({ example: 'yamada', description: 'The operator deciding, recorded as `operator:<by>` (else `operator:ops-token`).' })
+  @ApiPropertyOptional({ example: 'yamada', description: 'The operator deciding, recorded as `operator:<by>` (else `operator:operator-token`).' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9._@-]{1,64}$/)
   by?: string;
@@ -32,18 +32,19 @@ export class OperatorDecisionDto {
 
 /**
  * The platform operators' side of the sender registry (anti-spoofing): an organisation registers
- * an address, the operators approve it once the carriers have screened it. Behind the operations
- * token, like `/health` and `/metrics`; every decision is audited under the organisation's log.
+ * an address, the operators approve it once the carriers have screened it. Behind the operator
+ * token, not the operations token monitoring reads `/health` and `/metrics` with; every decision
+ * is audited under the organisation's log.
  */
 @ApiTags('operations')
-@ApiBearerAuth('ops')
-@UseGuards(OpsTokenGuard)
+@ApiBearerAuth('operator')
+@UseGuards(OperatorTokenGuard)
 @Controller('ops/senders')
 export class OperatorSendersController {
   constructor(private readonly senders: SenderAdminService) {}
 
   @Get()
-  @ApiOperation({ summary: "Every organisation's senders, oldest first (operators)", description: 'Needs the operations token.' })
+  @ApiOperation({ summary: "Every organisation's senders, oldest first (operators)", description: 'Needs the operator token.' })
   @ApiQuery({ name: 'state', required: false, enum: STATES })
   @ApiAnswer(200, OPERATOR_SENDER_LIST_SCHEMA)
   @ApiErrors([400, 401, 403], { 400: ['INVALID_REQUEST'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] })
@@ -58,7 +59,7 @@ export class OperatorSendersController {
   @ApiAnswer(200, SENDER_SCHEMA)
   @ApiErrors([400, 401, 403, 404, 409], { 400: ['INVALID_ID', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] })
   approve(@Param('id') id: string, @Body() body: OperatorDecisionDto) {
-    return this.senders.review(id, 'approve', `operator:${body.by ?? 'ops-token'}`, body);
+    return this.senders.review(id, 'approve', `operator:${body.by ?? 'operator-token'}`, body);
   }
 
   @Post(':id/suspend')
@@ -67,6 +68,6 @@ export class OperatorSendersController {
   @ApiAnswer(200, SENDER_SCHEMA)
   @ApiErrors([400, 401, 403, 404, 409], { 400: ['INVALID_ID', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] })
   suspend(@Param('id') id: string, @Body() body: OperatorDecisionDto) {
-    return this.senders.review(id, 'suspend', `operator:${body.by ?? 'ops-token'}`, { reason: body.reason });
+    return this.senders.review(id, 'suspend', `operator:${body.by ?? 'operator-token'}`, { reason: body.reason });
   }
 }
