@@ -77,6 +77,6 @@ describe('health', () => {
     expect(text).toMatch(/^tsunagu_process_cpu_seconds_total /m);
     // A tenant is named only where the operator needs to know whose it is (whose CRM is refusing
     // callbacks), by its opaque id, never by name.
-    expect(text.split('\n').filter((l) => l.includes(up.tenantId))).toEqual([`tsunagu_callbacks_pending{tenant="${up.tenantId}"} 0`, `tsunagu_callbacks_failed{tenant="${up.tenantId}"} 0`]);
+    expect(text.split('\n').filter((l) => l.includes(up.tenantId))).toEqual([`tsunagu_callbacks_failed{tenant="${up.tenantId}"} 0`]);
   });
 });

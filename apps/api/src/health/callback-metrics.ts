@@ -15,23 +15,18 @@ export const CALLBACKS_FAILED_BY_TENANT = `SELECT t.id AS tenant, COALESCE(f.n, 
   LEFT JOIN (SELECT tenant_id, count(*) AS n FROM callbacks WHERE status = 'failed' AND created_at > now() - make_interval(secs => $1) GROUP BY tenant_id) f
   ON f.tenant_id = t.id`;
 
-/** Pending callbacks per tenant, every tenant listed (0 included); through the partial index `callbacks_pending`. */
-export const CALLBACKS_PENDING_BY_TENANT = `SELECT t.id AS tenant, COALESCE(p.n, 0) AS n FROM tenants t
-  LEFT JOIN (SELECT tenant_id, count(*) AS n FROM callbacks WHERE status = 'pending' GROUP BY tenant_id) p ON p.tenant_id = t.id`;
-
 /** The CRM status callbacks' gauges, read from PostgreSQL at each scrape. */
 export function registerCallbackGauges(registry: Registry, db: Queryable, retryHours: number): void {
-  // Per tenant too: one CRM that stopped answering piles up only its own.
+  // One number for the install, counted on the partial index callbacks_pending alone. Per tenant it
+  // would read every pending row's tenant from the table at each scrape, in every api process:
+  // millions exactly when a CRM is down. `tsunagu_callbacks_failed` says whose CRM it is.
   new Gauge({
     name: 'tsunagu_callbacks_pending',
-    help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry), by tenant id',
-    labelNames: ['tenant'],
+    help: 'CRM status callbacks not yet taken by the CRM (being tried or waiting for a retry)',
     registers: [registry],
     async collect() {
-      const rows = (await db.query(CALLBACKS_PENDING_BY_TENANT).catch(() => null)) as { tenant: string; n: string }[] | null;
-      if (!rows) return; // kept, as the failed gauge keeps its values
-      this.reset();
-      for (const r of rows) this.set({ tenant: r.tenant }, Number(r.n));
+      const [r] = (await db.query(`SELECT count(*) AS n FROM callbacks WHERE status = 'pending'`).catch(() => [{ n: '0' }])) as { n: string }[];
+      this.set(Number(r.n));
     },
   });
   // A callback the CRM refused (a 3xx or 4xx) or never took before its retries ran out is over
