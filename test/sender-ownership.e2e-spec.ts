@@ -36,7 +36,13 @@ describe('a sender address is held by one organisation at a time', () => {
   }
 
   it('refuses a second approval, sends and files replies only for the holder, and passes on once the holder suspends', async () => {
+    // A route name no SMS route has would leave the sender unusable: refused, naming the routes.
+    const typo = await post(h, '/v1/senders', { address: ADDRESS, routes: ['jp-drect'] });
+    expect([typo.status, typo.body.code, typo.body.details]).toEqual([422, 'VALIDATION_FAILED', { field: 'routes', unknown: ['jp-drect'] }]);
+    expect(typo.body.message).toContain('the routes are jp-direct');
     const mine = await post(h, '/v1/senders', { address: ADDRESS, routes: ['jp-direct'] });
+    const badRoutes = await operatorDecides(h, mine.body.id, 'approve', { routes: ['nope'] });
+    expect([badRoutes.status, badRoutes.body.code]).toEqual([422, 'VALIDATION_FAILED']);
     // An organisation cannot vouch for an address it only claims to hold: it waits for the operators.
     const selfApproved = await post(h, `/v1/senders/${mine.body.id}/approve`, {});
     expect([selfApproved.status, selfApproved.body.code]).toEqual([403, 'OPERATOR_APPROVAL_REQUIRED']);

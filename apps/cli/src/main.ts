@@ -5,7 +5,7 @@ import { ChannelsModule } from '@tsunagu/channels';
 import { ConfigModule, loadConfig, loadStaffPassword } from '@tsunagu/config';
 import { isUuid } from '@tsunagu/core';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
-import { EngineModule, SenderAdminService, TenantAdminService } from '@tsunagu/engine';
+import { EngineModule, REVIEW_LIST_MAX, SenderAdminService, TenantAdminService } from '@tsunagu/engine';
 import { StaffService } from '@tsunagu/console';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -156,6 +156,7 @@ async function main(args: string[]): Promise<void> {
       const rows = await withEngine((_a, senders) => senders.listForReview(state as (typeof SENDER_STATES)[number] | undefined));
       for (const r of rows) console.log([r.id, r.tenantId, r.address, r.kind, r.state, r.routes.join(',') || '*', r.updatedBy].join('\t'));
       if (rows.length === 0) console.log('no senders');
+      if (rows.length === REVIEW_LIST_MAX) console.log(`(the oldest ${REVIEW_LIST_MAX} only: filter with --state for the rest)`);
       return;
     }
     case 'sender:approve':

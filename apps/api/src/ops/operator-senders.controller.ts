@@ -44,7 +44,7 @@ export class OperatorSendersController {
   constructor(private readonly senders: SenderAdminService) {}
 
   @Get()
-  @ApiOperation({ summary: "Every organisation's senders, oldest first (operators)", description: 'Needs the operator token.' })
+  @ApiOperation({ summary: "Every organisation's senders, oldest first (operators)", description: 'Needs the operator token. At most 1,000: filter by `state` (`requested` is the queue to screen).' })
   @ApiQuery({ name: 'state', required: false, enum: STATES })
   @ApiAnswer(200, OPERATOR_SENDER_LIST_SCHEMA)
   @ApiErrors([400, 401, 403], { 400: ['INVALID_REQUEST'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] })
@@ -57,7 +57,7 @@ export class OperatorSendersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a sender after the carriers screened it (operators)', description: 'An address is approved for one organisation at a time.' })
   @ApiAnswer(200, SENDER_SCHEMA)
-  @ApiErrors([400, 401, 403, 404, 409], { 400: ['INVALID_ID', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['CONFLICT'] })
+  @ApiErrors([400, 401, 403, 404, 409, 422], { 400: ['INVALID_ID', 'INVALID_REQUEST', 'UNKNOWN_FIELD'], 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'], 404: ['NOT_FOUND'], 409: ['CONFLICT'], 422: ['VALIDATION_FAILED'] })
   approve(@Param('id') id: string, @Body() body: OperatorDecisionDto) {
     return this.senders.review(id, 'approve', `operator:${body.by ?? 'operator-token'}`, body);
   }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError, isUuid, newId } from '@tsunagu/core';
 import { SenderEntity, SenderState } from '@tsunagu/database';
 import { classifySender } from './sender-address';
@@ -9,6 +10,9 @@ const NEXT: Record<'approve' | 'suspend', { from: SenderState[]; to: SenderState
   approve: { from: ['requested', 'suspended'], to: 'approved' },
   suspend: { from: ['requested', 'approved'], to: 'suspended' },
 };
+
+/** The most senders the operators' list answers with, oldest first: filter by state for the rest. */
+export const REVIEW_LIST_MAX = 1000;
 
 export function senderView(s: SenderEntity) {
   return {
@@ -39,7 +43,24 @@ function heldElsewhere(): DomainError {
  */
 @Injectable()
 export class SenderAdminService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() @Inject(TSUNAGU_CONFIG) private readonly config?: Pick<TsunaguConfig, 'channels'>,
+  ) {}
+
+  /**
+   * A sender is registered and approved for routes by name: a name no SMS route has would leave it
+   * unusable (every message naming it refused), so it is refused here, saying which exist. Not
+   * checked where this process has no SMS routes configured.
+   */
+  private assertKnownRoutes(routes: readonly string[] | undefined): void {
+    const configured = (this.config?.channels?.sms as { routes?: { name?: unknown }[] } | undefined)?.routes?.map((r) => String(r.name));
+    if (!routes || !configured) return;
+    const unknown = routes.filter((r) => !configured.includes(r));
+    if (unknown.length > 0) {
+      throw new DomainError('VALIDATION_FAILED', `No SMS route is named ${unknown.join(', ')}; the routes are ${configured.join(', ')}.`, { field: 'routes', unknown });
+    }
+  }
 
   async list(tenantId: string) {
     const rows = await this.db.getRepository(SenderEntity).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
@@ -48,6 +69,7 @@ export class SenderAdminService {
 
   async request(tenantId: string, input: { address: string; routes: string[] }, actor: string) {
     const a = classifySender(input.address);
+    this.assertKnownRoutes(input.routes);
     const id = newId();
     return this.db.transaction(async (m) => {
       const inserted: unknown[] = await m.query(
@@ -74,7 +96,7 @@ export class SenderAdminService {
    * each with the organisation that asked for it.
    */
   async listForReview(state?: SenderState) {
-    const rows = await this.db.getRepository(SenderEntity).find({ where: state ? { state } : {}, order: { createdAt: 'ASC' }, take: 1000 });
+    const rows = await this.db.getRepository(SenderEntity).find({ where: state ? { state } : {}, order: { createdAt: 'ASC' }, take: REVIEW_LIST_MAX });
     return rows.map((s) => ({ ...senderView(s), tenantId: s.tenantId }));
   }
 
@@ -89,6 +111,7 @@ export class SenderAdminService {
 
   /** An operator's decision on any organisation's sender: approve (after screening) or suspend. */
   async review(id: string, action: 'approve' | 'suspend', actor: string, input: { routes?: string[]; reason?: string }) {
+    this.assertKnownRoutes(input.routes);
     return this.transition({ id }, action, actor, input);
   }
 
