@@ -36,52 +36,39 @@ describe('LINE: an interrupted notification message (PNP) is never sent twice', 
   const attemptOf = async (messageId: string) =>
     (await h.query<{ id: string; status: string; reason: string | null }>(`SELECT id, status, reason FROM attempts WHERE message_id = $1 AND channel = 'line'`, [messageId]))[0];
   const pnpSends = (attemptId: string) => s.line.control.records().requests.filter((r) => r.path === '/bot/pnp/push' && r.deliveryTag === attemptId);
+  /** The message's LINE attempt once it is in `status`. */
+  const attemptIn = (messageId: string, status: string) =>
+    expectEventually(async () => {
+      const a = await attemptOf(messageId);
+      expect(a?.status).toBe(status);
+      return a;
+    });
+  /** A PNP send accepted by LINE and never delivered: its attempt stays `sent` while the test plays the crash. */
+  async function sentPnp(text: string): Promise<{ messageId: string; attemptId: string }> {
+    const phone = mobile();
+    s.line.control.script(phone, 'never_delivered');
+    const res = await post(h, '/v1/messages', { to: { phone }, channels: ['line'], category: 'transactional', text }, { 'idempotency-key': `pnp-${phone}` });
+    expect(res.status).toBe(202);
+    return { messageId: res.body.id, attemptId: (await attemptIn(res.body.id, 'sent')).id };
+  }
+  /** What a worker killed mid-call leaves: submitting, past the wait the reconciler gives a call that may still be in flight. */
+  const crashMidCall = (attemptId: string) => h.query(`UPDATE attempts SET status = 'submitting', updated_at = now() - interval '61 seconds' WHERE id = $1`, [attemptId]);
 
   it('a PNP attempt a crash left submitting is settled unknown (submit_interrupted), with one request at LINE', async () => {
-    const phone = mobile();
-    // Accepted, and no delivery event: the attempt stays `sent` while the test plays the crash.
-    s.line.control.script(phone, 'never_delivered');
-    const res = await post(h, '/v1/messages', { to: { phone }, channels: ['line'], category: 'transactional', text: 'お届け予定のご案内です。' }, { 'idempotency-key': `pnp-${phone}` });
-    expect(res.status).toBe(202);
-    const sent = await expectEventually(async () => {
-      const a = await attemptOf(res.body.id);
-      expect(a?.status).toBe('sent');
-      return a;
-    });
-    expect(pnpSends(sent.id)).toHaveLength(1);
-    // What a worker killed mid-call leaves: submitting, the call's outcome unknown, past the wait
-    // the reconciler gives a call that may still be in flight.
-    await h.query(`UPDATE attempts SET status = 'submitting', updated_at = now() - interval '61 seconds' WHERE id = $1`, [sent.id]);
-    const settled = await expectEventually(async () => {
-      const a = await attemptOf(res.body.id);
-      expect(a.status).toBe('unknown');
-      return a;
-    });
-    expect(settled.reason).toBe('submit_interrupted');
-    expect(pnpSends(sent.id)).toHaveLength(1);
+    const sent = await sentPnp('お届け予定のご案内です。');
+    expect(pnpSends(sent.attemptId)).toHaveLength(1);
+    await crashMidCall(sent.attemptId);
+    expect((await attemptIn(sent.messageId, 'unknown')).reason).toBe('submit_interrupted');
+    expect(pnpSends(sent.attemptId)).toHaveLength(1);
   });
 
   it('is judged by the form it was sent in: a LINE link made before the recovery does not turn it into a push', async () => {
-    const phone = mobile();
-    s.line.control.script(phone, 'never_delivered');
-    const res = await post(h, '/v1/messages', { to: { phone }, channels: ['line'], category: 'transactional', text: '発送のお知らせです。' }, { 'idempotency-key': `pnp-link-${phone}` });
-    expect(res.status).toBe(202);
-    const sent = await expectEventually(async () => {
-      const a = await attemptOf(res.body.id);
-      expect(a?.status).toBe('sent');
-      return a;
-    });
+    const sent = await sentPnp('発送のお知らせです。');
     // The worker dies in the PNP call; before the reconciler comes, the CRM links the person's LINE account.
-    const lineUserId = `U${'7'.repeat(32)}`;
-    await h.query(`UPDATE contacts SET line_user_id = $1, line_following = true WHERE id = (SELECT contact_id FROM messages WHERE id = $2)`, [lineUserId, res.body.id]);
-    await h.query(`UPDATE attempts SET status = 'submitting', updated_at = now() - interval '61 seconds' WHERE id = $1`, [sent.id]);
-    const settled = await expectEventually(async () => {
-      const a = await attemptOf(res.body.id);
-      expect(a.status).toBe('unknown');
-      return a;
-    });
-    expect(settled.reason).toBe('submit_interrupted');
-    expect(s.line.control.records().requests.filter((r) => r.path === '/v2/bot/message/push' && r.retryKey === sent.id)).toEqual([]);
-    expect(pnpSends(sent.id)).toHaveLength(1);
+    await h.query(`UPDATE contacts SET line_user_id = $1, line_following = true WHERE id = (SELECT contact_id FROM messages WHERE id = $2)`, [`U${'7'.repeat(32)}`, sent.messageId]);
+    await crashMidCall(sent.attemptId);
+    expect((await attemptIn(sent.messageId, 'unknown')).reason).toBe('submit_interrupted');
+    expect(s.line.control.records().requests.filter((r) => r.path === '/v2/bot/message/push' && r.retryKey === sent.attemptId)).toEqual([]);
+    expect(pnpSends(sent.attemptId)).toHaveLength(1);
   });
 });
