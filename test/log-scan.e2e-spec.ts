@@ -19,6 +19,21 @@ import { addSecretCanary, allowBotUserId, assertLogClean, findCanaries } from '.
  * tokens the sandbox issued it. Each is planted in a real engine's log here, and the scan must name its kind
  * and line, never its value.
  */
+/** Writes a log line carrying `token` as a request's Authorization header would; its line number. */
+function plant(logFile: string, token: string): number {
+  appendFileSync(logFile, `${JSON.stringify({ msg: 'planted', authorization: `Bearer ${token}` })}\n`);
+  const at = readFileSync(logFile, 'utf8').split('\n').findIndex((l) => l.startsWith('{"msg":"planted"')) + 1;
+  expect(at).toBeGreaterThan(0);
+  return at;
+}
+
+/** What the engine's close failed with (its log scan), or null. */
+const closeFailure = (closing: Promise<void>) =>
+  closing.then(
+    () => null,
+    (err: Error) => err.message,
+  );
+
 describe('the log scan of every e2e engine', () => {
   const line = { channelSecret: randomBytes(16).toString('hex'), channelAccessToken: randomBytes(24).toString('base64url'), botUserId: `U${randomBytes(16).toString('hex')}` };
 
@@ -93,15 +108,9 @@ describe('the log scan of every e2e engine', () => {
         expect(s.rbm.control.issuedTokens()).not.toHaveLength(0);
         return s.rbm.control.issuedTokens();
       });
-      appendFileSync(logFile, `${JSON.stringify({ msg: 'planted', authorization: `Bearer ${token}` })}\n`);
-      const at = readFileSync(logFile, 'utf8').split('\n').findIndex((l) => l.startsWith('{"msg":"planted"')) + 1;
-      expect(at).toBeGreaterThan(0);
-
+      const at = plant(logFile, token);
       closing = h.close();
-      const failure = await closing.then(
-        () => null,
-        (err: Error) => err.message,
-      );
+      const failure = await closeFailure(closing);
       expect(failure).toContain(logFile);
       expect(failure).toContain(`rbm-access-token on line ${at}`);
       for (const issued of s.rbm.control.issuedTokens()) expect(failure).not.toContain(issued);
@@ -132,15 +141,9 @@ describe('the log scan of every e2e engine', () => {
         return s.line.control.issuedTokens();
       });
       expect(s.line.control.records().tokensIssued[s.credentials.line.channelId]).toBe(1);
-      appendFileSync(logFile, `${JSON.stringify({ msg: 'planted', authorization: `Bearer ${token}` })}\n`);
-      const at = readFileSync(logFile, 'utf8').split('\n').findIndex((l) => l.startsWith('{"msg":"planted"')) + 1;
-      expect(at).toBeGreaterThan(0);
-
+      const at = plant(logFile, token);
       closing = h.close();
-      const failure = await closing.then(
-        () => null,
-        (err: Error) => err.message,
-      );
+      const failure = await closeFailure(closing);
       expect(failure).toContain(logFile);
       expect(failure).toContain(`line-access-token on line ${at}`);
       for (const issued of s.line.control.issuedTokens()) expect(failure).not.toContain(issued);
