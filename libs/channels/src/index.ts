@@ -4,3 +4,4 @@ export * from './channel-adapter.decorator';
 export * from './channel.registry';
 export * from './channels.module';
 export * from './event-sink';
+export * from './renewing-token';
