@@ -256,4 +256,122 @@ describe("callback delivery follows the tenant's URL", () => {
       await b.close();
     }
   }, 40_000);
+
+  it('a URL cleared and then set again (`--none`, then the new URL) loses nothing: tries in the gap wait, and the callbacks reach the new URL', async () => {
+    const [a, b] = [await scriptedCrm([503]), await scriptedCrm([204])];
+    try {
+      await h.admin.setCallbackUrl(h.tenantId, a.url);
+      const { messageId, waiting } = await sentAndWaiting(h, 'cbg');
+      await h.admin.setCallbackUrl(h.tenantId, null);
+      // Each callback's next try finds no URL: recorded, and the callback still pending.
+      await expectEventually(
+        async () => {
+          const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['pending', 'callback_url_removed']));
+        },
+        { timeoutMs: 10_000 },
+      );
+      await h.admin.setCallbackUrl(h.tenantId, b.url);
+      await expectEventually(
+        async () => {
+          const rows = await h.query<{ status: string; url: string }>(`SELECT status, url FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.url])).toEqual(rows.map(() => ['delivered', b.url]));
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
+      expect(a.takes).toHaveLength(waiting.length);
+      // Each: A's 503, one or more tries to no URL, then B's 204.
+      for (const { id } of waiting) {
+        const own = (await triesOf(h, id)).map((t) => [t.url, t.status, t.error]);
+        expect(own[0]).toEqual([a.url, 503, null]);
+        expect(own.slice(1, -1).length).toBeGreaterThanOrEqual(1);
+        for (const t of own.slice(1, -1)) expect(t).toEqual([null, null, 'callback_url_removed']);
+        expect(own[own.length - 1]).toEqual([b.url, 204, null]);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+});
+
+/** A message sent under the tenant's URL, once every callback of it (delivered) has met that URL once and waits for its retry. */
+async function sentAndWaiting(h: EngineHarness, label: string) {
+  const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'callback gap' }, { 'idempotency-key': `${label}-${Math.random()}` });
+  expect(res.status).toBe(202);
+  const messageId = (res.body as { id: string }).id;
+  const waiting = await expectEventually(
+    async () => {
+      const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [messageId]);
+      expect(m.status).toBe('delivered');
+      const rows = await h.query<{ id: string; status: string; tries: number; give_up_at: Date }>(`SELECT id, status, tries, give_up_at FROM callbacks WHERE message_id = $1`, [messageId]);
+      expect(rows.map((r) => [r.status, r.tries])).toEqual(rows.map(() => ['pending', 1]));
+      return rows;
+    },
+    { timeoutMs: 10_000 },
+  );
+  return { messageId, waiting };
+}
+
+const triesOf = (h: EngineHarness, callbackId: string) =>
+  h.query<{ try: number; url: string | null; status: number | null; error: string | null; at: Date }>(
+    `SELECT try, url, status, error, at FROM callback_tries WHERE callback_id = $1 ORDER BY try`,
+    [callbackId],
+  );
+
+describe('callback delivery while the tenant has no URL', () => {
+  // A retry period of 15 s, so the give-up time comes within the test.
+  const retryHours = 15 / 3600;
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngine({ label: 'callback_gap', channels: ['sms'], config: { callbacks: { allowPrivateUrls: true, timeoutMs: 1000, retryHours } } });
+  });
+  afterAll(async () => h?.close());
+
+  const metrics = async () => (await fetch(`${h.baseUrl}/metrics`, { headers: { authorization: `Bearer ${h.config.http.opsToken}` } })).text();
+
+  it('a callback whose tenant never sets a URL again stays pending through its tries, and is cancelled at its give-up time, not before', async () => {
+    const a = await scriptedCrm([503]);
+    try {
+      await h.admin.setCallbackUrl(h.tenantId, a.url);
+      const { messageId, waiting } = await sentAndWaiting(h, 'cbn');
+      await h.admin.setCallbackUrl(h.tenantId, null);
+      // A try in the gap leaves each callback pending, and counted as pending.
+      await expectEventually(
+        async () => {
+          const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['pending', 'callback_url_removed']));
+        },
+        { timeoutMs: 10_000 },
+      );
+      expect(await metrics()).toMatch(new RegExp(`^tsunagu_callbacks_pending ${waiting.length}$`, 'm'));
+
+      await expectEventually(
+        async () => {
+          const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
+          expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['cancelled', 'callback_url_removed']));
+        },
+        { timeoutMs: 20_000 },
+      );
+      for (const { id, give_up_at } of waiting) {
+        const own = await triesOf(h, id);
+        const [gap, last] = [own.slice(1, -1), own[own.length - 1]];
+        // Tried in the gap before its give-up time, each try kept; ended by the try at that time.
+        expect(gap.length).toBeGreaterThanOrEqual(1);
+        for (const t of [...gap, last]) expect([t.url, t.status, t.error]).toEqual([null, null, 'callback_url_removed']);
+        for (const t of gap) expect(t.at.getTime()).toBeLessThan(give_up_at.getTime());
+        expect(last.at.getTime()).toBeGreaterThanOrEqual(give_up_at.getTime());
+        // When it came, not a backoff step later.
+        expect(last.at.getTime() - give_up_at.getTime()).toBeLessThan(3_000);
+      }
+      // Nothing more went to the old URL; a cancellation is not an endpoint failing.
+      expect(a.takes).toHaveLength(waiting.length);
+      const text = await metrics();
+      expect(text).toMatch(new RegExp(`^tsunagu_callbacks_failed\\{tenant="${h.tenantId}"\\} 0$`, 'm'));
+      expect(text).toMatch(/^tsunagu_callbacks_pending 0$/m);
+    } finally {
+      await a.close();
+    }
+  }, 45_000);
 });

@@ -34,7 +34,8 @@ export function registerCallbackGauges(registry: Registry, db: Queryable, retryH
   // after a rotation, a URL gone) would look like one that takes everything. Counted over the
   // retry period and a day more, so one given up at the end of its retries still shows for a day.
   // Per tenant (its id: names change, ids do not), so an operator sees whose endpoint is failing.
-  // A callback cancelled because its tenant removed its URL is not a failure of an endpoint: not counted.
+  // A callback cancelled because its retry period ran out with its tenant's URL removed is not a
+  // failure of an endpoint: not counted. While it waits for a URL it is pending, and counted there.
   new Gauge({
     name: 'tsunagu_callbacks_failed',
     help: 'CRM status callbacks failed for good (refused by the CRM, or not taken before their retries ran out), of those created in the retry period and a day, by tenant id',

@@ -36,7 +36,7 @@ export class CallbackEntity {
   /** Where it was last sent (or, before its first try, would have gone when written). */
   @Column('text') url!: string;
   @Column('jsonb') payload!: Record<string, unknown>;
-  /** `cancelled`: the tenant removed its callback URL while this was pending (`last_error` says so). */
+  /** `cancelled`: its give-up time came with no callback URL to send to (`last_error` says so). */
   @Column('text') status!: 'pending' | 'delivered' | 'failed' | 'cancelled';
   @Column('integer') tries!: number;
   @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt!: Date;

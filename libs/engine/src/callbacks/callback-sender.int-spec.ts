@@ -112,7 +112,7 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
   const row = async (id: string) =>
     ((await ds.query(`SELECT status, tries, url, last_status, last_error FROM callbacks WHERE id = $1`, [id])) as Record<string, unknown>[])[0];
   const tries = async (id: string) =>
-    ((await ds.query(`SELECT try, url, status, error FROM callback_tries WHERE callback_id = $1 ORDER BY try`, [id])) as { try: number; url: string; status: number | null; error: string | null }[]).map(
+    ((await ds.query(`SELECT try, url, status, error FROM callback_tries WHERE callback_id = $1 ORDER BY try`, [id])) as { try: number; url: string | null; status: number | null; error: string | null }[]).map(
       (t) => [t.try, t.url, t.status, t.error],
     );
 
@@ -152,19 +152,68 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
     expect(await tries(callbackId)).toEqual([[1, own.url, 204, null]]);
   });
 
-  it('a tenant that removes its callback URL ends its pending callbacks as cancelled, saying why, and sends nothing more', async () => {
+  it('a try made while the tenant has no URL loses nothing: the callback waits, and reaches the URL the tenant then sets', async () => {
+    const p = processes();
+    const [a, b] = [await open(503), await open(204)];
+    const { tenantId, callbackSecret, callbackId } = await pendingCallback(p, a.url);
+    expect(await p.sender.deliver(callbackId)).toBe('retry');
+
+    // `tenant:set-callback-url --none`, then the new URL: a try falls in the gap.
+    await p.admin.setCallbackUrl(tenantId, null);
+    expect(await p.sender.deliver(callbackId)).toBe('retry');
+    expect(await row(callbackId)).toMatchObject({ status: 'pending', tries: 2, url: a.url, last_status: null, last_error: CALLBACK_URL_REMOVED });
+    // Tried again with the usual backoff (the third try's job, through the outbox), not sooner.
+    const jobs = (await ds.query(`SELECT extract(epoch FROM available_at - now())::float AS wait FROM outbox WHERE job_id = $1`, [`callback-${callbackId}-2`])) as { wait: number }[];
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].wait).toBeGreaterThanOrEqual(7); // 10 s, ±25 %
+
+    await p.admin.setCallbackUrl(tenantId, b.url);
+    expect(await p.sender.deliver(callbackId)).toBe('delivered');
+    expect(a.takes).toHaveLength(1);
+    expect(b.takes).toHaveLength(1);
+    expect(b.takes[0].body).toBe(a.takes[0].body);
+    expect(verifies(callbackSecret, b.takes[0])).toBe(true);
+    expect(await tries(callbackId)).toEqual([
+      [1, a.url, 503, null],
+      [2, null, null, CALLBACK_URL_REMOVED],
+      [3, b.url, 204, null],
+    ]);
+    expect(await row(callbackId)).toMatchObject({ status: 'delivered', tries: 3, url: b.url });
+  });
+
+  it('a callback whose tenant never sets a URL again waits until its give-up time and only then ends cancelled, sending nothing more', async () => {
     const p = processes();
     const a = await open(503);
     const { tenantId, callbackId } = await pendingCallback(p, a.url);
     expect(await p.sender.deliver(callbackId)).toBe('retry');
-
     await p.admin.setCallbackUrl(tenantId, null);
+
+    // Every try before the give-up time leaves it pending.
+    expect(await p.sender.deliver(callbackId)).toBe('retry');
+    expect(await p.sender.deliver(callbackId)).toBe('retry');
+    expect(await row(callbackId)).toMatchObject({ status: 'pending', tries: 3 });
+
+    // Its give-up time comes (as if the retry period had passed) with still no URL.
+    await ds.query(`UPDATE callbacks SET give_up_at = now() - interval '1 second' WHERE id = $1`, [callbackId]);
     expect(await p.sender.deliver(callbackId)).toBe('cancelled');
-    expect(await row(callbackId)).toMatchObject({ status: 'cancelled', tries: 1, last_error: CALLBACK_URL_REMOVED });
-    // A job still queued for it finds it over; the tenant getting a URL again does not revive it.
+    expect(await row(callbackId)).toMatchObject({ status: 'cancelled', tries: 4, url: a.url, last_error: CALLBACK_URL_REMOVED });
+    expect((await tries(callbackId)).slice(1)).toEqual([2, 3, 4].map((n) => [n, null, null, CALLBACK_URL_REMOVED]));
+    // Over: a job still queued for it finds it so; a URL set afterwards does not revive it.
     await p.admin.setCallbackUrl(tenantId, a.url);
     expect(await p.sender.deliver(callbackId)).toBe('skipped');
     expect(a.takes).toHaveLength(1);
+  });
+
+  it('the last wait before the give-up time ends at it, so a callback with no URL is cancelled when it comes, not a backoff step later', async () => {
+    const p = processes();
+    const a = await open(503);
+    const { tenantId, callbackId } = await pendingCallback(p, a.url);
+    await p.admin.setCallbackUrl(tenantId, null);
+    // Two seconds to go: less than the first backoff (5 s, ±25 %).
+    await ds.query(`UPDATE callbacks SET give_up_at = now() + interval '2 seconds' WHERE id = $1`, [callbackId]);
+    expect(await p.sender.deliver(callbackId)).toBe('retry');
+    const [r] = (await ds.query(`SELECT abs(extract(epoch FROM next_attempt_at - give_up_at)) < 0.001 AS at_give_up, status FROM callbacks WHERE id = $1`, [callbackId])) as { at_give_up: boolean; status: string }[];
+    expect(r).toEqual({ at_give_up: true, status: 'pending' });
   });
 
   it('the try after a rotation is signed by the new secret (the old one beside it while its overlap lasts; alone once it is cut)', async () => {

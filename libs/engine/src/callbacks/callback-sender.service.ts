@@ -43,7 +43,10 @@ type CallbackRow = { id: string; tenant_id: string; status: string; tries: numbe
 /** Each try, where it went and what came back; written with the callback's own update. */
 const INSERT_TRY = `INSERT INTO callback_tries (callback_id, try, url, status, error) VALUES ($1, $2, $3, $4, $5)`;
 
-/** Why a pending callback ended unsent when its tenant no longer has a callback URL. */
+/**
+ * A try that found no callback URL (its `callback_tries` row has no URL), and why a callback ends
+ * `cancelled` when its give-up time comes with still none.
+ */
 export const CALLBACK_URL_REMOVED = 'callback_url_removed';
 
 /**
@@ -54,7 +57,10 @@ export const CALLBACK_URL_REMOVED = 'callback_url_removed';
  * Every try is addressed and signed as the tenant is now, read past the cache: a CRM that moved
  * its endpoint gets what is still pending at the new one, and a rotated secret signs from the
  * next try (beside the old one while its overlap lasts). A message's own `callbackUrl` stays its
- * target. A tenant that removed its URL ends its pending callbacks `cancelled`, saying why.
+ * target. A try that finds no URL at all sends nothing and waits like a failed one: a tenant
+ * changing its URL by clearing it and then setting the new one (`--none`, then the URL) gets what
+ * was pending at the new one. Only a callback whose give-up time comes with still no URL ends,
+ * `cancelled` and saying why.
  */
 @Injectable()
 export class CallbackSenderService {
@@ -70,10 +76,7 @@ export class CallbackSenderService {
     if (!cb || cb.status !== 'pending') return 'skipped';
     const tenant = await this.tenants.fresh(cb.tenant_id);
     const url = cb.message_url ?? tenant.callbackUrl;
-    if (!url) {
-      await this.db.query(`UPDATE callbacks SET status = 'cancelled', last_error = $2 WHERE id = $1 AND status = 'pending'`, [cb.id, CALLBACK_URL_REMOVED]);
-      return 'cancelled';
-    }
+    if (!url) return this.noUrl(cb);
     const body = JSON.stringify({ id: cb.id, ...cb.payload });
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = { 'webhook-id': cb.id, 'webhook-timestamp': String(timestamp), 'user-agent': 'Tsunagu-Callbacks/1' };
@@ -102,6 +105,29 @@ export class CallbackSenderService {
         writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
       } else {
         tx.write(`UPDATE callbacks SET status = 'failed', tries = $2, url = $3, last_status = $4, last_error = $5 WHERE id = $1`, [cb.id, tries, url, result.status, result.error]);
+      }
+    });
+    return outcome;
+  }
+
+  /**
+   * A try with no URL to go to: recorded (no URL, `callback_url_removed`) and, until the give-up
+   * time, scheduled again with the usual backoff, the last wait cut to end at the give-up time, so
+   * a callback is cancelled when it comes and not a backoff step before or after it. `url` keeps
+   * where it last went.
+   */
+  private async noUrl(cb: CallbackRow): Promise<'retry' | 'cancelled'> {
+    const tries = cb.tries + 1;
+    const giveUpAt = new Date(cb.give_up_at);
+    const outcome = Date.now() < giveUpAt.getTime() ? 'retry' : 'cancelled';
+    await inTx(this.db, async (tx) => {
+      tx.write(INSERT_TRY, [cb.id, tries, null, null, CALLBACK_URL_REMOVED]);
+      if (outcome === 'retry') {
+        const next = new Date(Math.min(callbackRetryAt(tries, null).getTime(), giveUpAt.getTime()));
+        tx.write(`UPDATE callbacks SET tries = $2, last_status = NULL, last_error = $3, next_attempt_at = $4 WHERE id = $1`, [cb.id, tries, CALLBACK_URL_REMOVED, next]);
+        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
+      } else {
+        tx.write(`UPDATE callbacks SET status = 'cancelled', tries = $2, last_status = NULL, last_error = $3 WHERE id = $1`, [cb.id, tries, CALLBACK_URL_REMOVED]);
       }
     });
     return outcome;
