@@ -217,28 +217,9 @@ describe("callback delivery follows the tenant's URL", () => {
     try {
       // Saved through the api's admin, before the worker (a process of its own) has read the tenant.
       await h.admin.setCallbackUrl(h.tenantId, a.url);
-      const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'callback follows' }, { 'idempotency-key': `cbf-${Math.random()}` });
-      expect(res.status).toBe(202);
-      const messageId = (res.body as { id: string }).id;
-      // Every callback of the delivered message has met A's 503 once and waits for its retry.
-      const waiting = await expectEventually(
-        async () => {
-          const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [messageId]);
-          expect(m.status).toBe('delivered');
-          const rows = await h.query<{ id: string; status: string; tries: number }>(`SELECT id, status, tries FROM callbacks WHERE message_id = $1`, [messageId]);
-          expect(rows.map((r) => [r.status, r.tries])).toEqual(rows.map(() => ['pending', 1]));
-          return rows;
-        },
-        { timeoutMs: 10_000 },
-      );
+      const { messageId, waiting } = await sentAndWaiting(h, 'cbf');
       await h.admin.setCallbackUrl(h.tenantId, b.url);
-      await expectEventually(
-        async () => {
-          const rows = await h.query<{ status: string; url: string }>(`SELECT status, url FROM callbacks WHERE message_id = $1`, [messageId]);
-          expect(rows.map((r) => [r.status, r.url])).toEqual(rows.map(() => ['delivered', b.url]));
-        },
-        { timeoutMs: 15_000 },
-      );
+      await allDeliveredAt(h, messageId, b.url, 15_000);
       // Each callback reached B once, its last try; every try before it went to A (the first for all of them).
       expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
       const tries = await h.query<{ callback_id: string; try: number; url: string; status: number }>(
@@ -272,13 +253,7 @@ describe("callback delivery follows the tenant's URL", () => {
         { timeoutMs: 10_000 },
       );
       await h.admin.setCallbackUrl(h.tenantId, b.url);
-      await expectEventually(
-        async () => {
-          const rows = await h.query<{ status: string; url: string }>(`SELECT status, url FROM callbacks WHERE message_id = $1`, [messageId]);
-          expect(rows.map((r) => [r.status, r.url])).toEqual(rows.map(() => ['delivered', b.url]));
-        },
-        { timeoutMs: 20_000 },
-      );
+      await allDeliveredAt(h, messageId, b.url, 20_000);
       expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
       expect(a.takes).toHaveLength(waiting.length);
       // Each: A's 503, one or more tries to no URL, then B's 204.
@@ -313,6 +288,16 @@ async function sentAndWaiting(h: EngineHarness, label: string) {
   );
   return { messageId, waiting };
 }
+
+/** Waits until every callback of the message is delivered, its last try at `url`. */
+const allDeliveredAt = (h: EngineHarness, messageId: string, url: string, timeoutMs: number) =>
+  expectEventually(
+    async () => {
+      const rows = await h.query<{ status: string; url: string }>(`SELECT status, url FROM callbacks WHERE message_id = $1`, [messageId]);
+      expect(rows.map((r) => [r.status, r.url])).toEqual(rows.map(() => ['delivered', url]));
+    },
+    { timeoutMs },
+  );
 
 const triesOf = (h: EngineHarness, callbackId: string) =>
   h.query<{ try: number; url: string | null; status: number | null; error: string | null; at: Date }>(
