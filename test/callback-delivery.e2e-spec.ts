@@ -245,13 +245,7 @@ describe("callback delivery follows the tenant's URL", () => {
       const { messageId, waiting } = await sentAndWaiting(h, 'cbg');
       await h.admin.setCallbackUrl(h.tenantId, null);
       // Each callback's next try finds no URL: recorded, and the callback still pending.
-      await expectEventually(
-        async () => {
-          const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
-          expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['pending', 'callback_url_removed']));
-        },
-        { timeoutMs: 10_000 },
-      );
+      await allWaitingForUrl(h, messageId);
       await h.admin.setCallbackUrl(h.tenantId, b.url);
       await allDeliveredAt(h, messageId, b.url, 20_000);
       expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
@@ -289,6 +283,16 @@ async function sentAndWaiting(h: EngineHarness, label: string) {
   return { messageId, waiting };
 }
 
+/** Waits until every callback of the message has made a try that found no URL, and is still pending. */
+const allWaitingForUrl = (h: EngineHarness, messageId: string) =>
+  expectEventually(
+    async () => {
+      const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
+      expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['pending', 'callback_url_removed']));
+    },
+    { timeoutMs: 10_000 },
+  );
+
 /** Waits until every callback of the message is delivered, its last try at `url`. */
 const allDeliveredAt = (h: EngineHarness, messageId: string, url: string, timeoutMs: number) =>
   expectEventually(
@@ -323,13 +327,7 @@ describe('callback delivery while the tenant has no URL', () => {
       const { messageId, waiting } = await sentAndWaiting(h, 'cbn');
       await h.admin.setCallbackUrl(h.tenantId, null);
       // A try in the gap leaves each callback pending, and counted as pending.
-      await expectEventually(
-        async () => {
-          const rows = await h.query<{ status: string; last_error: string | null }>(`SELECT status, last_error FROM callbacks WHERE message_id = $1`, [messageId]);
-          expect(rows.map((r) => [r.status, r.last_error])).toEqual(rows.map(() => ['pending', 'callback_url_removed']));
-        },
-        { timeoutMs: 10_000 },
-      );
+      await allWaitingForUrl(h, messageId);
       expect(await metrics()).toMatch(new RegExp(`^tsunagu_callbacks_pending ${waiting.length}$`, 'm'));
 
       await expectEventually(
