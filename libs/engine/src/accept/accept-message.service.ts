@@ -134,7 +134,8 @@ export class AcceptMessageService {
     }
     if (req.to.lineUserId && row.contact_id) {
       // Rare (a CRM that links LINE accounts), so kept out of the hot statement.
-      await this.db.query(`UPDATE contacts SET line_user_id = $1, line_following = COALESCE(line_following, true) WHERE id = $2 AND line_user_id IS NULL`, [
+      // Never onto a contact erased since the accept committed (its LINE id is NULL too).
+      await this.db.query(`UPDATE contacts SET line_user_id = $1, line_following = COALESCE(line_following, true) WHERE id = $2 AND line_user_id IS NULL AND erased_at IS NULL`, [
         req.to.lineUserId,
         row.contact_id,
       ]);

@@ -31,7 +31,7 @@ const REPLY_ADDRESSES = `SELECT s.address FROM senders s WHERE s.tenant_id = $1 
  *
  * Gone: the number (an empty ciphertext; the blind index becomes a value no number hashes to, so
  * the next message to that number starts a new contact), the LINE link, the capability cache, every
- * message's text, rich content and metadata, the text and metadata in their CRM callbacks,
+ * message's text, rich content and metadata (its CRM reference too), the text and metadata in their CRM callbacks,
  * pending ones included, and what a channel adapter holds of them outside these tables (SMS: the
  * parts of long replies from their number to this tenant's addresses), through the adapter's
  * `erasePerson` on the same transaction. Kept: ids, states, reasons, timestamps, routes, the
@@ -71,8 +71,11 @@ export class ContactErasureService {
           [contactId],
         ),
       );
+      // `crm_ref` is the metadata's `reference`, kept in a column to search history by: left
+      // behind, the CRM's key for the person would still open their conversation. (Retention keeps
+      // it: there nobody asked to be forgotten, and "what was sent under this reference" stays.)
       const messages = rowsOf<{ id: string }>(
-        await m.query(`UPDATE messages SET ${MESSAGE_WORDS_GONE} WHERE contact_id = $1 RETURNING id`, [contactId]),
+        await m.query(`UPDATE messages SET ${MESSAGE_WORDS_GONE}, crm_ref = NULL WHERE contact_id = $1 RETURNING id`, [contactId]),
       ).length;
       await m.query(`UPDATE callbacks SET payload = ${CALLBACK_WORDS_GONE} WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)`, [contactId]);
       await m.query(`INSERT INTO events (id, tenant_id, source, type, detail, occurred_at) VALUES ($1, $2, 'api', 'contact.erased', $3, now())`, [

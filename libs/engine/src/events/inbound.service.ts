@@ -94,7 +94,12 @@ export class InboundService {
       const ref = await this.contacts.upsert(m, tenantId, e164);
       return m.getRepository(ContactEntity).findOneBy({ id: ref.contactId });
     }
-    if (event.from?.lineUserId) return m.getRepository(ContactEntity).findOneBy({ tenantId, lineUserId: event.from.lineUserId });
+    // Locked, as the number's upsert locks its row: an erasure committing meanwhile would otherwise
+    // get this reply's text, or a follow's user id, written onto the contact it has just emptied.
+    // An erasure that went first has cleared the user id, so the locked re-read finds no one.
+    if (event.from?.lineUserId) {
+      return m.getRepository(ContactEntity).findOne({ where: { tenantId, lineUserId: event.from.lineUserId }, lock: { mode: 'pessimistic_write' } });
+    }
     return null;
   }
 
