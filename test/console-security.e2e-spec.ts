@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TsunaguConfig } from '@tsunagu/config';
+import { SessionService } from '../apps/console/src/sessions/session.service';
 import { StaffService } from '../apps/console/src/staff/staff.service';
 import { ConsoleClient, ConsoleResponse } from '../apps/console/src/testing/console-client';
 import { SECURE_PAGE, consoleRoutes, securityHeaders } from './support/console-routes';
@@ -244,6 +245,60 @@ describe('console: security rules over HTTP', () => {
     expect(statuses).toEqual([400, 400, 400, 400, 400]);
     expect((await client.get('/console/search')).headers.get('location')).toBe('/console/login');
     expect((await new ConsoleClient(h.baseUrl).signIn(tenantName, email, PASSWORD)).status).toBe(401);
+  });
+
+  it('checks at most 5 passwords however many guesses arrive at once, and a locked account answers as slowly as an unknown one', async () => {
+    const email = await account('agent');
+    // Sent together, every guess would read "not locked" before the first one finished hashing.
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => staff.signIn(tenantName, email, `parallel guess ${i}`)));
+    expect(guesses.filter((g) => !g.ok && g.wrongPassword)).toHaveLength(5);
+    expect(guesses.filter((g) => !g.ok && g.locked && g.wrongPassword)).toHaveLength(1);
+    expect((await staff.signIn(tenantName, email, PASSWORD)).ok).toBe(false);
+
+    // A locked account must not answer at once while an unknown one hashes a decoy.
+    const time = async (who: string) => {
+      const started = performance.now();
+      await staff.signIn(tenantName, who, 'a wrong guess at timing');
+      return performance.now() - started;
+    };
+    const locked: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      locked.push(await time(email));
+      unknown.push(await time('nobody-at-all@example.jp'));
+    }
+    expect(Math.min(...locked)).toBeGreaterThan(Math.min(...unknown) / 2);
+  });
+
+  it('audits each wrong current password on the password form, at most 5 however many arrive at once', async () => {
+    const email = await account('agent');
+    const client = new ConsoleClient(h.baseUrl);
+    await client.signIn(tenantName, email, PASSWORD);
+    await client.get('/console/password');
+    const csrf = client.csrf();
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => client.post('/console/password', { _csrf: csrf, current: `a parallel guess ${i}`, next: 'a new passphrase 1', repeat: 'a new passphrase 1' })),
+    );
+    const audited = await h.query<{ detail: { locked: boolean } }>(`SELECT detail FROM audit_log WHERE action = 'staff.password_change_failed' AND actor = $1`, [`staff:${email}`]);
+    expect(audited.map((a) => a.detail.locked).sort()).toEqual([false, false, false, false, true]);
+    expect((await client.get('/console/search')).headers.get('location')).toBe('/console/login');
+  });
+
+  it('audits signing out, and starts no session for a password that changed while it was being checked', async () => {
+    const email = await account('agent');
+    const client = new ConsoleClient(h.baseUrl);
+    await client.signIn(tenantName, email, PASSWORD);
+    await client.get('/console/search');
+    expect((await client.post('/console/logout', { _csrf: client.csrf() })).headers.get('location')).toBe('/console/login');
+    expect(await h.query(`SELECT 1 FROM audit_log WHERE action = 'staff.logout' AND actor = $1`, [`staff:${email}`])).toHaveLength(1);
+
+    // The password checks out, then an admin resets it (ending every session) before the session
+    // is made: the old password must not open one afterwards.
+    const checked = await staff.signIn(tenantName, email, PASSWORD);
+    if (!checked.ok) throw new Error('the right password was refused');
+    expect(await staff.resetPassword(checked.staff.tenantId, checked.staff.id)).not.toBeNull();
+    expect(await h.api.get(SessionService).create(checked.staff)).toBeNull();
+    expect(await h.query(`SELECT 1 FROM staff_sessions WHERE staff_id = $1`, [checked.staff.id])).toHaveLength(0);
   });
 
   it('sends anyone without a session to the sign-in page', async () => {

@@ -69,7 +69,13 @@ export class AuthController {
     }
     // No session fixation: whatever session the browser had ends; a fresh token starts.
     await this.sessions.destroy(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
-    const { token } = await this.sessions.create(result.staff);
+    const started = await this.sessions.create(result.staff);
+    if (!started) {
+      // The password was changed or reset, or the account disabled, while it was being checked.
+      this.renderLogin(req, res, 401, ctx.i18n.t('login.failed'), { tenant, email });
+      return;
+    }
+    const { token } = started;
     const secure = isHttps(req, this.config.publicUrl);
     await this.audit.record({ tenantId: result.staff.tenantId, actor: actorOf(result.staff), action: 'staff.login', subjectType: 'staff', subjectId: result.staff.id });
     res.append('Set-Cookie', cookie(SESSION_COOKIE, token, { secure, maxAgeSeconds: SESSION_MAX_MS / 1000 }));
@@ -82,6 +88,8 @@ export class AuthController {
   @OpenBeforePasswordChange()
   async signOut(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     await this.sessions.destroy(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    const me = req.staff!;
+    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'staff.logout', subjectType: 'staff', subjectId: me.id });
     res.append('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: isHttps(req, this.config.publicUrl), maxAgeSeconds: 0 }));
     res.redirect(303, '/console/login');
   }

@@ -34,7 +34,12 @@ export class PasswordController {
   @Post()
   async change(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const me = req.staff!;
-    const problem = await this.staff.changePassword(me, req.staffSession!.id, field(req, 'current'), field(req, 'next'), field(req, 'repeat'));
+    const { problem, wrongCurrent } = await this.staff.changePassword(me, req.staffSession!.id, field(req, 'current'), field(req, 'next'), field(req, 'repeat'));
+    if (wrongCurrent) {
+      // Audited like a wrong password at sign-in: a session guessing at its own password, and the
+      // lock that ends it, are the reviewer's business.
+      await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'staff.password_change_failed', subjectType: 'staff', subjectId: me.id, detail: { locked: wrongCurrent.locked } });
+    }
     if (problem) {
       sendHtml(res, 400, passwordPage(pageContext(req, res), { required: me.mustChangePassword, problem }));
       return;

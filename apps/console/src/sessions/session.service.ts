@@ -24,15 +24,22 @@ function digest(token: string): string {
 export class SessionService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(staff: StaffEntity): Promise<{ token: string; csrfToken: string }> {
+  /**
+   * A session for the account as it was when its password was checked: null when that password
+   * has since been changed or reset, or the account disabled. Checking takes a while (scrypt), and
+   * a change or reset in the meantime ends every session; the old password must not start one after.
+   */
+  async create(staff: StaffEntity): Promise<{ token: string; csrfToken: string } | null> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     await this.db.query(`DELETE FROM staff_sessions WHERE expires_at < now() OR last_seen_at < now() - make_interval(secs => $1)`, [SESSION_IDLE_MS / 1000]);
-    await this.db.query(
-      `INSERT INTO staff_sessions (id, staff_id, tenant_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [digest(token), staff.id, staff.tenantId, csrfToken, SESSION_MAX_MS / 1000],
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO staff_sessions (id, staff_id, tenant_id, csrf_token, expires_at)
+       SELECT $1, id, tenant_id, $4, now() + make_interval(secs => $5) FROM staff
+       WHERE id = $2 AND tenant_id = $3 AND password_hash = $6 AND disabled_at IS NULL RETURNING 1`,
+      [digest(token), staff.id, staff.tenantId, csrfToken, SESSION_MAX_MS / 1000, staff.passwordHash],
     );
-    return { token, csrfToken };
+    return rows.length > 0 ? { token, csrfToken } : null;
   }
 
   async resolve(token: string | undefined): Promise<ConsoleSession | null> {

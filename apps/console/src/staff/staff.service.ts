@@ -22,6 +22,9 @@ export function normaliseEmail(raw: string): string {
 /** Why a new password was not taken: the current one was wrong, the two entries differ, too short or long, unchanged. */
 export type PasswordProblem = 'current' | 'mismatch' | 'length' | 'same';
 
+/** `wrongCurrent`: a current password was checked and was wrong (audited), and whether that locked the account. */
+export type PasswordChangeResult = { problem: PasswordProblem | null; wrongCurrent?: { locked: boolean } };
+
 /** `wrongPassword`: the account exists and the password was wrong (audited); `locked`: it is locked now. */
 export type SignInResult = { ok: true; staff: StaffEntity } | { ok: false; locked: boolean; wrongPassword?: StaffEntity };
 
@@ -72,27 +75,43 @@ export class StaffService {
       await verifyPassword(password, await decoyHash());
       return { ok: false, locked: false };
     }
-    if (staff.lockedUntil && staff.lockedUntil > new Date()) return { ok: false, locked: true };
+    const attempt = await this.reserveAttempt(staff.id);
+    if (attempt === 'locked') {
+      // No password of the account is checked, but the decoy is: a locked account answers as slowly
+      // as an unknown one, so timing does not tell a guesser which addresses have accounts.
+      await verifyPassword(password, await decoyHash());
+      return { ok: false, locked: true };
+    }
     if (await verifyPassword(password, staff.passwordHash)) {
-      await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [staff.id]);
+      await this.clearFailures(staff.id);
       return { ok: true, staff };
     }
-    return { ok: false, locked: await this.countFailure(staff.id), wrongPassword: staff };
+    return { ok: false, locked: attempt.locked, wrongPassword: staff };
   }
 
-  /** A wrong password counts toward the lock, wherever it was typed; true when it locked the account. */
-  private async countFailure(staffId: string): Promise<boolean> {
-    // One statement, so parallel guesses cannot each see "four failures" and slip past the lock.
+  /**
+   * Counts a password check toward the lock before it is made, wherever the password was typed;
+   * 'locked' when the account is locked (check nothing), else whether this attempt locked it.
+   * Counted first, in one statement under the row's lock: guesses sent at once cannot all read
+   * "not locked" and each have a password checked while the first ones are still hashing.
+   */
+  private async reserveAttempt(staffId: string): Promise<'locked' | { locked: boolean }> {
     const rows = rowsOf<{ locked: boolean }>(
       await this.db.query(
         `UPDATE staff SET
            failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
            locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-         WHERE id = $1 RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+         RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
         [staffId, MAX_FAILED_LOGINS, LOCK_MINUTES],
       ),
     );
-    return rows[0]?.locked ?? false;
+    return rows[0] ? { locked: rows[0].locked } : 'locked';
+  }
+
+  /** The right password: the attempt reserved for it was no failure, and any lock it set is lifted. */
+  private async clearFailures(staffId: string): Promise<void> {
+    await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [staffId]);
   }
 
   /**
@@ -100,19 +119,22 @@ export class StaffService {
    * must not be enough), then a new one of 12 to 256 characters, typed twice, unlike the current.
    * It ends every other session of the account; the one in use goes on.
    */
-  async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string): Promise<PasswordProblem | null> {
+  async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string): Promise<PasswordChangeResult> {
     const fresh = await this.db.getRepository(StaffEntity).findOneBy({ id: staff.id, tenantId: staff.tenantId });
-    if (!fresh || !(await verifyPassword(current, fresh.passwordHash))) {
-      // A session is not a licence to guess the password behind it: the same lock as sign-in, and
-      // a lock ends every session of the account, this one included.
-      if (fresh && (await this.countFailure(fresh.id))) {
-        await this.db.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [staff.id, staff.tenantId]);
-      }
-      return 'current';
+    if (!fresh) return { problem: 'current' };
+    // A session is not a licence to guess the password behind it: the same lock as sign-in (a
+    // locked account checks nothing here either), and a lock ends every session of the account,
+    // this one included.
+    const attempt = await this.reserveAttempt(fresh.id);
+    if (attempt === 'locked') return { problem: 'current' };
+    if (!(await verifyPassword(current, fresh.passwordHash))) {
+      if (attempt.locked) await this.db.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [staff.id, staff.tenantId]);
+      return { problem: 'current', wrongCurrent: { locked: attempt.locked } };
     }
-    if (next !== repeated) return 'mismatch';
-    if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) return 'length';
-    if (next.normalize('NFKC') === current.normalize('NFKC')) return 'same';
+    await this.clearFailures(fresh.id);
+    if (next !== repeated) return { problem: 'mismatch' };
+    if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) return { problem: 'length' };
+    if (next.normalize('NFKC') === current.normalize('NFKC')) return { problem: 'same' };
     const hash = await hashPassword(next);
     await this.db.transaction(async (m) => {
       await m.query(
@@ -121,7 +143,7 @@ export class StaffService {
       );
       await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2 AND id <> $3`, [staff.id, staff.tenantId, keepSessionId]);
     });
-    return null;
+    return { problem: null };
   }
 
   /**
