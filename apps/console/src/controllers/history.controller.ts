@@ -6,6 +6,7 @@ import { DomainError } from '@tsunagu/core';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
 import { ConsoleRequest, actorOf, pageContext, sendHtml } from '../http/console-request';
+import { namesPhoneNumber } from '../search/audit-reason';
 import { HistoryService, REVEAL_REASON_MAX, REVEAL_REASON_MIN } from '../search/history.service';
 import { SearchService, SearchType } from '../search/search.service';
 import { searchPage } from '../views/search.view';
@@ -66,7 +67,7 @@ export class HistoryController {
   async reveal(@Req() req: ConsoleRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
     const reason = bodyField(req, 'reason', REVEAL_REASON_MAX + 1).trim();
     const ctx = pageContext(req, res, `/console/contacts/${id}`);
-    if (reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX) {
+    if (reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX || namesPhoneNumber(reason)) {
       const t = await this.history.view(req.staff!, id, undefined);
       sendHtml(res, 400, timelinePage(ctx, t, { older: false, revealError: true }));
       return;
@@ -83,7 +84,7 @@ export class HistoryController {
     const reason = bodyField(req, 'reason', REVEAL_REASON_MAX + 1).trim();
     const ctx = pageContext(req, res, `/console/contacts/${id}`);
     const confirmed = bodyField(req, 'confirm', 3) === 'yes';
-    if (!confirmed || reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX) {
+    if (!confirmed || reason.length < REVEAL_REASON_MIN || reason.length > REVEAL_REASON_MAX || namesPhoneNumber(reason)) {
       const t = await this.history.view(req.staff!, id, undefined);
       sendHtml(res, 400, timelinePage(ctx, t, { older: false, eraseError: 'needReason' }));
       return;

@@ -3,6 +3,7 @@ import { DomainError } from '@tsunagu/core';
 import { StaffEntity } from '@tsunagu/database';
 import { ContactService, ConversationService } from '@tsunagu/engine';
 import { AuditService } from '../audit/audit.service';
+import { namesPhoneNumber } from './audit-reason';
 import { actorOf, hasRole } from '../http/console-request';
 
 export const TIMELINE_PAGE_SIZE = 20;
@@ -49,7 +50,9 @@ export class HistoryService {
   async reveal(staff: StaffEntity, contactId: string, reason: string): Promise<string> {
     if (!hasRole(staff, 'supervisor')) throw new DomainError('FORBIDDEN', 'Only supervisors may reveal a number.');
     const why = reason.normalize('NFC').trim();
-    if (why.length < REVEAL_REASON_MIN || why.length > REVEAL_REASON_MAX) throw new DomainError('VALIDATION_FAILED', 'A reason is required.');
+    if (why.length < REVEAL_REASON_MIN || why.length > REVEAL_REASON_MAX || namesPhoneNumber(why)) {
+      throw new DomainError('VALIDATION_FAILED', 'A reason of 5 to 200 characters is required, without the phone number (the audit log keeps it).');
+    }
     const contact = await this.contacts.get(staff.tenantId, contactId);
     if (!contact) throw new DomainError('NOT_FOUND', 'No contact with this id.');
     // First, so an erased contact (phoneOf refuses it) leaves no audit row of a reveal that did not happen.
