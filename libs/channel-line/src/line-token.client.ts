@@ -1,11 +1,6 @@
+import { IssuedToken, parseOAuthTokenAnswer } from '@tsunagu/channels';
 import { LINE_STATELESS_TOKEN_PATH } from './line-channel.options';
 import { classifyLineTokenFailure, LineTokenFailure } from './line-error.parser';
-
-/** A token as LINE issued it. */
-export interface IssuedLineToken {
-  accessToken: string;
-  expiresInSeconds: number;
-}
 
 export interface LineTokenRequest {
   /** The Messaging API's host (`apiBaseUrl`): LINE serves the token endpoint there too. */
@@ -17,16 +12,13 @@ export interface LineTokenRequest {
   timeoutMs: number;
 }
 
-/** int32, as the spec types `expires_in`. */
-const MAX_EXPIRES_IN = 2 ** 31 - 1;
-
 /**
  * `POST /oauth2/v3/token` with `grant_type=client_credentials&client_id=…&client_secret=…`
  * (channel-access-token.yml, IssueStatelessChannelTokenByClientSecretRequest): one stateless
  * channel access token, valid 15 minutes. Throws a classified ChannelError, never anything else.
  * Nothing here logs: the form holds the secret and the answer holds the token.
  */
-export async function issueStatelessLineToken(req: LineTokenRequest): Promise<IssuedLineToken> {
+export async function issueStatelessLineToken(req: LineTokenRequest): Promise<IssuedToken> {
   let res: Response;
   let text: string;
   try {
@@ -52,28 +44,17 @@ export async function issueStatelessLineToken(req: LineTokenRequest): Promise<Is
 }
 
 /**
- * A 2xx body read as IssueStatelessChannelAccessTokenResponse: `access_token` (string),
- * `expires_in` (int32 seconds), `token_type` ("always Bearer"), all required. Stricter than the
- * schema where the schema would let a useless token through: an empty token, a lifetime of zero
- * or less, another token type (compared without case, as OAuth does). The detail never quotes
- * the token.
+ * A 2xx body read as IssueStatelessChannelAccessTokenResponse: `access_token`, `expires_in`
+ * (int32 seconds) and `token_type` ("always Bearer"), all required: an OAuth token answer.
  */
-export function parseStatelessTokenAnswer(text: string): { ok: true; token: IssuedLineToken } | { ok: false; detail: string } {
+export function parseStatelessTokenAnswer(text: string): ReturnType<typeof parseOAuthTokenAnswer> {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return { ok: false, detail: 'not JSON' };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, detail: 'not a JSON object' };
-  const { access_token: accessToken, expires_in: expiresIn, token_type: tokenType } = body as Record<string, unknown>;
-  if (typeof accessToken !== 'string' || accessToken === '') return { ok: false, detail: 'access_token missing or empty' };
-  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0 || expiresIn > MAX_EXPIRES_IN) {
-    return { ok: false, detail: 'expires_in is not a positive int32' };
-  }
-  if (typeof tokenType !== 'string') return { ok: false, detail: 'token_type missing' };
-  if (tokenType.toLowerCase() !== 'bearer') return { ok: false, detail: 'token_type is not Bearer' };
-  return { ok: true, token: { accessToken, expiresInSeconds: expiresIn } };
+  return parseOAuthTokenAnswer(body);
 }
 
 function fetchFailure(err: unknown, timeoutMs: number): LineTokenFailure {

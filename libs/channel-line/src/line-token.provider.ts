@@ -1,6 +1,6 @@
-import { RenewingToken } from '@tsunagu/channels';
+import { IssuedToken, RenewingToken } from '@tsunagu/channels';
 import { LineChannelConfig } from './line-channel.options';
-import { IssuedLineToken, issueStatelessLineToken } from './line-token.client';
+import { issueStatelessLineToken } from './line-token.client';
 
 /**
  * Where one LINE channel's Bearer token comes from: the long-lived token in its config, or
@@ -52,7 +52,7 @@ export class ConfiguredLineToken implements LineTokenSource {
 export class IssuedLineTokens extends RenewingToken implements LineTokenSource {
   readonly mode = 'issued' as const;
 
-  constructor(issue: () => Promise<IssuedLineToken>, now?: () => number) {
+  constructor(issue: () => Promise<IssuedToken>, now?: () => number) {
     super(issue, { code: 'line_token_unavailable', message: 'no LINE channel access token could be issued' }, now);
   }
 }

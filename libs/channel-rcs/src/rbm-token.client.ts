@@ -1,15 +1,7 @@
 import { gaxios, GoogleToken } from 'google-auth-library';
+import { IssuedToken, parseOAuthTokenAnswer } from '@tsunagu/channels';
 import { classifyRbmTokenFailure, RbmTokenFailure } from './rbm-error.parser';
 import { GOOGLE_TOKEN_URL, RBM_SCOPE, RcsAgentOptions } from './rcs.options';
-
-/** An access token as the token endpoint issued it. */
-export interface IssuedRbmToken {
-  accessToken: string;
-  expiresInSeconds: number;
-}
-
-/** int32, as OAuth servers type `expires_in`. */
-const MAX_EXPIRES_IN = 2 ** 31 - 1;
 
 /**
  * Asks the OAuth token endpoint for one new access token for an agent's service account: the
@@ -24,7 +16,7 @@ const MAX_EXPIRES_IN = 2 ** 31 - 1;
  * the audience is set through `additionalClaims` and the request re-pointed by the transporter
  * handed to it. With no `tokenUrl` configured both stay Google's.
  */
-export function rbmTokenIssuer(agent: RcsAgentOptions, timeoutMs: number): () => Promise<IssuedRbmToken> {
+export function rbmTokenIssuer(agent: RcsAgentOptions, timeoutMs: number): () => Promise<IssuedToken> {
   const tokenUrl = agent.tokenUrl ?? GOOGLE_TOKEN_URL;
   // Node's own fetch: gaxios would otherwise load node-fetch through a dynamic import().
   const http = new gaxios.Gaxios({ fetchImplementation: fetch });
@@ -59,21 +51,8 @@ export function rbmTokenIssuer(agent: RcsAgentOptions, timeoutMs: number): () =>
   };
 }
 
-/**
- * A 2xx body read as an OAuth token answer: `access_token` (a non-empty string), `expires_in`
- * (positive int32 seconds), `token_type` Bearer (compared without case, as OAuth does). The
- * detail never quotes the token.
- */
-export function parseTokenAnswer(body: unknown): { ok: true; token: IssuedRbmToken } | { ok: false; detail: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, detail: 'not a JSON object' };
-  const { access_token: accessToken, expires_in: expiresIn, token_type: tokenType } = body as Record<string, unknown>;
-  if (typeof accessToken !== 'string' || accessToken === '') return { ok: false, detail: 'access_token missing or empty' };
-  if (typeof expiresIn !== 'number' || !Number.isInteger(expiresIn) || expiresIn <= 0 || expiresIn > MAX_EXPIRES_IN) {
-    return { ok: false, detail: 'expires_in is not a positive int32' };
-  }
-  if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') return { ok: false, detail: 'token_type is not Bearer' };
-  return { ok: true, token: { accessToken, expiresInSeconds: expiresIn } };
-}
+/** google-auth-library hands the token endpoint's answer over parsed: read as an OAuth token answer. */
+export const parseTokenAnswer = parseOAuthTokenAnswer;
 
 /**
  * What went wrong, read by shape: gaxios errors carry `config` (whose body holds the signed

@@ -1,5 +1,5 @@
-import { ChannelError, RenewingToken, RenewingTokenState } from '@tsunagu/channels';
-import { IssuedRbmToken, rbmTokenIssuer } from './rbm-token.client';
+import { ChannelError, IssuedToken, RenewingToken, RenewingTokenState } from '@tsunagu/channels';
+import { rbmTokenIssuer } from './rbm-token.client';
 import { RcsAgentOptions } from './rcs.options';
 
 /*
@@ -22,7 +22,7 @@ export interface RbmTokenState extends RenewingTokenState {
 export class RbmTokenProvider extends RenewingToken {
   private lastRefusal: { at: Date; code: string } | null = null;
 
-  constructor(issue: () => Promise<IssuedRbmToken>, now?: () => number) {
+  constructor(issue: () => Promise<IssuedToken>, now?: () => number) {
     super(issue, { code: 'rbm_token_unavailable', message: 'no RBM access token could be had' }, now);
   }
 

@@ -223,8 +223,7 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
 
   /** Accept-time route choice; throws DomainError('DESTINATION_NOT_ALLOWED') when no route may carry it. */
   planRoute(request: RoutePlanRequest): { route: string | null } {
-    const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
-    const route = selectSmsRoute(this.options.routes, { ...request, unhealthy });
+    const route = selectSmsRoute(this.options.routes, { ...request, unhealthy: this.unhealthyRoutes() });
     if (request.sender && !senderAllowedOn(route.kind, request.sender)) {
       throw new DomainError('SENDER_NOT_APPROVED', 'An alphanumeric sender cannot be used on a domestic direct route: Japanese carriers show a number or a short code.', {
         reason: 'alphanumeric_on_domestic_route',
@@ -251,20 +250,24 @@ export class SmsAdapter implements ChannelAdapterInstance, OnModuleInit, OnAppli
     };
   }
 
+  /** Routes with no bound bind or backing off: chosen only when nothing healthy fits. */
+  private unhealthyRoutes(): Set<string> {
+    return new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
+  }
+
   private routeFor(attempt: OutboundAttempt): SmsRouteConfig {
     if (attempt.route) {
       const named = this.options.routes.find((r) => r.name === attempt.route);
       if (!named) throw ChannelError.permanent('unknown_route', `no SMS route named "${attempt.route}" is configured`);
       return named;
     }
-    const unhealthy = new Set([...this.pools].filter(([, p]) => !p.healthy).map(([name]) => name));
     try {
       return selectSmsRoute(this.options.routes, {
         destinationE164: attempt.to.phoneE164,
         domestic: isJapaneseNumber(attempt.to.phoneE164),
         category: attempt.category,
         allowInternational: attempt.allowInternational,
-        unhealthy,
+        unhealthy: this.unhealthyRoutes(),
       });
     } catch (err) {
       if (isDomainError(err)) throw ChannelError.permanent('destination_not_allowed', err.message);

@@ -5,3 +5,4 @@ export * from './channel.registry';
 export * from './channels.module';
 export * from './event-sink';
 export * from './renewing-token';
+export * from './oauth-token-answer';

@@ -94,19 +94,7 @@ export class CallbackSenderService {
     const tries = cb.tries + 1;
     const next = callbackRetryAt(tries, result.retryAfter);
     const outcome = ok ? 'delivered' : retryable(result.status) && result.error !== 'address_not_allowed' && next < new Date(cb.give_up_at) ? 'retry' : 'failed';
-    await inTx(this.db, async (tx) => {
-      tx.write(INSERT_TRY, [cb.id, tries, url, result.status, result.error]);
-      if (outcome === 'delivered') {
-        tx.write(`UPDATE callbacks SET status = 'delivered', tries = $2, url = $3, last_status = $4, delivered_at = now() WHERE id = $1`, [cb.id, tries, url, result.status]);
-      } else if (outcome === 'retry') {
-        tx.write(`UPDATE callbacks SET tries = $2, url = $3, last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1`, [
-          cb.id, tries, url, result.status, result.error, next,
-        ]);
-        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
-      } else {
-        tx.write(`UPDATE callbacks SET status = 'failed', tries = $2, url = $3, last_status = $4, last_error = $5 WHERE id = $1`, [cb.id, tries, url, result.status, result.error]);
-      }
-    });
+    await this.record(cb.id, tries, { url, status: result.status, error: result.error }, outcome, next);
     return outcome;
   }
 
@@ -120,16 +108,36 @@ export class CallbackSenderService {
     const tries = cb.tries + 1;
     const giveUpAt = new Date(cb.give_up_at);
     const outcome = Date.now() < giveUpAt.getTime() ? 'retry' : 'cancelled';
-    await inTx(this.db, async (tx) => {
-      tx.write(INSERT_TRY, [cb.id, tries, null, null, CALLBACK_URL_REMOVED]);
-      if (outcome === 'retry') {
-        const next = new Date(Math.min(callbackRetryAt(tries, null).getTime(), giveUpAt.getTime()));
-        tx.write(`UPDATE callbacks SET tries = $2, last_status = NULL, last_error = $3, next_attempt_at = $4 WHERE id = $1`, [cb.id, tries, CALLBACK_URL_REMOVED, next]);
-        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(cb.id, tries), payload: { callbackId: cb.id }, availableAt: next }]);
+    const next = new Date(Math.min(callbackRetryAt(tries, null).getTime(), giveUpAt.getTime()));
+    await this.record(cb.id, tries, { url: null, status: null, error: CALLBACK_URL_REMOVED }, outcome, next);
+    return outcome;
+  }
+
+  /**
+   * A try and what it came to, in one transaction: its `callback_tries` row, the callback's own
+   * (`url` the try's, kept when the try had none), and for a retry the job of the next try.
+   */
+  private record(
+    id: string,
+    tries: number,
+    sent: { url: string | null; status: number | null; error: string | null },
+    outcome: 'delivered' | 'retry' | 'failed' | 'cancelled',
+    next: Date,
+  ): Promise<void> {
+    return inTx(this.db, async (tx) => {
+      tx.write(INSERT_TRY, [id, tries, sent.url, sent.status, sent.error]);
+      if (outcome === 'delivered') {
+        tx.write(`UPDATE callbacks SET status = 'delivered', tries = $2, url = $3, last_status = $4, delivered_at = now() WHERE id = $1`, [id, tries, sent.url, sent.status]);
+      } else if (outcome === 'retry') {
+        tx.write(`UPDATE callbacks SET tries = $2, url = COALESCE($3, url), last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1`, [
+          id, tries, sent.url, sent.status, sent.error, next,
+        ]);
+        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, tries), payload: { callbackId: id }, availableAt: next }]);
       } else {
-        tx.write(`UPDATE callbacks SET status = 'cancelled', tries = $2, last_status = NULL, last_error = $3 WHERE id = $1`, [cb.id, tries, CALLBACK_URL_REMOVED]);
+        tx.write(`UPDATE callbacks SET status = $2, tries = $3, url = COALESCE($4, url), last_status = $5, last_error = $6 WHERE id = $1`, [
+          id, outcome, tries, sent.url, sent.status, sent.error,
+        ]);
       }
     });
-    return outcome;
   }
 }
