@@ -265,6 +265,69 @@ describe("callback delivery follows the tenant's URL", () => {
   }, 60_000);
 });
 
+describe('callback delivery when the tenant changes its URL in another process', () => {
+  let h: EngineHarness;
+  beforeAll(async () => {
+    h = await startEngine({ label: 'callback_soon', channels: ['sms'], config: { callbacks: { allowPrivateUrls: true, timeoutMs: 1000, retryHours: 2 } } });
+  });
+  afterAll(async () => h?.close());
+
+  const delivered = (messageId: string) =>
+    expectEventually(
+      async () => {
+        const [m] = await h.query<{ status: string }>(`SELECT status FROM messages WHERE id = $1`, [messageId]);
+        expect(m.status).toBe('delivered');
+      },
+      { timeoutMs: 10_000 },
+    );
+
+  it("a tenant's first URL gets the callbacks of the changes made from then on, though the worker had just read the tenant without one", async () => {
+    const b = await scriptedCrm([204]);
+    try {
+      // Delivered with no URL: the worker's copy of the tenant, read for it, says none.
+      const first = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'before the URL' }, { 'idempotency-key': `cbs-${Math.random()}` });
+      expect(first.status).toBe(202);
+      await delivered((first.body as { id: string }).id);
+      expect(await h.query(`SELECT 1 FROM callbacks WHERE message_id = $1`, [(first.body as { id: string }).id])).toEqual([]);
+
+      // The URL set as the CLI sets it (the api's admin, not the worker's); its announcement
+      // reaches the worker over LISTEN a moment after the commit.
+      await h.admin.setCallbackUrl(h.tenantId, b.url);
+      await new Promise((r) => setTimeout(r, 250));
+      const second = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'after the URL' }, { 'idempotency-key': `cbs-${Math.random()}` });
+      expect(second.status).toBe(202);
+      const messageId = (second.body as { id: string }).id;
+      await delivered(messageId);
+      // Every change of it has its callback, each delivered to the new URL (the cached copy,
+      // fresh for 10 s, wrote none).
+      await allDeliveredAt(h, messageId, b.url, 10_000);
+      const statuses = await h.query<{ status: string }>(`SELECT payload->>'status' AS status FROM callbacks WHERE message_id = $1 AND payload->>'type' = 'message.status'`, [messageId]);
+      expect(statuses.map((r) => r.status)).toContain('delivered');
+    } finally {
+      await b.close();
+    }
+  }, 30_000);
+
+  it('setting the URL retries waiting callbacks now, not after the hour the old endpoint asked for', async () => {
+    const [a, b] = [await scriptedCrm([503], { 'retry-after': '3600' }), await scriptedCrm([204])];
+    try {
+      await h.admin.setCallbackUrl(h.tenantId, a.url);
+      const { messageId, waiting } = await sentAndWaiting(h, 'cbr');
+      // Each waits an hour (the Retry-After, up to its cap) for its second try.
+      const [wait] = await h.query<{ min: number }>(`SELECT min(extract(epoch FROM next_attempt_at - now()))::float AS min FROM callbacks WHERE message_id = $1`, [messageId]);
+      expect(wait.min).toBeGreaterThan(3000);
+
+      expect(await h.admin.setCallbackUrl(h.tenantId, b.url)).toEqual({ broughtForward: waiting.length });
+      await allDeliveredAt(h, messageId, b.url, 10_000);
+      expect(b.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(waiting.map((r) => r.id).sort());
+      expect(a.takes).toHaveLength(waiting.length);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 30_000);
+});
+
 /** A message sent under the tenant's URL, once every callback of it (delivered) has met that URL once and waits for its retry. */
 async function sentAndWaiting(h: EngineHarness, label: string) {
   const res = await post(h, '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: 'callback gap' }, { 'idempotency-key': `${label}-${Math.random()}` });

@@ -109,8 +109,8 @@ async function main(args: string[]): Promise<void> {
     case 'tenant:set-callback-url': {
       const [tenantId, url] = rest;
       if (!tenantId || !isUuid(tenantId) || !url || (url !== '--none' && !/^https?:\/\//.test(url))) throw new Error(USAGE);
-      await withEngine((a) => a.setCallbackUrl(tenantId, url === '--none' ? null : url));
-      console.log(url === '--none' ? 'callback URL removed' : `callback URL set to ${url}`);
+      const { broughtForward } = await withEngine((a) => a.setCallbackUrl(tenantId, url === '--none' ? null : url));
+      console.log(url === '--none' ? 'callback URL removed' : `callback URL set to ${url}; ${broughtForward} waiting callbacks retried now`);
       return;
     }
     case 'apikey:create': {

@@ -17,9 +17,18 @@ export interface SendJob {
 
 export interface CallbackJob {
   callbackId: string;
+  /**
+   * The tries the callback had made when this job was queued: the job is for the next one. A
+   * callback can have two jobs for one try (its delayed retry and one brought forward when the
+   * tenant set its URL); the second to run finds the try made and does nothing. Absent on jobs
+   * queued before this was added: those run whatever the count.
+   */
+  tries?: number;
 }
 
 export const jobIds = {
   send: (attemptId: string) => `send-${attemptId}`,
   callback: (callbackId: string, tries: number) => `callback-${callbackId}-${tries}`,
+  /** The same try, brought forward (`TenantAdminService.setCallbackUrl`): an id of its own, as the delayed job keeps its. */
+  callbackSooner: (callbackId: string, tries: number) => `callback-${callbackId}-${tries}-sooner`,
 };

@@ -10,6 +10,6 @@ export class CallbackProcessor extends WorkerHost {
   }
 
   async process(job: Job<CallbackJob>): Promise<string> {
-    return this.sender.deliver(job.data.callbackId);
+    return this.sender.deliver(job.data.callbackId, job.data.tries);
   }
 }

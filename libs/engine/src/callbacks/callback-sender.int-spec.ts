@@ -181,6 +181,45 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
     expect(await row(callbackId)).toMatchObject({ status: 'delivered', tries: 3, url: b.url });
   });
 
+  it('setting the URL brings a waiting callback forward: a job for its next try now, and the delayed job then finds the try made', async () => {
+    const p = processes();
+    const [a, b] = [await open(503), await open(204)];
+    const { tenantId, callbackId } = await pendingCallback(p, a.url);
+    expect(await p.sender.deliver(callbackId, 0)).toBe('retry');
+
+    expect(await p.admin.setCallbackUrl(tenantId, b.url)).toEqual({ broughtForward: 1 });
+    const jobs = (await ds.query(`SELECT job_id, payload, available_at <= now() AS now FROM outbox WHERE job_id LIKE $1 ORDER BY job_id`, [`callback-${callbackId}-1%`])) as {
+      job_id: string;
+      payload: unknown;
+      now: boolean;
+    }[];
+    // The delayed job (in 5 s ± 25 %) stays; the one brought forward is due now, for the same second try.
+    expect(jobs).toEqual([
+      { job_id: `callback-${callbackId}-1`, payload: { callbackId, tries: 1 }, now: false },
+      { job_id: `callback-${callbackId}-1-sooner`, payload: { callbackId, tries: 1 }, now: true },
+    ]);
+    expect(await ds.query(`SELECT next_attempt_at <= now() AS due FROM callbacks WHERE id = $1`, [callbackId])).toEqual([{ due: true }]);
+
+    expect(await p.sender.deliver(callbackId, 1)).toBe('delivered');
+    // The delayed job of the same try comes later and sends nothing.
+    expect(await p.sender.deliver(callbackId, 1)).toBe('skipped');
+    expect([a.takes.length, b.takes.length]).toEqual([1, 1]);
+    expect(await tries(callbackId)).toEqual([
+      [1, a.url, 503, null],
+      [2, b.url, 204, null],
+    ]);
+  });
+
+  it("clearing the URL brings nothing forward, nor does a new URL a callback going to its message's own URL", async () => {
+    const p = processes();
+    const [own, a] = [await open(503), await open(204)];
+    const { tenantId, callbackId } = await pendingCallback(p, a.url, own.url);
+    expect(await p.sender.deliver(callbackId, 0)).toBe('retry');
+    expect(await p.admin.setCallbackUrl(tenantId, null)).toEqual({ broughtForward: 0 });
+    expect(await p.admin.setCallbackUrl(tenantId, a.url)).toEqual({ broughtForward: 0 });
+    expect(await ds.query(`SELECT job_id FROM outbox WHERE job_id = $1`, [`callback-${callbackId}-1-sooner`])).toEqual([]);
+  });
+
   it('a callback whose tenant never sets a URL again waits until its give-up time and only then ends cancelled, sending nothing more', async () => {
     const p = processes();
     const a = await open(503);

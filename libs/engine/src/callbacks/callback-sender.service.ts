@@ -71,9 +71,13 @@ export class CallbackSenderService {
     @Optional() @Inject(CALLBACK_RESOLVER) private readonly resolve: AllLookup = osResolver,
   ) {}
 
-  async deliver(callbackId: string): Promise<'delivered' | 'retry' | 'failed' | 'cancelled' | 'skipped'> {
+  /**
+   * One try. `queuedAt`: the callback's tries when the job was queued; a job whose try another job has made since
+   * (a retry brought forward when the tenant set its URL, then the delayed one) does nothing.
+   */
+  async deliver(callbackId: string, queuedAt?: number): Promise<'delivered' | 'retry' | 'failed' | 'cancelled' | 'skipped'> {
     const [cb] = (await this.db.query(TAKE_CALLBACK, [callbackId])) as CallbackRow[];
-    if (!cb || cb.status !== 'pending') return 'skipped';
+    if (!cb || cb.status !== 'pending' || (queuedAt !== undefined && cb.tries !== queuedAt)) return 'skipped';
     const tenant = await this.tenants.fresh(cb.tenant_id);
     const url = cb.message_url ?? tenant.callbackUrl;
     if (!url) return this.noUrl(cb);
@@ -132,7 +136,7 @@ export class CallbackSenderService {
         tx.write(`UPDATE callbacks SET tries = $2, url = COALESCE($3, url), last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1`, [
           id, tries, sent.url, sent.status, sent.error, next,
         ]);
-        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, tries), payload: { callbackId: id }, availableAt: next }]);
+        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, tries), payload: { callbackId: id, tries }, availableAt: next }]);
       } else {
         tx.write(`UPDATE callbacks SET status = $2, tries = $3, url = COALESCE($4, url), last_status = $5, last_error = $6 WHERE id = $1`, [
           id, outcome, tries, sent.url, sent.status, sent.error,

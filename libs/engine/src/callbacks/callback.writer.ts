@@ -27,7 +27,10 @@ export class CallbackWriter {
   ) {}
 
   async write(tx: Tx, message: MessageEntity, payload: CallbackPayload): Promise<void> {
-    // The URL now decides only whether there is a callback at all; each try looks again (the sender).
+    // The URL decides only whether there is a callback at all; each try looks again (the sender).
+    // The tenant's copy is this process's cache: a URL another process sets is announced and the
+    // copy forgotten at once (`TenantSettingsService`), so a tenant's first URL gets the callbacks
+    // of the changes made from then on, not from when a cached copy without it expired.
     const url = message.callbackUrl ?? (await this.tenants.get(message.tenantId, tx)).callbackUrl;
     if (!url) return;
     const id = newId();
@@ -38,6 +41,6 @@ export class CallbackWriter {
     };
     const giveUpAt = new Date(Date.now() + this.config.callbacks.retryHours * 3_600_000);
     tx.write(INSERT_CALLBACK, [id, message.tenantId, message.id, url, JSON.stringify(body), giveUpAt]);
-    writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, 0), payload: { callbackId: id } }]);
+    writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, 0), payload: { callbackId: id, tries: 0 } }]);
   }
 }

@@ -6,7 +6,7 @@ export interface OutboxJob {
   queue: string;
   name: string;
   jobId: string;
-  payload: Record<string, string>;
+  payload: Record<string, string | number>;
   /** Run no earlier than this (fallback timers, scheduled sends). */
   availableAt?: Date;
 }

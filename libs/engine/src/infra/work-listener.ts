@@ -4,20 +4,32 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { NOTIFY, NotifyChannel } from './write-batch';
 
 /**
+ * Channels that say what another process changed, named in the payload (a tenant's id), for the
+ * caches that keep a copy of it. Missed across a reconnect, a cache keeps its copy until it is
+ * past fresh, as it would with no notification at all.
+ */
+export const CHANGED = {
+  tenant: 'tsunagu_tenant_changed',
+} as const;
+
+type Channel = NotifyChannel | (typeof CHANGED)[keyof typeof CHANGED];
+
+/**
  * One LISTEN connection per process, shared by whoever drains PostgreSQL-held work (the outbox
- * relay, the due-message dispatcher). A notification only says "look now": each of them also
- * polls, so a notification missed across a reconnect costs a poll interval, never work.
+ * relay, the due-message dispatcher) and the caches told of changes (`CHANGED`). A work
+ * notification only says "look now": each of them also polls, so a notification missed across a
+ * reconnect costs a poll interval, never work.
  */
 @Injectable()
 export class WorkListener implements OnModuleDestroy {
   private client: Client | null = null;
-  private readonly subscribers: { channel: NotifyChannel; fn: () => void }[] = [];
+  private readonly subscribers: { channel: Channel; fn: (payload: string) => void }[] = [];
   private started = false;
   private stopped = false;
 
   constructor(@Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig) {}
 
-  subscribe(channel: NotifyChannel, fn: () => void): void {
+  subscribe(channel: Channel, fn: (payload: string) => void): void {
     this.subscribers.push({ channel, fn });
   }
 
@@ -39,9 +51,9 @@ export class WorkListener implements OnModuleDestroy {
     try {
       await client.connect();
       client.on('notification', (n) => {
-        for (const s of this.subscribers) if (s.channel === n.channel) s.fn();
+        for (const s of this.subscribers) if (s.channel === n.channel) s.fn(n.payload ?? '');
       });
-      await client.query(Object.values(NOTIFY).map((c) => `LISTEN ${c}`).join('; '));
+      await client.query([...Object.values(NOTIFY), ...Object.values(CHANGED)].map((c) => `LISTEN ${c}`).join('; '));
       this.client = client;
     } catch {
       client.removeAllListeners('end');

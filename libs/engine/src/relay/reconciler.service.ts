@@ -57,7 +57,7 @@ export class ReconcilerService implements OnModuleDestroy {
       );
       if (callbacks.length) {
         await this.queues.get(QUEUES.callback).addBulk(
-          callbacks.map((c) => ({ name: 'callback', data: { callbackId: c.id }, opts: { jobId: jobIds.callback(c.id, c.tries) } })),
+          callbacks.map((c) => ({ name: 'callback', data: { callbackId: c.id, tries: c.tries }, opts: { jobId: jobIds.callback(c.id, c.tries) } })),
         );
       }
       await this.parked.releaseMatched();

@@ -6,6 +6,8 @@ import { DomainError, newId } from '@tsunagu/core';
 import { AllLookup, PhoneCipher, assertCallbackUrlAllowed, generateApiKey, generateWebhookSecret, hostLookupOf, osResolver, parseNetworks } from '@tsunagu/security';
 import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
 import { rowsOf } from '../infra/rows-of';
+import { inTx } from '../infra/tx';
+import { ANNOUNCE_TENANT_CHANGE, announceTenantChange, bringCallbacksForward } from './tenant-changes';
 import { TenantSettingsService } from './tenant-settings.service';
 
 export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
@@ -39,12 +41,21 @@ export class TenantAdminService {
     return rows.length > 0;
   }
 
-  /** The same check as a message's callbackUrl on the API: 422 CALLBACK_URL_NOT_ALLOWED, nothing stored. */
-  async setCallbackUrl(tenantId: string, url: string | null): Promise<void> {
+  /**
+   * The same check as a message's callbackUrl on the API: 422 CALLBACK_URL_NOT_ALLOWED, nothing
+   * stored. Setting a URL (even the one already set) also brings forward the tenant's callbacks
+   * waiting for a retry: a CRM that moved its endpoint, or came back, gets what is pending now,
+   * not after a backoff of up to 30 minutes (or an hour it asked for). Answers how many.
+   */
+  async setCallbackUrl(tenantId: string, url: string | null): Promise<{ broughtForward: number }> {
     await this.assertCallbackUrl(url);
-    await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
-    // This process sees the change at once; others when their cached copy is past fresh.
+    const broughtForward = await inTx(this.db, async (tx) => {
+      tx.write(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
+      await announceTenantChange(tx, tenantId);
+      return url === null ? 0 : bringCallbacksForward(tx, tenantId);
+    });
     this.settings.forget(tenantId);
+    return { broughtForward };
   }
 
   /** A tenant's default callback URL is as much a tenant's input as a message's: checked the same way. */
@@ -70,6 +81,7 @@ export class TenantAdminService {
       ),
     );
     if (rows.length === 0) throw new DomainError('NOT_FOUND', 'No tenant with this id.');
+    await this.db.query(ANNOUNCE_TENANT_CHANGE, [tenantId]);
     this.settings.forget(tenantId);
     return { callbackSecret, previousUntil: rows[0].until ? new Date(rows[0].until).toISOString() : null };
   }

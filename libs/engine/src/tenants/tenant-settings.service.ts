@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig, PolicyDefaults } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { PhoneCipher } from '@tsunagu/security';
 import type { Tx } from '../infra/tx';
+import { CHANGED, WorkListener } from '../infra/work-listener';
 
 export interface TenantSettings {
   id: string;
@@ -22,7 +23,11 @@ export function signingSecrets(t: TenantSettings, now = new Date()): string[] {
   return t.callbackSecret ? [t.callbackSecret, ...prev] : prev;
 }
 
-/** A cached tenant is fresh this long; a change made by another process shows after it. */
+/**
+ * A cached tenant is fresh this long. A change another process makes through `TenantAdminService`
+ * is announced (`CHANGED.tenant`) and forgotten at once; this bounds how long a missed
+ * announcement (the LISTEN connection away) leaves the old copy in use.
+ */
 export const TENANT_FRESH_MS = 10_000;
 /** Past fresh and under this, the cached tenant is still served while one read refreshes it. */
 export const TENANT_STALE_LIMIT_MS = 5 * 60_000;
@@ -39,9 +44,13 @@ interface Cached {
  * burst queue for a pool connection: after a PostgreSQL restart, a dozen decisions at once each
  * opened a connection for the same row, and fallbacks due then fired 100–430 ms late. A refresh
  * that fails (the database away) leaves the entry in use; past the stale limit callers wait.
+ *
+ * A tenant changed in another process (the CLI setting its first callback URL) is forgotten as
+ * soon as the change is announced: the callback writer decides from this copy whether a change
+ * gets a callback at all, and a copy kept for TENANT_FRESH_MS wrote none for that long.
  */
 @Injectable()
-export class TenantSettingsService {
+export class TenantSettingsService implements OnApplicationBootstrap {
   private readonly cache = new Map<string, Cached>();
   /** The one read in flight per tenant, shared by every caller that needs it. */
   private readonly reading = new Map<string, Promise<TenantSettings>>();
@@ -54,7 +63,14 @@ export class TenantSettingsService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
     private readonly cipher: PhoneCipher,
+    @Optional() private readonly listener?: WorkListener,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.listener) return;
+    this.listener.subscribe(CHANGED.tenant, (tenantId) => this.forget(tenantId));
+    await this.listener.start();
+  }
 
   /** Inside a transaction pass it: a second pool connection per job starves the pool. */
   async get(tenantId: string, tx?: Tx): Promise<TenantSettings> {
