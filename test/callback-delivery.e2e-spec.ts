@@ -1,39 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Socket } from 'node:net';
 import { expectEventually } from '@tsunagu/testing';
 import { guardedPost } from '../libs/engine/src/callbacks/guarded-post';
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
+import { Take, scriptedCrm } from './support/scripted-crm';
 
 /**
  * How status callbacks reach a CRM that is slow, down or refusing, over real HTTP through the
  * worker: what is retried and how each try is signed, and that no CRM holds a worker.
  */
-
-interface Take {
-  headers: IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-
-/** A CRM endpoint answering each request with the next status of `answers` (the last from then on), and `headers` on each. */
-async function scriptedCrm(answers: number[], headers: Record<string, string> = {}) {
-  const takes: Take[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      takes.push({ headers: req.headers, body, at: Date.now() });
-      res.writeHead(answers.length > 1 ? (answers.shift() as number) : answers[0], headers).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/crm`,
-    takes,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
 
 /**
  * A CRM that takes the request and then answers one byte every 200 ms, forever: `head` trickles

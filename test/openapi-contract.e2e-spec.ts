@@ -148,6 +148,27 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
     expect([...kinds]).toEqual(expect.arrayContaining(['attempt.status:revoked', 'attempt.status:delivered', 'message.status:delivered', 'message.inbound:received']));
   });
 
+  it("a message's callbacks, one sent again and a period's failures recovered, as documented", async () => {
+    const sent = await call('post', '/v1/messages', '/v1/messages', { to: { phone: mobile() }, category: 'transactional', text: '通知の確認', callbackUrl }, { 'idempotency-key': 'contract-callbacks' });
+    const id = sent.body.id as string;
+    const delivered = await expectEventually(
+      async () => {
+        const list = await call('get', '/v1/messages/{id}/callbacks', `/v1/messages/${id}/callbacks`);
+        const views = list.body as unknown as { id: string; status: string; event: { status: string } }[];
+        expect(views.map((v) => v.event.status)).toContain('delivered');
+        expect(views.map((v) => v.status)).toEqual(views.map(() => 'delivered'));
+        return views;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect((await call('post', '/v1/callbacks/{id}/redeliver', `/v1/callbacks/${delivered[0].id}/redeliver`)).status).toBe(202);
+    expect((await call('post', '/v1/callbacks/{id}/redeliver', `/v1/callbacks/${id}/redeliver`)).status).toBe(404);
+    expect((await call('post', '/v1/callbacks/{id}/redeliver', '/v1/callbacks/not-a-uuid/redeliver')).status).toBe(400);
+    expect((await call('get', '/v1/messages/{id}/callbacks', '/v1/messages/not-a-uuid/callbacks')).status).toBe(400);
+    expect((await call('post', '/v1/callbacks/recover', '/v1/callbacks/recover', { since: new Date(Date.now() - 3_600_000).toISOString() })).body).toEqual({ redelivered: 0, more: false });
+    expect((await call('post', '/v1/callbacks/recover', '/v1/callbacks/recover', { since: 'last week' })).status).toBe(400);
+  }, 30_000);
+
   it("erases a person's data, as documented", async () => {
     const phone = mobile();
     const sent = await call('post', '/v1/messages', '/v1/messages', { to: { phone }, category: 'transactional', text: '消去の確認' }, { 'idempotency-key': 'contract-erase' });

@@ -19,7 +19,7 @@ describe('security', () => {
   describe('tenant isolation on every /v1 route', () => {
     let h: EngineHarness;
     let other: { token: string };
-    let mine: { messageId: string; contactId: string; senderId: string };
+    let mine: { messageId: string; contactId: string; senderId: string; callbackId: string };
 
     beforeAll(async () => {
       h = await startEngine({ label: 'isolation' });
@@ -29,7 +29,12 @@ describe('security', () => {
       const sent = await post(h, '/v1/messages', { to: { phone }, category: 'transactional', text: 'isolation' }, { 'idempotency-key': 'iso-1' });
       const m = await get(h, `/v1/messages/${sent.body.id}`);
       const sender = await post(h, '/v1/senders', { address: '00051111', routes: [] });
-      mine = { messageId: sent.body.id, contactId: m.body.contactId, senderId: sender.body.id };
+      // A callback of the message that failed for good (the tenant has no URL here, so none is written).
+      const [{ id: callbackId }] = await h.query<{ id: string }>(
+        `INSERT INTO callbacks (id, tenant_id, message_id, url, payload, give_up_at, status) VALUES (gen_random_uuid(), $1, $2, 'https://crm.example.jp/cb', '{"type":"message.status","status":"accepted"}', now(), 'failed') RETURNING id`,
+        [h.tenantId, sent.body.id],
+      );
+      mine = { messageId: sent.body.id, contactId: m.body.contactId, senderId: sender.body.id, callbackId };
     });
     afterAll(async () => h?.close());
 
@@ -37,6 +42,8 @@ describe('security', () => {
     const routes: [string, string, (ids: typeof mine) => string, unknown][] = [
       ['GET', 'message', (i) => `/v1/messages/${i.messageId}`, undefined],
       ['POST', 'cancel', (i) => `/v1/messages/${i.messageId}/cancel`, {}],
+      ['GET', 'message callbacks', (i) => `/v1/messages/${i.messageId}/callbacks`, undefined],
+      ['POST', 'callback redeliver', (i) => `/v1/callbacks/${i.callbackId}/redeliver`, {}],
       ['GET', 'conversation', (i) => `/v1/contacts/${i.contactId}/conversation`, undefined],
       ['PUT', 'LINE link', (i) => `/v1/contacts/${i.contactId}/line-link`, { lineUserId: `U${'a'.repeat(32)}` }],
       ['DELETE', 'LINE unlink', (i) => `/v1/contacts/${i.contactId}/line-link`, undefined],
@@ -59,7 +66,7 @@ describe('security', () => {
       const withId = v1Routes(h)
         .map((r) => r.route.replace(/:[A-Za-z]+/g, '{id}'))
         .filter((route) => route.includes('{id}'));
-      const covered = routes.map(([method, , path]) => `${method} ${path({ messageId: '{id}', contactId: '{id}', senderId: '{id}' })}`);
+      const covered = routes.map(([method, , path]) => `${method} ${path({ messageId: '{id}', contactId: '{id}', senderId: '{id}', callbackId: '{id}' })}`);
       expect(withId.length).toBeGreaterThanOrEqual(routes.length);
       expect(withId.filter((route) => !covered.includes(route))).toEqual([]);
     });

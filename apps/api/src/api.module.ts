@@ -13,6 +13,7 @@ import { ApiKeyGuard } from './http/api-key.guard';
 import { MessagesController } from './messages/messages.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { SendersController } from './senders/senders.controller';
+import { CallbacksController } from './callbacks/callbacks.controller';
 import { OperatorSendersController } from './ops/operator-senders.controller';
 import { ConsoleModule } from '@tsunagu/console';
 
@@ -31,7 +32,7 @@ export class ApiModule {
         ...channelModules(config, 'api', extra),
         ConsoleModule,
       ],
-      controllers: [MessagesController, ContactsController, SendersController, OperatorSendersController, WebhooksController, HealthController, MetricsController],
+      controllers: [MessagesController, CallbacksController, ContactsController, SendersController, OperatorSendersController, WebhooksController, HealthController, MetricsController],
       providers: [ApiKeyGuard, ApiMetrics],
     };
   }

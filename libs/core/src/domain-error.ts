@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   IDEMPOTENCY_IN_PROGRESS: 409,
   MESSAGE_ALREADY_FINAL: 409,
+  /** A callback asked to be sent again is still being tried: its next try is already scheduled. */
+  CALLBACK_ALREADY_PENDING: 409,
   CONFLICT: 409,
   // 413 / 415
   PAYLOAD_TOO_LARGE: 413,
@@ -44,6 +46,8 @@ export const ERROR_STATUS = {
   INVALID_SCHEDULE: 422,
   INVALID_EXPIRY: 422,
   CALLBACK_URL_NOT_ALLOWED: 422,
+  /** A callback to send again, and neither its message nor the tenant has a URL for it. */
+  NO_CALLBACK_URL: 422,
   VALIDATION_FAILED: 422,
   // 429 / 5xx
   RATE_LIMITED: 429,

@@ -4,6 +4,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { AcceptMessageService } from './accept/accept-message.service';
 import { ValidateMessageService } from './accept/validate-message.service';
 import { CallbackSenderService } from './callbacks/callback-sender.service';
+import { CallbackLogService } from './callbacks/callback-log.service';
 import { CallbackWriter } from './callbacks/callback.writer';
 import { ContactService } from './contacts/contact.service';
 import { LineLinkService } from './contacts/line-link.service';
@@ -41,6 +42,7 @@ const services = [
   AcceptMessageService,
   ValidateMessageService,
   CallbackSenderService,
+  CallbackLogService,
   CallbackWriter,
   ContactService,
   LineLinkService,

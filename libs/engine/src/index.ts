@@ -3,6 +3,7 @@ export * from './accept/accept-message.service';
 export * from './accept/message-request';
 export * from './accept/validate-message.service';
 export * from './callbacks/callback-sender.service';
+export * from './callbacks/callback-log.service';
 export * from './callbacks/callback-resolver';
 export * from './contacts/contact.service';
 export * from './dispatch/advance.service';

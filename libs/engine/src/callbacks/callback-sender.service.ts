@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { retryAfterMs } from '@tsunagu/core';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
 import { AllLookup, osResolver, signWebhook } from '@tsunagu/security';
-import { writeOutbox } from '../infra/outbox';
+import { callbackJob, writeOutbox } from '../infra/outbox';
 import { inTx } from '../infra/tx';
 import { TenantSettingsService, signingSecrets } from '../tenants/tenant-settings.service';
 import { CALLBACK_RESOLVER } from './callback-resolver';
@@ -136,7 +135,7 @@ export class CallbackSenderService {
         tx.write(`UPDATE callbacks SET tries = $2, url = COALESCE($3, url), last_status = $4, last_error = $5, next_attempt_at = $6 WHERE id = $1`, [
           id, tries, sent.url, sent.status, sent.error, next,
         ]);
-        writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, tries), payload: { callbackId: id, tries }, availableAt: next }]);
+        writeOutbox(tx, [callbackJob(id, tries, { availableAt: next })]);
       } else {
         tx.write(`UPDATE callbacks SET status = $2, tries = $3, url = COALESCE($4, url), last_status = $5, last_error = $6 WHERE id = $1`, [
           id, outcome, tries, sent.url, sent.status, sent.error,

@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { newId } from '@tsunagu/core';
 import { MessageEntity } from '@tsunagu/database';
-import { QUEUES, jobIds } from '@tsunagu/jobs';
-import { writeOutbox } from '../infra/outbox';
+import { callbackJob, writeOutbox } from '../infra/outbox';
 import type { Tx } from '../infra/tx';
 import { TenantSettingsService } from '../tenants/tenant-settings.service';
 
@@ -41,6 +40,6 @@ export class CallbackWriter {
     };
     const giveUpAt = new Date(Date.now() + this.config.callbacks.retryHours * 3_600_000);
     tx.write(INSERT_CALLBACK, [id, message.tenantId, message.id, url, JSON.stringify(body), giveUpAt]);
-    writeOutbox(tx, [{ queue: QUEUES.callback, name: 'callback', jobId: jobIds.callback(id, 0), payload: { callbackId: id, tries: 0 } }]);
+    writeOutbox(tx, [callbackJob(id, 0)]);
   }
 }

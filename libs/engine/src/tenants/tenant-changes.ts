@@ -1,5 +1,4 @@
-import { QUEUES, jobIds } from '@tsunagu/jobs';
-import { OutboxJob, writeOutbox } from '../infra/outbox';
+import { callbackJob, writeOutbox } from '../infra/outbox';
 import type { Tx } from '../infra/tx';
 import { CHANGED } from '../infra/work-listener';
 
@@ -19,9 +18,6 @@ const MAKE_DUE = `UPDATE callbacks c SET next_attempt_at = now() FROM messages m
   WHERE c.tenant_id = $1 AND c.status = 'pending' AND c.next_attempt_at > now() AND m.id = c.message_id AND m.callback_url IS NULL
   RETURNING c.id, c.tries`;
 
-/** Outbox rows per statement: five parameters each, well under PostgreSQL's 65,535. */
-const JOBS_PER_WRITE = 1000;
-
 /**
  * Brings the tenant's waiting callbacks forward: each gets a job for its next try now, beside the
  * delayed one already queued. Both name the try they are for (`tries`); whichever runs second
@@ -29,14 +25,6 @@ const JOBS_PER_WRITE = 1000;
  */
 export async function bringCallbacksForward(tx: Tx, tenantId: string): Promise<number> {
   const due = await tx.query<{ id: string; tries: number }>(MAKE_DUE, [tenantId]);
-  for (let i = 0; i < due.length; i += JOBS_PER_WRITE) {
-    const jobs: OutboxJob[] = due.slice(i, i + JOBS_PER_WRITE).map((c) => ({
-      queue: QUEUES.callback,
-      name: 'callback',
-      jobId: jobIds.callbackSooner(c.id, c.tries),
-      payload: { callbackId: c.id, tries: c.tries },
-    }));
-    writeOutbox(tx, jobs);
-  }
+  writeOutbox(tx, due.map((c) => callbackJob(c.id, c.tries, { sooner: true })));
   return due.length;
 }
