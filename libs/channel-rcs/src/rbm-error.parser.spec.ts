@@ -72,6 +72,41 @@ describe('classifyRbmTokenFailure', () => {
     expect([err.kind, err.code, err.retryAfterMs]).toEqual([kind, code, retryAfterMs]);
   });
 
+  describe('invalid_grant for the assertion\'s time (this machine\'s clock off)', () => {
+    type Answered = Extract<RbmTokenFailure, { kind: 'http' }>;
+    const answered = (status: number, oauthError: string | null, extra: Partial<Answered> = {}): Answered => ({ kind: 'http', status, oauthError, retryAfter: null, ...extra });
+    const grant = (extra: Partial<Answered>) => answered(400, 'invalid_grant', extra);
+    it.each([
+      // Google's words say so, whatever the Date.
+      [grant({ timeRefused: true }), 'retryable', 'rbm_token_clock_skew'],
+      [grant({ timeRefused: true, clockSkewMs: 2_000 }), 'retryable', 'rbm_token_clock_skew'],
+      // The Date says so: more than a minute from the time it was signed by, either way.
+      [grant({ clockSkewMs: 600_000 }), 'retryable', 'rbm_token_clock_skew'],
+      [grant({ clockSkewMs: -61_000, signedOffsetMs: 0 }), 'retryable', 'rbm_token_clock_skew'],
+      // Signed with an offset our clock no longer needs (it was put right meanwhile): the time again.
+      [grant({ clockSkewMs: 30_000, signedOffsetMs: 600_000 }), 'retryable', 'rbm_token_clock_skew'],
+      // Signed with the endpoint's own time and still refused, or the clocks within a minute: the key's refusal.
+      [grant({ clockSkewMs: 600_000, signedOffsetMs: 600_000 }), 'permanent', 'rbm_token_invalid_credentials'],
+      [grant({ clockSkewMs: 59_000 }), 'permanent', 'rbm_token_invalid_credentials'],
+      [grant({ clockSkewMs: null }), 'permanent', 'rbm_token_invalid_credentials'],
+      // Only invalid_grant is about the assertion: another word stays what it was.
+      [answered(401, 'invalid_client', { timeRefused: true, clockSkewMs: 600_000 }), 'permanent', 'rbm_token_invalid_credentials'],
+      [answered(503, null, { clockSkewMs: 600_000 }), 'retryable', 'rbm_token_unavailable'],
+    ] as [RbmTokenFailure, string, string][])('%j → %s %s', (failure, kind, code) => {
+      const err = classifyRbmTokenFailure(failure);
+      expect([err.kind, err.code]).toEqual([kind, code]);
+    });
+
+    it('names the skew measured and what to fix, never Google\'s description', () => {
+      expect(classifyRbmTokenFailure(grant({ timeRefused: true, clockSkewMs: 600_400 })).message).toBe(
+        "Google refused the assertion's time (token endpoint answered 400 invalid_grant): this machine's clock is behind the RBM token endpoint's by 600 s; fix its time sync (NTP)",
+      );
+      expect(classifyRbmTokenFailure(grant({ timeRefused: true })).message).toBe(
+        "Google refused the assertion's time (token endpoint answered 400 invalid_grant): this machine's clock looks off (the answer had no Date to measure it by); fix its time sync (NTP)",
+      );
+    });
+  });
+
   it('names the OAuth error word and what to check, nothing more', () => {
     expect(classifyRbmTokenFailure(http(400, 'invalid_grant')).message).toBe(
       "Google refused the service account's credentials (token endpoint answered 400 invalid_grant): check serviceAccount.clientEmail and privateKey",

@@ -1,5 +1,6 @@
 import { ChannelError } from '@tsunagu/channels';
 import { retryAfterMs } from '@tsunagu/core';
+import { CLOCK_SKEW_LIMIT_MS, describeSkew } from './rbm-clock';
 
 /*
  * The one place RBM failures become ChannelErrors (STYLE.md §4). Pure: an HTTP status, the
@@ -94,7 +95,18 @@ function providerMessage(google: GoogleErrorBody, status: number): string {
 /** What a failed request for an access token looked like (rbm-token.client.ts). */
 export type RbmTokenFailure =
   /** The token endpoint answered non-2xx; `oauthError` is the `error` word of its JSON body. */
-  | { kind: 'http'; status: number; oauthError: string | null; retryAfter?: string | null }
+  | {
+      kind: 'http';
+      status: number;
+      oauthError: string | null;
+      retryAfter?: string | null;
+      /** Its `error_description` says the assertion's `iat`/`exp` were refused (rbm-clock.ts). */
+      timeRefused?: boolean;
+      /** The endpoint's clock (its `Date`) minus ours when the answer came; null or absent without a `Date`. */
+      clockSkewMs?: number | null;
+      /** What was added to our clock to sign the assertion (the skew measured before); 0 or absent: our own time. */
+      signedOffsetMs?: number;
+    }
   | { kind: 'network'; detail: string }
   | { kind: 'timeout'; timeoutMs: number }
   /** The service account's private key could not sign the assertion (not a usable RSA key). */
@@ -111,12 +123,14 @@ const REFUSED_CREDENTIALS = new Set(['invalid_grant', 'invalid_client', 'unautho
  *
  * | failure | kind / code |
  * |---|---|
- * | `invalid_grant` (key deleted, disabled or not the account's; a clock far off), `invalid_client`, `unauthorized_client`, any 401; a key that cannot sign | permanent `rbm_token_invalid_credentials` |
+ * | `invalid_grant` for the assertion's time: Google's description says `iat`/`exp` were refused, or the answer's `Date` is more than CLOCK_SKEW_LIMIT_MS from the time the assertion was signed with | retryable `rbm_token_clock_skew` (this machine's clock is off; the key may be fine) |
+ * | `invalid_grant` otherwise (key deleted, disabled or not the account's), `invalid_client`, `unauthorized_client`, any 401; a key that cannot sign | permanent `rbm_token_invalid_credentials` |
  * | other 4xx (`invalid_scope`, `invalid_request`, a `tokenUrl` answering 404, ...) | permanent `rbm_token_refused` |
  * | 408, 429, 5xx, network, timeout, an unreadable 2xx | retryable `rbm_token_unavailable` |
  *
- * Messages carry the OAuth `error` word only: never `error_description` (Google's text, which a
- * proxy in between could fill with anything), never the assertion or the key.
+ * Messages carry the OAuth `error` word (and for the clock, the skew measured) only: never
+ * `error_description` (Google's text, which a proxy in between could fill with anything; it is only
+ * matched against), never the assertion or the key.
  */
 export function classifyRbmTokenFailure(failure: RbmTokenFailure): ChannelError {
   const unavailable = (why: string, retryAfter?: number) =>
@@ -130,6 +144,11 @@ export function classifyRbmTokenFailure(failure: RbmTokenFailure): ChannelError 
   const { status, oauthError } = failure;
   const answered = `token endpoint answered ${status}${oauthError ? ` ${oauthError}` : ''}`;
   if (status === 408 || status === 429 || status >= 500 || status < 400) return unavailable(answered, retryAfterMs(failure.retryAfter));
+  if (oauthError === 'invalid_grant' && refusedForTime(failure)) {
+    const skew = failure.clockSkewMs;
+    const clock = typeof skew === 'number' ? `this machine's clock is ${describeSkew(skew)}` : "this machine's clock looks off (the answer had no Date to measure it by)";
+    return ChannelError.retryable('rbm_token_clock_skew', `Google refused the assertion's time (${answered}): ${clock}; fix its time sync (NTP)`);
+  }
   if (status === 401 || (oauthError !== null && REFUSED_CREDENTIALS.has(oauthError))) {
     return ChannelError.permanent(
       'rbm_token_invalid_credentials',
@@ -137,4 +156,14 @@ export function classifyRbmTokenFailure(failure: RbmTokenFailure): ChannelError 
     );
   }
   return ChannelError.permanent('rbm_token_refused', `Google refused to issue an RBM access token (${answered})`);
+}
+
+/**
+ * Google said so, or the answer's `Date` is past the limit from the time the assertion was signed
+ * with. A skew already signed around (signedOffsetMs) does not count: then the refusal is the key's.
+ */
+function refusedForTime(failure: Extract<RbmTokenFailure, { kind: 'http' }>): boolean {
+  if (failure.timeRefused) return true;
+  const skew = failure.clockSkewMs;
+  return typeof skew === 'number' && Math.abs(skew - (failure.signedOffsetMs ?? 0)) > CLOCK_SKEW_LIMIT_MS;
 }

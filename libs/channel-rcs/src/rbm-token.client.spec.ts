@@ -28,12 +28,21 @@ describe('tokenFailureOf', () => {
 
   it('reads an answer: its status, OAuth error word and Retry-After', () => {
     const answered = gaxiosError({ response: { status: 400, data: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }, headers: new Headers() } });
-    expect(tokenFailureOf(answered, 1000)).toEqual({ kind: 'http', status: 400, oauthError: 'invalid_grant', retryAfter: null });
+    expect(tokenFailureOf(answered, 1000)).toEqual({ kind: 'http', status: 400, oauthError: 'invalid_grant', retryAfter: null, timeRefused: false, clockSkewMs: null, signedOffsetMs: 0 });
     const busy = gaxiosError({ response: { status: 503, data: '<html>', headers: new Headers({ 'retry-after': '3' }) } });
-    expect(tokenFailureOf(busy, 1000)).toEqual({ kind: 'http', status: 503, oauthError: null, retryAfter: '3' });
+    expect(tokenFailureOf(busy, 1000)).toEqual({ kind: 'http', status: 503, oauthError: null, retryAfter: '3', timeRefused: false, clockSkewMs: null, signedOffsetMs: 0 });
     // A word that is not one (a proxy's prose) is not repeated.
     const odd = gaxiosError({ response: { status: 400, data: { error: 'call +81 90 1234 5678' }, headers: new Headers() } });
     expect(tokenFailureOf(odd, 1000)).toMatchObject({ oauthError: null });
+  });
+
+  it("reads a refusal for the assertion's time: Google's words, the answer's Date against when it came, the offset it was signed with", () => {
+    const now = Date.UTC(2025, 0, 1);
+    const description = 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
+    const headers = new Headers({ date: new Date(now + 600_000).toUTCString() });
+    const refused = gaxiosError({ response: { status: 400, data: { error: 'invalid_grant', error_description: description }, headers } });
+    expect(tokenFailureOf(refused, 1000, 0, now)).toMatchObject({ oauthError: 'invalid_grant', timeRefused: true, clockSkewMs: 600_000, signedOffsetMs: 0 });
+    expect(tokenFailureOf(refused, 1000, 600_000, now)).toMatchObject({ clockSkewMs: 600_000, signedOffsetMs: 600_000 });
   });
 
   it('tells a timeout and a lost connection from an answer', () => {

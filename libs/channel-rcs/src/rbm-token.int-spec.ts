@@ -79,6 +79,8 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
   it('is replaced for a capability check and a revoke too', async () => {
     const adapter = adapterWith();
     const phone = nextPhone();
+    // Delivered only after a minute: the revoke must find it pending however slow two token renewals are.
+    env.sandbox.control.script(phone, { outcome: 'capable', afterMs: 60_000 });
     const attempt = attemptTo(phone);
     await adapter.send(attempt);
     env.sandbox.control.revokeIssuedTokens(mainEmail());

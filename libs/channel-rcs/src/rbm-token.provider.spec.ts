@@ -1,5 +1,6 @@
 import { ChannelError } from '@tsunagu/channels';
 import { flushIssuance as flush, tokenIssuerByHand } from '@tsunagu/channels/testing';
+import { TokenEndpointClock } from './rbm-clock';
 import { RbmTokenProvider } from './rbm-token.provider';
 
 /*
@@ -28,7 +29,7 @@ const invalidKey = ChannelError.permanent('rbm_token_invalid_credentials', 'wron
 describe('RbmTokenProvider', () => {
   it('shows no refusal until there is one', async () => {
     const r = rig();
-    expect(r.tokens.state()).toEqual({ auth: 'not_issued', authValidUntil: null, authLastRefusal: null, up: true });
+    expect(r.tokens.state()).toEqual({ auth: 'not_issued', authValidUntil: null, authLastRefusal: null, clock: null, up: true });
     const first = r.tokens.token();
     await r.answer(3600);
     await first;
@@ -41,6 +42,7 @@ describe('RbmTokenProvider', () => {
       auth: 'rbm_token_invalid_credentials',
       authValidUntil: null,
       authLastRefusal: { code: 'rbm_token_invalid_credentials', at: expect.any(String) },
+      clock: null,
       up: false,
     });
     r.advance(30_000);
@@ -55,6 +57,25 @@ describe('RbmTokenProvider', () => {
   it('records no refusal when the token endpoint is only unreachable', async () => {
     const r = await failedWith(unavailable);
     expect(r.tokens.state()).toMatchObject({ auth: 'rbm_token_unavailable', authLastRefusal: null, up: false });
+  });
+
+  it("records a refusal for the assertion's time, retryable as it is, and shows the clock the issuer read", async () => {
+    const issuer = tokenIssuerByHand();
+    const clock = new TokenEndpointClock('agent-1');
+    const tokens = new RbmTokenProvider(issuer.issue, issuer.now, clock);
+    const first = expect(tokens.token()).rejects.toMatchObject({ kind: 'retryable', code: 'rbm_token_clock_skew' });
+    await flush();
+    // What the issuer saw: an answer dated ten minutes ahead of us.
+    clock.observe(new Date(Date.now() + 600_000).toUTCString());
+    await issuer.fail(ChannelError.retryable('rbm_token_clock_skew', 'clock'));
+    await first;
+    expect(tokens.state()).toMatchObject({
+      auth: 'rbm_token_clock_skew',
+      authLastRefusal: { code: 'rbm_token_clock_skew' },
+      clock: { off: true, skewMs: expect.any(Number) },
+      up: false,
+    });
+    expect(Math.abs((tokens.state().clock?.skewMs ?? 0) - 600_000)).toBeLessThan(2000);
   });
 
   it('turns anything but a ChannelError from the issuer into retryable rbm_token_unavailable', async () => {

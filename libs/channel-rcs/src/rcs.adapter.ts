@@ -172,7 +172,9 @@ export class RcsAdapter implements ChannelAdapterInstance {
    * key shows from the first capability check or send (`auth` then names the refusal, and the
    * channel is down); until then an agent is `not_issued`. No test or document relied on health
    * proving the key at start-up, and every worker reports health every few seconds: asking there
-   * would send Google the very requests a refused key is held back from.
+   * would send Google the very requests a refused key is held back from. Each agent's `clock` is
+   * this machine's clock against the token endpoint's `Date` (`off: true` past a minute: the sends
+   * go, signed by Google's time, but the machine's time sync needs fixing).
    */
   async health(): Promise<ChannelHealth> {
     const agents: Record<string, unknown> = {};

@@ -1,5 +1,5 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
-import { GOOGLE_TOKEN_AUDIENCE, JWT_BEARER_GRANT, RBM_SCOPE, RbmTokenIssuer, TokenEndpointDown, TokenRefusal } from './rbm-token.issuer';
+import { GOOGLE_TOKEN_AUDIENCE, JWT_BEARER_GRANT, RBM_SCOPE, RbmTokenIssuer, TIME_REFUSED_DESCRIPTION, TokenEndpointDown, TokenRefusal } from './rbm-token.issuer';
 
 const EMAIL = 'sa@test.iam.gserviceaccount.com';
 const OTHER = 'other-sa@test.iam.gserviceaccount.com';
@@ -53,7 +53,10 @@ describe('RbmTokenIssuer', () => {
     ['a signature by another key', () => jwt({}, stranger.privateKey), /invalid_grant: invalid JWT signature/],
     ['an unknown service account', () => jwt({ iss: 'other@x' }), /invalid_grant: unknown service account/],
     ['another algorithm', () => jwt({}, account.privateKey, 'HS256'), /invalid_grant: the assertion must be RS256/],
-    ['an expired assertion', () => jwt({ iat: NOW / 1000 - 7200, exp: NOW / 1000 - 3600 }), /expired or not yet valid/],
+    ['an expired assertion', () => jwt({ iat: NOW / 1000 - 7200, exp: NOW / 1000 - 3600 }), /invalid_grant: Invalid JWT: .*reasonable timeframe/],
+    ['an assertion from the future', () => jwt({ iat: NOW / 1000 + 120, exp: NOW / 1000 + 3720 }), /reasonable timeframe/],
+    ['an assertion signed minutes ago (a clock behind)', () => jwt({ iat: NOW / 1000 - 600, exp: NOW / 1000 + 3000 }), /reasonable timeframe/],
+    ['an assertion living more than an hour', () => jwt({ exp: NOW / 1000 + 7200 }), /short-lived token/],
     ['a wrong audience', () => jwt({ aud: 'https://evil.example/token' }), /wrong audience/],
     ['no RBM scope', () => jwt({ scope: 'https://www.googleapis.com/auth/cloud-platform' }), /invalid_scope/],
     ['a non-JWT', () => 'not.a.jwt', /not a JWT/],
@@ -101,6 +104,24 @@ describe('RbmTokenIssuer', () => {
     own.tokenOutcome(EMAIL, 'issue');
     expect(ask().access_token).toEqual(expect.any(String));
     expect(own.issued[EMAIL]).toBe(1);
+  });
+
+  it("runs its clock off the machine's when told: assertions by the machine's time refused in Google's words, by its own taken", () => {
+    const own = new RbmTokenIssuer({ [EMAIL]: account.publicKey });
+    const signedAt = (ms: number) => {
+      const iat = Math.floor(ms / 1000);
+      return { grant_type: JWT_BEARER_GRANT, assertion: jwt({ iat, exp: iat + 3600 }) };
+    };
+    for (const seconds of [600, -600]) {
+      own.clockOffset(seconds);
+      expect(Math.abs(own.now() - (Date.now() + seconds * 1000))).toBeLessThan(1000);
+      expect(refusal(() => own.grant(signedAt(Date.now()), [AUD]))).toBe(`invalid_grant: ${TIME_REFUSED_DESCRIPTION}`);
+      const { access_token: token } = own.grant(signedAt(own.now()), [AUD]);
+      expect(own.check(`Bearer ${token}`)).toBe(EMAIL);
+    }
+    // A reset puts it right.
+    own.reset();
+    expect(own.grant(signedAt(Date.now()), [AUD]).token_type).toBe('Bearer');
   });
 
   it("revokes one account's live tokens (or all), which RBM then refuses and counts", () => {

@@ -10,7 +10,16 @@ import { createPublicKey, KeyObject, randomBytes, verify } from 'node:crypto';
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const RBM_SCOPE = 'https://www.googleapis.com/auth/rcsbusinessmessaging';
 export const GOOGLE_TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
+/** How far an assertion's `iat` may be ahead of the endpoint's clock, and its `exp` behind it. */
 const CLOCK_SKEW_S = 60;
+/**
+ * How old an assertion's `iat` may be. Google publishes no window; it refuses a client whose clock
+ * is a few minutes off either way, as this does, so a wrong clock can be tried against it.
+ */
+const ASSERTION_MAX_AGE_S = 300;
+/** Google's words for an assertion outside that window, which clients recognise a wrong clock by. */
+export const TIME_REFUSED_DESCRIPTION =
+  'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
 
 export interface TokenGrant {
   access_token: string;
@@ -55,6 +64,8 @@ export class RbmTokenIssuer {
    * left running (the soak, a developer's `npm run sandbox`) keeps the newest ones only.
    */
   private readonly handedOut: string[] = [];
+  /** How far this endpoint's clock is from the machine's (`clockOffset`): 0 unless told. */
+  private clockOffsetMs = 0;
 
   constructor(
     publicKeys: Record<string, string>,
@@ -65,7 +76,7 @@ export class RbmTokenIssuer {
   }
 
   /** Handles one token request body; `audiences` are the `aud` values this endpoint answers to. */
-  grant(form: Record<string, unknown>, audiences: readonly string[], now = Date.now()): TokenGrant {
+  grant(form: Record<string, unknown>, audiences: readonly string[], now = this.now()): TokenGrant {
     this.requests++;
     try {
       if (form.grant_type !== JWT_BEARER_GRANT) {
@@ -96,6 +107,26 @@ export class RbmTokenIssuer {
     else this.outcomes.set(clientEmail, outcome);
   }
 
+  /** The time by this endpoint's clock: the machine's, moved by `clockOffset`. Its answers' `Date` says it. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** The `Date` header for its answers while its clock is moved; undefined while it is the machine's (node writes that one). */
+  dateHeader(): string | undefined {
+    return this.clockOffsetMs === 0 ? undefined : new Date(this.now()).toUTCString();
+  }
+
+  /**
+   * Runs this endpoint's clock `seconds` ahead of the machine's (behind when negative), as Google's
+   * is when the client's clock is off the other way: assertions signed by the machine's time are
+   * refused for it (`invalid_grant`, Google's words) once that is past the window, and every answer's
+   * `Date` shows the difference. 0 puts it right.
+   */
+  clockOffset(seconds: number): void {
+    this.clockOffsetMs = seconds * 1000;
+  }
+
   /**
    * Stops accepting the live tokens of one account (every account's without one), as Google does
    * with a revoked token: RBM answers 401 to them. Returns how many were live.
@@ -111,7 +142,7 @@ export class RbmTokenIssuer {
   }
 
   /** The service account a bearer token was issued to, or null when unknown or expired. */
-  check(authorization: string | undefined, now = Date.now()): string | null {
+  check(authorization: string | undefined, now = this.now()): string | null {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const entry = match ? this.tokens.get(match[1]) : undefined;
     if (!entry || entry.expiresAt <= now) {
@@ -126,8 +157,9 @@ export class RbmTokenIssuer {
     return [...this.handedOut];
   }
 
-  /** Forgets issued tokens (clients must fetch new ones), outcomes and counters; `issuedTokens()` keeps them. */
+  /** Forgets issued tokens (clients must fetch new ones), outcomes, counters and the clock offset; `issuedTokens()` keeps them. */
   reset(): void {
+    this.clockOffsetMs = 0;
     this.tokens.clear();
     this.outcomes.clear();
     for (const key of Object.keys(this.issued)) delete this.issued[key];
@@ -153,8 +185,8 @@ export class RbmTokenIssuer {
     const nowS = Math.floor(now / 1000);
     const { iat, exp, aud, scope } = claims;
     if (typeof iat !== 'number' || typeof exp !== 'number') throw new TokenRefusal('invalid_grant', 'iat and exp are required');
-    if (iat > nowS + CLOCK_SKEW_S || exp < nowS - CLOCK_SKEW_S || exp - iat > 3600) {
-      throw new TokenRefusal('invalid_grant', 'the assertion is expired or not yet valid');
+    if (iat > nowS + CLOCK_SKEW_S || iat < nowS - ASSERTION_MAX_AGE_S || exp < nowS - CLOCK_SKEW_S || exp - iat > 3600) {
+      throw new TokenRefusal('invalid_grant', TIME_REFUSED_DESCRIPTION);
     }
     if (typeof aud !== 'string' || !audiences.includes(aud)) throw new TokenRefusal('invalid_grant', 'wrong audience');
     const scopes = typeof scope === 'string' ? scope.split(' ') : [];

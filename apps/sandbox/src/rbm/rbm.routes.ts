@@ -47,7 +47,8 @@ class BodyRefusal extends Error {
 
 /**
  * The RBM REST surface (/v1), the OAuth token endpoint (/token) and the sandbox's control
- * (/control: script, reply, records, reset, revoke-tokens, token-outcome).
+ * (/control: script, reply, records, reset, revoke-tokens, token-outcome, clock). Every answer's
+ * `Date` is the token endpoint's clock, as Google's servers all keep one time.
  */
 export function rbmRequestListener(deps: RbmRoutesDeps): RbmRequestListener {
   const route = async (req: RbmRequest): Promise<RbmAnswer | undefined> => {
@@ -65,11 +66,11 @@ export function rbmRequestListener(deps: RbmRoutesDeps): RbmRequestListener {
       const url = new URL(raw.url ?? '/', 'http://sandbox');
       req = { raw, segments: url.pathname.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams };
     } catch {
-      return send(res, googleError(400, 'INVALID_ARGUMENT', 'The request path is malformed.'));
+      return send(res, googleError(400, 'INVALID_ARGUMENT', 'The request path is malformed.'), deps.issuer.dateHeader());
     }
     route(req).then(
-      (answer) => send(res, answer ?? googleError(404, 'NOT_FOUND', `${raw.method} ${raw.url?.split('?')[0]} is not an RBM route.`)),
-      (err: unknown) => send(res, err instanceof BodyRefusal ? err.answer : googleError(500, 'INTERNAL', 'Internal error encountered.')),
+      (answer) => send(res, answer ?? googleError(404, 'NOT_FOUND', `${raw.method} ${raw.url?.split('?')[0]} is not an RBM route.`), deps.issuer.dateHeader()),
+      (err: unknown) => send(res, err instanceof BodyRefusal ? err.answer : googleError(500, 'INTERNAL', 'Internal error encountered.'), deps.issuer.dateHeader()),
     );
   };
 }
@@ -136,6 +137,15 @@ async function control(deps: RbmRoutesDeps, req: RbmRequest, method: string, act
       return { status: 400, body: { error: `clientEmail and outcome (${TOKEN_OUTCOMES.join(', ')}) are required` } };
     }
     deps.issuer.tokenOutcome(body.clientEmail, body.outcome as TokenOutcome);
+    return { status: 204, body: undefined };
+  }
+  if (action === 'clock') {
+    const body = await readJson(req.raw);
+    const seconds = isObject(body) ? body.offsetSeconds : undefined;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || Math.abs(seconds) > 366 * 86_400) {
+      return { status: 400, body: { error: "offsetSeconds (how far the token endpoint's clock runs ahead of the machine's; negative: behind) is required" } };
+    }
+    deps.issuer.clockOffset(seconds);
     return { status: 204, body: undefined };
   }
   if (action === 'script') {
@@ -209,9 +219,10 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   }
 }
 
-function send(res: ServerResponse, answer: RbmAnswer): void {
+/** `date`: the sandbox's clock when it is moved (`clockOffset`); without it node writes the machine's. */
+function send(res: ServerResponse, answer: RbmAnswer, date: string | undefined): void {
   if (res.headersSent) return;
-  const headers: Record<string, string> = { ...answer.headers };
+  const headers: Record<string, string> = { ...(date ? { date } : {}), ...answer.headers };
   if (answer.body === undefined) {
     res.writeHead(answer.status, headers).end();
     return;

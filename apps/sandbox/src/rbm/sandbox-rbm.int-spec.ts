@@ -155,4 +155,24 @@ describe('sandbox RBM over HTTP', () => {
     expect((await outcome('issue')).status).toBe(204);
     expect((await askToken()).status).toBe(200);
   });
+
+  it("runs its clock off the machine's over /control: Date says its time, and an assertion by the machine's is refused in Google's words", async () => {
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: assertion(rbm.tokenUrl) }).toString();
+    const askToken = () => call(rbm.baseUrl, 'POST', '/token', { body: form, type: 'application/x-www-form-urlencoded' });
+    const clock = (offsetSeconds: unknown) => call(rbm.baseUrl, 'POST', '/control/clock', { body: JSON.stringify({ offsetSeconds }), type: json });
+    const dateOf = (reply: Reply) => Date.parse(reply.headers.date as string);
+
+    expect((await clock(600)).status).toBe(204);
+    const refused = await askToken();
+    expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: expect.stringContaining('Check your iat and exp values') } });
+    expect(Math.abs(dateOf(refused) - (Date.now() + 600_000))).toBeLessThan(2000);
+    // Every route's Date is the same clock's.
+    expect(Math.abs(dateOf(await capabilities(PHONE, `?agentId=${AGENT}&requestId=r7`)) - (Date.now() + 600_000))).toBeLessThan(2000);
+    expect(await clock('ten')).toMatchObject({ status: 400, body: { error: expect.stringContaining('offsetSeconds') } });
+
+    expect((await clock(0)).status).toBe(204);
+    const granted = await askToken();
+    expect(granted.status).toBe(200);
+    expect(Math.abs(dateOf(granted) - Date.now())).toBeLessThan(2000);
+  });
 });

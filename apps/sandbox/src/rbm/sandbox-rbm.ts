@@ -41,6 +41,14 @@ export interface SandboxRbmControl {
   revokeIssuedTokens(clientEmail?: string): number;
   /** How the token endpoint answers this account from now on: `issue`, `refuse` (400 invalid_grant) or `unavailable` (503). */
   tokenOutcome(clientEmail: string, outcome: TokenOutcome): void;
+  /**
+   * Runs the sandbox's clock `seconds` ahead of the machine's (behind when negative), as Google's
+   * is to a client whose clock is off: assertions signed by the machine's time are refused
+   * (400 `invalid_grant`, Google's "reasonable timeframe" words) once the sandbox is more than five
+   * minutes ahead or one behind, and every answer's `Date` says the sandbox's time. 0 (or `reset`)
+   * puts it right.
+   */
+  clockOffset(seconds: number): void;
   reset(): void;
   setWebhookUrl(url: string | undefined): void;
   /** Resolves when every push queued so far has been tried. */
@@ -73,6 +81,7 @@ export function createSandboxRbm(opts: SandboxRbmOptions): SandboxRbm {
     issuedTokens: () => issuer.issuedTokens(),
     revokeIssuedTokens: (clientEmail) => issuer.revoke(clientEmail),
     tokenOutcome: (clientEmail, outcome) => issuer.tokenOutcome(clientEmail, outcome),
+    clockOffset: (seconds) => issuer.clockOffset(seconds),
     reset: () => {
       state.reset();
       issuer.reset();

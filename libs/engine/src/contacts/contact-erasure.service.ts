@@ -71,12 +71,8 @@ export class ContactErasureService {
           [contactId],
         ),
       );
-      // `crm_ref` is the metadata's `reference`, kept in a column to search history by: left
-      // behind, the CRM's key for the person would still open their conversation. (Retention keeps
-      // it: there nobody asked to be forgotten, and "what was sent under this reference" stays.)
-      const messages = rowsOf<{ id: string }>(
-        await m.query(`UPDATE messages SET ${MESSAGE_WORDS_GONE}, crm_ref = NULL WHERE contact_id = $1 RETURNING id`, [contactId]),
-      ).length;
+      // The words include `crm_ref`, the CRM's key for the person, which would still open their conversation.
+      const messages = rowsOf<{ id: string }>(await m.query(`UPDATE messages SET ${MESSAGE_WORDS_GONE} WHERE contact_id = $1 RETURNING id`, [contactId])).length;
       await m.query(`UPDATE callbacks SET payload = ${CALLBACK_WORDS_GONE} WHERE message_id IN (SELECT id FROM messages WHERE contact_id = $1)`, [contactId]);
       await m.query(`INSERT INTO events (id, tenant_id, source, type, detail, occurred_at) VALUES ($1, $2, 'api', 'contact.erased', $3, now())`, [
         newId(),

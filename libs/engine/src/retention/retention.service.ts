@@ -22,7 +22,7 @@ const SWEEPS = {
       SELECT id FROM messages
       WHERE created_at >= $2 AND created_at < $1
         AND status IN ('delivered', 'read', 'failed', 'expired', 'cancelled', 'received')
-        AND (text IS NOT NULL OR rcs IS NOT NULL OR line IS NOT NULL OR metadata IS NOT NULL)
+        AND (text IS NOT NULL OR rcs IS NOT NULL OR line IS NOT NULL OR metadata IS NOT NULL OR crm_ref IS NOT NULL)
       LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
     RETURNING id`,
   callbacks: `UPDATE callbacks SET payload = ${CALLBACK_WORDS_GONE}
@@ -35,7 +35,8 @@ const SWEEPS = {
 
 /**
  * Data minimisation: after `TSUNAGU_TEXT_RETENTION_DAYS`, a final message's words go — its text,
- * rich content and metadata, and the text and metadata of its callbacks — while its states,
+ * rich content and metadata with the CRM reference taken from it (`crm_ref`: no longer listed
+ * under that reference), and the text and metadata of its callbacks — while its states,
  * reasons, routes, attempts and events stay. Messages still in flight are never touched. Each
  * batch takes only rows no one else holds (SKIP LOCKED), so several workers may sweep at once;
  * `retention_marks` keeps each run to the days since the last (BRIN indexes find their blocks).
