@@ -1,7 +1,6 @@
-import { Logger, LoggerService } from '@nestjs/common';
 import { channelErrorOf } from '@tsunagu/channels/testing';
-import { RcsAdapter } from './rcs.adapter';
-import { AGENT_ID, attemptTo, nextPhone, RbmTestEnv, startRbmTestEnv } from './testing/rbm-test-env';
+import { AGENT_ID, attemptTo, nextPhone } from './testing/rbm-test-env';
+import { rbmTokenSpec } from './testing/rbm-token-spec';
 
 /*
  * This machine's clock off against Google's, over HTTP against the sandbox RBM with its clock moved
@@ -11,51 +10,27 @@ import { AGENT_ID, attemptTo, nextPhone, RbmTestEnv, startRbmTestEnv } from './t
  * behind a wrong clock is still told apart as the key's.
  */
 
-const logged: string[] = [];
-const capture: LoggerService = {
-  log: (...args: unknown[]) => void logged.push(JSON.stringify(args)),
-  warn: (...args: unknown[]) => void logged.push(JSON.stringify(['warn', ...args])),
-  error: (...args: unknown[]) => void logged.push(JSON.stringify(args)),
-};
-
-let env: RbmTestEnv;
-const adapters: RcsAdapter[] = [];
-beforeAll(async () => {
-  Logger.overrideLogger(capture);
-  env = await startRbmTestEnv();
-});
-afterAll(async () => {
-  for (const adapter of adapters) adapter.onApplicationShutdown();
-  await env?.close();
-  Logger.overrideLogger(new Logger());
-});
+const { spec, adapterWith, agentHealth, records } = rbmTokenSpec();
 afterEach(() => {
-  env.sandbox.control.clockOffset(0);
-  env.sandbox.control.tokenOutcome(env.accounts.main.clientEmail, 'issue');
+  spec.env.sandbox.control.clockOffset(0);
+  spec.env.sandbox.control.tokenOutcome(spec.env.accounts.main.clientEmail, 'issue');
 });
 
-const records = () => env.sandbox.control.records();
-const adapterWith = () => {
-  const adapter = env.makeAdapter([env.agent()]);
-  adapters.push(adapter);
-  return adapter;
-};
-const agentHealth = async (adapter: RcsAdapter) => ((await adapter.health()).detail.agents as Record<string, Record<string, unknown>>)[AGENT_ID];
 /** Token requests and refusals since `before`. */
 const tokenTraffic = (before: ReturnType<typeof records>) => {
   const now = records();
   return { requests: now.tokenRequests - before.tokenRequests, refusals: now.tokenRefusals - before.tokenRefusals };
 };
-const clockWarnings = (from: number) => logged.slice(from).filter((l) => l.startsWith('["warn"') && l.includes('clock'));
+const clockWarnings = (from: number) => spec.logged.slice(from).filter((l) => l.startsWith('["warn"') && l.includes('clock'));
 
 describe("RBM access tokens with this machine's clock off", () => {
   it.each([
     ['behind', 600],
     ['ahead of', -600],
   ])("our clock %s Google's by 10 minutes: refused for the time, asked again at once by the endpoint's time, sent; one warning; health shows it", async (way, seconds) => {
-    env.sandbox.control.clockOffset(seconds);
+    spec.env.sandbox.control.clockOffset(seconds);
     const adapter = adapterWith();
-    const from = logged.length;
+    const from = spec.logged.length;
     const before = records();
 
     const attempt = attemptTo(nextPhone());
@@ -64,7 +39,7 @@ describe("RBM access tokens with this machine's clock off", () => {
     expect(tokenTraffic(before)).toEqual({ requests: 2, refusals: 1 });
 
     // A token later (RBM refused the held one): signed by the endpoint's time straight away, no refusal.
-    env.sandbox.control.revokeIssuedTokens(env.accounts.main.clientEmail);
+    spec.env.sandbox.control.revokeIssuedTokens(spec.env.accounts.main.clientEmail);
     const again = records();
     await adapter.send(attemptTo(nextPhone()));
     expect(tokenTraffic(again)).toEqual({ requests: 1, refusals: 0 });
@@ -85,25 +60,25 @@ describe("RBM access tokens with this machine's clock off", () => {
   });
 
   it('put right again: the next token is refused once for the old offset, asked again by our own time, and a line says the clocks agree', async () => {
-    env.sandbox.control.clockOffset(600);
+    spec.env.sandbox.control.clockOffset(600);
     const adapter = adapterWith();
     await adapter.send(attemptTo(nextPhone()));
-    env.sandbox.control.clockOffset(0);
-    env.sandbox.control.revokeIssuedTokens(env.accounts.main.clientEmail);
-    const from = logged.length;
+    spec.env.sandbox.control.clockOffset(0);
+    spec.env.sandbox.control.revokeIssuedTokens(spec.env.accounts.main.clientEmail);
+    const from = spec.logged.length;
     const before = records();
 
     const attempt = attemptTo(nextPhone());
     expect(await adapter.send(attempt)).toMatchObject({ providerMessageId: attempt.attemptId });
     expect(tokenTraffic(before)).toEqual({ requests: 2, refusals: 1 });
-    expect(logged.slice(from).some((l) => l.includes("clock agrees with the RBM token endpoint's again"))).toBe(true);
+    expect(spec.logged.slice(from).some((l) => l.includes("clock agrees with the RBM token endpoint's again"))).toBe(true);
     expect(clockWarnings(from)).toEqual([]);
     expect(await agentHealth(adapter)).toMatchObject({ auth: 'ok', clock: { off: false } });
   });
 
   it("a key Google refuses behind a wrong clock is still the key's: permanent rbm_token_invalid_credentials once signed by the endpoint's time", async () => {
-    env.sandbox.control.clockOffset(600);
-    env.sandbox.control.tokenOutcome(env.accounts.main.clientEmail, 'refuse');
+    spec.env.sandbox.control.clockOffset(600);
+    spec.env.sandbox.control.tokenOutcome(spec.env.accounts.main.clientEmail, 'refuse');
     const adapter = adapterWith();
     const before = records();
 
@@ -121,8 +96,8 @@ describe("RBM access tokens with this machine's clock off", () => {
   });
 
   it('logged neither an issued token nor a private key', () => {
-    const log = logged.join('\n');
+    const log = spec.logged.join('\n');
     expect(log).not.toContain('PRIVATE KEY');
-    expect(env.sandbox.control.issuedTokens().filter((t) => log.includes(t))).toEqual([]);
+    expect(spec.env.sandbox.control.issuedTokens().filter((t) => log.includes(t))).toEqual([]);
   });
 });

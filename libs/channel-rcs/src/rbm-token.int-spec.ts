@@ -1,10 +1,9 @@
-import { Logger, LoggerService } from '@nestjs/common';
 import { channelErrorOf } from '@tsunagu/channels/testing';
 import { expectEventually } from '@tsunagu/testing';
 // The adapter's stand-in; specs (never the library) import the sandbox app.
 import { startSandboxRbm } from '../../../apps/sandbox/src/rbm';
-import { RcsAdapter } from './rcs.adapter';
-import { AGENT_ID, attemptTo, nextPhone, RbmTestEnv, startRbmTestEnv, TENANT } from './testing/rbm-test-env';
+import { AGENT_ID, attemptTo, nextPhone, TENANT } from './testing/rbm-test-env';
+import { rbmTokenSpec } from './testing/rbm-token-spec';
 
 /*
  * The RCS adapter's OAuth access tokens against the sandbox RBM over HTTP: one token per agent
@@ -14,38 +13,12 @@ import { AGENT_ID, attemptTo, nextPhone, RbmTestEnv, startRbmTestEnv, TENANT } f
  * what the calls saw, never asking for a token itself; no token or key in the logs.
  */
 
-/** Everything the adapters log in this file, as written. */
-const logged: string[] = [];
-const capture: LoggerService = {
-  log: (...args: unknown[]) => void logged.push(JSON.stringify(args)),
-  warn: (...args: unknown[]) => void logged.push(JSON.stringify(args)),
-  error: (...args: unknown[]) => void logged.push(JSON.stringify(args)),
-};
+const { spec, adapterWith, agentHealth, records } = rbmTokenSpec();
 
-let env: RbmTestEnv;
-const adapters: RcsAdapter[] = [];
-beforeAll(async () => {
-  Logger.overrideLogger(capture);
-  env = await startRbmTestEnv();
-});
-afterAll(async () => {
-  for (const adapter of adapters) adapter.onApplicationShutdown();
-  await env?.close();
-  Logger.overrideLogger(new Logger());
-});
-
-const records = () => env.sandbox.control.records();
-const mainEmail = () => env.accounts.main.clientEmail;
-const secondEmail = () => env.accounts.second.clientEmail;
+const mainEmail = () => spec.env.accounts.main.clientEmail;
+const secondEmail = () => spec.env.accounts.second.clientEmail;
 const issued = (email = mainEmail()) => records().tokensIssued[email] ?? 0;
-/** An adapter with one agent (the main service account unless told), closed after the file. */
-const adapterWith = (over: Parameters<RbmTestEnv['agent']>[0] = {}, extra: Parameters<RbmTestEnv['makeAdapter']>[1] = {}) => {
-  const adapter = env.makeAdapter([env.agent(over)], extra);
-  adapters.push(adapter);
-  return adapter;
-};
-const asSecond = () => ({ serviceAccount: { clientEmail: secondEmail(), privateKey: env.accounts.second.privateKey } });
-const agentHealth = async (adapter: RcsAdapter) => ((await adapter.health()).detail.agents as Record<string, Record<string, unknown>>)[AGENT_ID];
+const asSecond = () => ({ serviceAccount: { clientEmail: secondEmail(), privateKey: spec.env.accounts.second.privateKey } });
 const contactFor = (phoneE164: string) => ({ tenantId: TENANT, contactId: 'c', phoneE164, optOuts: [] });
 
 describe('RBM access tokens: a token RBM refuses (401)', () => {
@@ -53,7 +26,7 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
     const adapter = adapterWith();
     await adapter.send(attemptTo(nextPhone()));
     const before = { issued: issued(), refused: records().unauthenticatedCalls };
-    expect(env.sandbox.control.revokeIssuedTokens(mainEmail())).toBeGreaterThan(0);
+    expect(spec.env.sandbox.control.revokeIssuedTokens(mainEmail())).toBeGreaterThan(0);
 
     const attempt = attemptTo(nextPhone());
     expect(await adapter.send(attempt)).toMatchObject({ providerMessageId: attempt.attemptId, route: AGENT_ID, awaitsDelivery: true });
@@ -61,14 +34,14 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
     expect(records().unauthenticatedCalls - before.refused).toBe(1);
     // Refused before RBM read it, so the create reached RBM's store once, and once only.
     expect(records().messages[attempt.attemptId]).toMatchObject({ createCount: 1, requestCount: 1 });
-    expect(logged.some((l) => l.includes('sent once more') && l.includes(attempt.attemptId))).toBe(true);
+    expect(spec.logged.some((l) => l.includes('sent once more') && l.includes(attempt.attemptId))).toBe(true);
     expect(await agentHealth(adapter)).toMatchObject({ auth: 'ok', authLastRefusal: { code: 'rbm_unauthenticated', at: expect.any(String) } });
   });
 
   it('lets concurrent sends refused with one token share one new token, each message held once', async () => {
     const adapter = adapterWith();
     await adapter.send(attemptTo(nextPhone()));
-    env.sandbox.control.revokeIssuedTokens(mainEmail());
+    spec.env.sandbox.control.revokeIssuedTokens(mainEmail());
     const before = issued();
     const attempts = Array.from({ length: 8 }, () => attemptTo(nextPhone()));
     await Promise.all(attempts.map((a) => adapter.send(a)));
@@ -80,12 +53,12 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
     const adapter = adapterWith();
     const phone = nextPhone();
     // Delivered only after a minute: the revoke must find it pending however slow two token renewals are.
-    env.sandbox.control.script(phone, { outcome: 'capable', afterMs: 60_000 });
+    spec.env.sandbox.control.script(phone, { outcome: 'capable', afterMs: 60_000 });
     const attempt = attemptTo(phone);
     await adapter.send(attempt);
-    env.sandbox.control.revokeIssuedTokens(mainEmail());
+    spec.env.sandbox.control.revokeIssuedTokens(mainEmail());
     expect(await adapter.capability(contactFor(phone))).toMatchObject({ reachable: true, reason: 'rcs_capable' });
-    env.sandbox.control.revokeIssuedTokens(mainEmail());
+    spec.env.sandbox.control.revokeIssuedTokens(mainEmail());
     expect(await adapter.cancel(attempt)).toBe('revoked');
     expect(records().revokes.filter((r) => r.messageId === attempt.attemptId)).toEqual([{ messageId: attempt.attemptId, status: 200 }]);
   });
@@ -94,7 +67,7 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
     const adapter = adapterWith();
     const attempt = attemptTo(nextPhone());
     await adapter.send(attempt);
-    env.sandbox.control.revokeIssuedTokens(mainEmail());
+    spec.env.sandbox.control.revokeIssuedTokens(mainEmail());
     // The queue's next try of the same attempt: refused once, resent with a new token, deduplicated by its messageId.
     expect(await adapter.send(attempt)).toMatchObject({ providerMessageId: attempt.attemptId, note: 'already_exists' });
     expect(records().messages[attempt.attemptId]).toMatchObject({ createCount: 1, requestCount: 2 });
@@ -102,14 +75,14 @@ describe('RBM access tokens: a token RBM refuses (401)', () => {
 });
 
 describe('RBM access tokens: Google refusing or failing', () => {
-  afterEach(() => env.sandbox.control.tokenOutcome(secondEmail(), 'issue'));
+  afterEach(() => spec.env.sandbox.control.tokenOutcome(secondEmail(), 'issue'));
 
   it('a key Google refuses mid-run fails sends permanently, names no key, is asked for once, and shows in health', async () => {
     const adapter = adapterWith(asSecond());
     await adapter.send(attemptTo(nextPhone()));
     // The key is deleted in Google's console: its tokens stop working, and it gets no new ones.
-    env.sandbox.control.tokenOutcome(secondEmail(), 'refuse');
-    env.sandbox.control.revokeIssuedTokens(secondEmail());
+    spec.env.sandbox.control.tokenOutcome(secondEmail(), 'refuse');
+    spec.env.sandbox.control.revokeIssuedTokens(secondEmail());
     const before = records();
 
     const attempts = [attemptTo(nextPhone()), attemptTo(nextPhone()), attemptTo(nextPhone())];
@@ -140,14 +113,14 @@ describe('RBM access tokens: Google refusing or failing', () => {
 
   it('Google answering 503 for a token is retryable, sends nothing, and is asked again after a moment', async () => {
     const adapter = adapterWith(asSecond());
-    env.sandbox.control.tokenOutcome(secondEmail(), 'unavailable');
+    spec.env.sandbox.control.tokenOutcome(secondEmail(), 'unavailable');
     const attempt = attemptTo(nextPhone());
     expect(await channelErrorOf(adapter.send(attempt))).toMatchObject({ kind: 'retryable', code: 'rbm_token_unavailable' });
     expect(records().messages[attempt.attemptId]).toBeUndefined();
     expect(await agentHealth(adapter)).toMatchObject({ auth: 'rbm_token_unavailable', authLastRefusal: null });
     expect((await adapter.health()).up).toBe(false);
 
-    env.sandbox.control.tokenOutcome(secondEmail(), 'issue');
+    spec.env.sandbox.control.tokenOutcome(secondEmail(), 'issue');
     await expectEventually(() => adapter.send(attempt), { timeoutMs: 5000, intervalMs: 200 });
     expect(records().messages[attempt.attemptId]).toMatchObject({ createCount: 1 });
     expect(await agentHealth(adapter)).toMatchObject({ auth: 'ok' });
@@ -187,8 +160,8 @@ describe('RBM access tokens: health and renewal', () => {
 
   it('renews the token when a fifth of its life is left, never waiting for a 401', async () => {
     // Four-second tokens: renewed at 3.2 s, where the last-moment margin alone would only renew at 3.8 s.
-    const { main } = env.accounts;
-    const short = await startSandboxRbm({ serviceAccountPublicKeys: { [main.clientEmail]: main.publicKey }, clientToken: env.clientToken, tokenTtlSeconds: 4 });
+    const { main } = spec.env.accounts;
+    const short = await startSandboxRbm({ serviceAccountPublicKeys: { [main.clientEmail]: main.publicKey }, clientToken: spec.env.clientToken, tokenTtlSeconds: 4 });
     try {
       const adapter = adapterWith({ baseUrl: short.baseUrl, tokenUrl: short.tokenUrl });
       await adapter.send(attemptTo(nextPhone()));
@@ -214,10 +187,10 @@ describe('RBM access tokens: health and renewal', () => {
 
 describe('RBM access tokens in the logs', () => {
   it('logged neither an issued token nor a private key', () => {
-    expect(logged.length).toBeGreaterThan(0);
-    const log = logged.join('\n');
+    expect(spec.logged.length).toBeGreaterThan(0);
+    const log = spec.logged.join('\n');
     expect(log).not.toContain('PRIVATE KEY');
-    const tokens = env.sandbox.control.issuedTokens();
+    const tokens = spec.env.sandbox.control.issuedTokens();
     expect(tokens.length).toBeGreaterThan(5);
     expect(tokens.filter((t) => log.includes(t))).toEqual([]);
   });
