@@ -8,6 +8,8 @@ import { STAFF_PASSWORD, consoleStaff, sendTransactional } from './support/conso
 import { EngineHarness, mobile, post, startEngine } from './support/engine-harness';
 
 const PASSWORD = STAFF_PASSWORD;
+/** Where the tests that call StaffService directly say they are (as Express's `req.ip`). */
+const HERE = '203.0.113.10';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
@@ -129,22 +131,24 @@ describe('console: security rules over HTTP', () => {
     expect((await sup.post(`/console/contacts/${contactId}/reveal`, { reason: 'customer called', _csrf: other.csrf() })).status).toBe(403);
   });
 
-  it('locks an account after 5 failed sign-ins, even against the right password', async () => {
+  it('locks an account after 5 failed sign-ins from one address, even against the right password', async () => {
     const email = await account('agent');
     const client = new ConsoleClient(h.baseUrl);
     for (let i = 0; i < 5; i += 1) expect((await client.signIn(tenantName, email, `wrong password ${i}`)).status).toBe(401);
     const locked = await client.signIn(tenantName, email, PASSWORD);
     expect(locked.status).toBe(401);
     expect(locked.setCookies.some((c) => c.startsWith('tsunagu_session='))).toBe(false);
-    const [row] = await h.query<{ locked: boolean; password_hash: string }>(
-      `SELECT locked_until > now() + interval '14 minutes' AS locked, password_hash FROM staff WHERE email = $1`,
+    // Locked from this client's address (every client here is 127.0.0.1), not for everyone.
+    const [row] = await h.query<{ locked: boolean; everyone: boolean; password_hash: string }>(
+      `SELECT f.locked_until > now() + interval '14 minutes' AS locked, coalesce(s.locked_until > now(), false) AS everyone, s.password_hash
+       FROM staff s JOIN staff_login_failures f ON f.staff_id = s.id WHERE s.email = $1`,
       [email],
     );
-    expect(row.locked).toBe(true);
+    expect([row.locked, row.everyone]).toEqual([true, false]);
     // The service says so too: the failure that locks reports it (the page does not tell the guesser).
     const direct = await account('agent');
     const answers = [];
-    for (let i = 0; i < 6; i += 1) answers.push(await staff.signIn(tenantName, direct, `wrong password ${i}`));
+    for (let i = 0; i < 6; i += 1) answers.push(await staff.signIn(tenantName, direct, `wrong password ${i}`, HERE));
     expect(answers.map((a) => (a.ok ? 'ok' : [a.locked, !!a.wrongPassword]))).toEqual([...Array(4).fill([false, true]), [true, true], [true, false]]);
     // Each wrong password on the real account is audited, the one that locked it saying so; the
     // attempt on the locked account checked no password and wrote nothing.
@@ -250,15 +254,15 @@ describe('console: security rules over HTTP', () => {
   it('checks at most 5 passwords however many guesses arrive at once, and a locked account answers as slowly as an unknown one', async () => {
     const email = await account('agent');
     // Sent together, every guess would read "not locked" before the first one finished hashing.
-    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => staff.signIn(tenantName, email, `parallel guess ${i}`)));
+    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => staff.signIn(tenantName, email, `parallel guess ${i}`, HERE)));
     expect(guesses.filter((g) => !g.ok && g.wrongPassword)).toHaveLength(5);
     expect(guesses.filter((g) => !g.ok && g.locked && g.wrongPassword)).toHaveLength(1);
-    expect((await staff.signIn(tenantName, email, PASSWORD)).ok).toBe(false);
+    expect((await staff.signIn(tenantName, email, PASSWORD, HERE)).ok).toBe(false);
 
     // A locked account must not answer at once while an unknown one hashes a decoy.
     const time = async (who: string) => {
       const started = performance.now();
-      await staff.signIn(tenantName, who, 'a wrong guess at timing');
+      await staff.signIn(tenantName, who, 'a wrong guess at timing', HERE);
       return performance.now() - started;
     };
     const locked: number[] = [];
@@ -294,7 +298,7 @@ describe('console: security rules over HTTP', () => {
 
     // The password checks out, then an admin resets it (ending every session) before the session
     // is made: the old password must not open one afterwards.
-    const checked = await staff.signIn(tenantName, email, PASSWORD);
+    const checked = await staff.signIn(tenantName, email, PASSWORD, HERE);
     if (!checked.ok) throw new Error('the right password was refused');
     expect(await staff.resetPassword(checked.staff.tenantId, checked.staff.id)).not.toBeNull();
     expect(await h.api.get(SessionService).create(checked.staff)).toBeNull();
@@ -636,9 +640,10 @@ describe('console: security rules over HTTP', () => {
           const email = `proxied-${Math.random().toString(36).slice(2, 8)}@example.jp`;
           await proxied.api.get(StaffService).create(proxied.tenantId, email, 'agent', PASSWORD);
           const res = await new ConsoleClient(proxied.baseUrl, headers).signIn(tenant, email, PASSWORD);
-          return res.setCookies.find((c) => c.startsWith('tsunagu_session='))!;
+          return res.setCookies.find((c) => /^(__Host-)?tsunagu_session=/.test(c))!;
         };
-        expect(await session({ 'x-forwarded-proto': 'https' })).toMatch(/; Secure$/);
+        expect(await session({ 'x-forwarded-proto': 'https' })).toMatch(/^__Host-tsunagu_session=[^;]+; Path=\/; .*; Secure$/);
+        expect(await session({})).toMatch(/^tsunagu_session=[^;]+; Path=\/console; /);
         expect(await session({})).not.toMatch(/Secure/);
       } finally {
         await proxied.close();
@@ -654,8 +659,10 @@ describe('console: security rules over HTTP', () => {
       const signOut = await client.post('/console/logout', { _csrf: client.csrf() });
       expect(signOut.headers.get('location')).toBe('/console/login');
       const cookies = [...page.setCookies, ...signIn.setCookies, ...signOut.setCookies];
-      expect(cookies.map((c) => c.split('=')[0])).toEqual(['tsunagu_login_csrf', 'tsunagu_session', 'tsunagu_login_csrf', 'tsunagu_session']);
-      for (const c of cookies) expect(c).toMatch(/; HttpOnly; SameSite=Strict(; Max-Age=\d+)?; Secure$/);
+      // `__Host-` names: Secure, `Path=/` and no Domain, so no subdomain or plain-http page can set one in their place.
+      expect(cookies.map((c) => c.split('=')[0])).toEqual(['__Host-tsunagu_login_csrf', '__Host-tsunagu_session', '__Host-tsunagu_login_csrf', '__Host-tsunagu_session']);
+      for (const c of cookies) expect(c).toMatch(/^[^;]+; Path=\/; HttpOnly; SameSite=Strict(; Max-Age=\d+)?; Secure$/);
+      expect(cookies.join('\n')).not.toMatch(/Domain=/i);
     });
   });
 });

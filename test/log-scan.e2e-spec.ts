@@ -49,7 +49,7 @@ describe('the log scan of every e2e engine', () => {
       const extraKey = (await h.admin.createApiKey(h.tenantId, ['messages:read'], 'extra')).token;
       const callbackSecret = (await h.admin.rotateCallbackSecret(h.tenantId, 0)).callbackSecret;
       const [{ name }] = await h.query<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [h.tenantId]);
-      const password = `scan passphrase ${randomBytes(4).toString('hex')}`;
+      const password = `a canary passphrase ${randomBytes(4).toString('hex')}`;
       await h.api.get(StaffService).create(h.tenantId, 'scan@example.jp', 'admin', password);
       const client = new ConsoleClient(h.baseUrl);
       await client.get('/console/login');

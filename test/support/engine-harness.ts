@@ -33,13 +33,15 @@ function testLogLevel(otherwise: TsunaguConfig['logLevel']): TsunaguConfig['logL
   return (process.env.TSUNAGU_TEST_LOG_LEVEL as TsunaguConfig['logLevel'] | undefined) ?? otherwise;
 }
 
-/** Short timeouts, no key cache or limits (tests that want them say so), private callbacks allowed. */
+/** Short timeouts, no key cache or limits (tests that want them say so), private callbacks allowed, no breached-password look-ups. */
 export function testConfig(overrides: Parameters<typeof inProcessConfig>[0] & Pick<TsunaguConfig, 'databaseUrl' | 'redisPrefix'>): TsunaguConfig {
   return inProcessConfig({
     port: 0,
     redisUrl: process.env.TSUNAGU_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     logLevel: testLogLevel('silent'),
     policy: policyDefaultsSchema.parse({ timeouts: { rcs: 2, sms: 2, line: 2 } }),
+    // Never the internet: a test that checks breached passwords starts its own range API stand-in.
+    console: { pwnedPasswordsUrl: null },
     ...overrides,
     // `/health` and `/metrics` want the operations token, `/ops/*` the operator token: each engine
     // gets both (`config.http.opsToken`, `config.http.operatorToken`).

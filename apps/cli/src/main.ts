@@ -6,7 +6,7 @@ import { ConfigModule, loadConfig, loadStaffPassword } from '@tsunagu/config';
 import { isUuid } from '@tsunagu/core';
 import { DatabaseModule, ensureDatabase, runMigrations } from '@tsunagu/database';
 import { EngineModule, REVIEW_LIST_MAX, SenderAdminService, TenantAdminService } from '@tsunagu/engine';
-import { StaffService } from '@tsunagu/console';
+import { STAFF_PROVIDERS, StaffService } from '@tsunagu/console';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if needed and run migrations
@@ -57,7 +57,7 @@ const SENDER_STATES = ['requested', 'approved', 'suspended'] as const;
 
 async function withStaff<T>(fn: (staff: StaffService) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule], providers: [StaffService] })
+  @Module({ imports: [ConfigModule.forRoot(config), DatabaseModule], providers: STAFF_PROVIDERS })
   class StaffCliModule {}
   const app = await NestFactory.createApplicationContext(StaffCliModule, { logger: ['error'] });
   try {

@@ -11,6 +11,7 @@ import { OpsService } from './ops/ops.service';
 import { HistoryService } from './search/history.service';
 import { SearchService } from './search/search.service';
 import { SessionService } from './sessions/session.service';
+import { STAFF_PROVIDERS } from './staff/staff.providers';
 import { StaffService } from './staff/staff.service';
 
 /**
@@ -19,7 +20,7 @@ import { StaffService } from './staff/staff.service';
  */
 @Module({
   controllers: [AuthController, HistoryController, OversightController, AdminController, PasswordController],
-  providers: [StaffService, SessionService, AuditService, SearchService, HistoryService, OpsService, ApiKeysService, ConsoleAuthGuard],
+  providers: [...STAFF_PROVIDERS, SessionService, AuditService, SearchService, HistoryService, OpsService, ApiKeysService, ConsoleAuthGuard],
   exports: [StaffService],
 })
 export class ConsoleModule {}

@@ -147,6 +147,8 @@ export async function runDemo(opts: DemoOptions): Promise<Demo> {
       worker: { concurrency: 10, dispatchConcurrency: 32, sendConcurrency: 20, directSends: 256, reconcileIntervalMs: 1000, duePollMs: 50 },
       policy: policyDefaultsSchema.parse({ timeouts: { rcs: t, sms: t, line: t } }),
       channels: sandboxChannelSettings(sandboxes, tenantId),
+      // The demo runs offline, and its one console password is generated (144 random bits): nothing to look up.
+      console: { pwnedPasswordsUrl: null },
     });
     // Closed by `stop`, which also drops the demo's database: Nest's own signal hooks would end the process first.
     worker = await createWorkerApp(config, [], { shutdownHooks: false });

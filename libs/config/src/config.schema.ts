@@ -138,4 +138,15 @@ export const envSchema = z.object({
   TSUNAGU_RECONCILE_INTERVAL_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   TSUNAGU_CALLBACK_RETRY_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * Have I Been Pwned's Pwned Passwords (or a mirror of it), asked by k-anonymity range (only the
+   * first five hex digits of a new console password's SHA-1 leave): a password it lists is refused.
+   * `off` asks nothing. Empty (as compose passes an unset variable) is the default.
+   */
+  TSUNAGU_PWNED_PASSWORDS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .union([z.literal('off'), z.string().url().regex(/^https?:\/\//i, 'an http(s) URL, or off')])
+      .default('https://api.pwnedpasswords.com'),
+  ),
 });

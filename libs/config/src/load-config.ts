@@ -109,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TsunaguConfig 
       timeoutMs: e.TSUNAGU_CALLBACK_TIMEOUT_MS,
       retryHours: e.TSUNAGU_CALLBACK_RETRY_HOURS,
     },
+    console: { pwnedPasswordsUrl: e.TSUNAGU_PWNED_PASSWORDS_URL === 'off' ? null : e.TSUNAGU_PWNED_PASSWORDS_URL.replace(/\/+$/, '') },
     worker: {
       concurrency: e.TSUNAGU_WORKER_CONCURRENCY,
       dispatchConcurrency: e.TSUNAGU_DISPATCH_CONCURRENCY,

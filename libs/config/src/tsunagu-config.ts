@@ -25,6 +25,8 @@ export interface TsunaguConfig {
   callbacks: { allowPrivateUrls: boolean; timeoutMs: number; retryHours: number };
   /** textDays: how long a final message keeps its words (0: until erased on request). */
   retention: { textDays: number };
+  /** pwnedPasswordsUrl: the Pwned Passwords range API new console passwords are checked against; null: not checked (`off`). */
+  console: { pwnedPasswordsUrl: string | null };
   worker: { concurrency: number; dispatchConcurrency: number; sendConcurrency: number; directSends: number; reconcileIntervalMs: number; duePollMs: number };
   policy: PolicyDefaults;
   tenantPolicies: Record<string, Partial<PolicyDefaults>>;

@@ -7,8 +7,7 @@ import { safeEqual } from '@tsunagu/security';
 import { AuditService } from '../audit/audit.service';
 import { ConsoleAuthGuard, OpenBeforePasswordChange } from '../http/console-auth.guard';
 import { ConsoleFilter } from '../http/console.filter';
-import { ConsoleRequest, LOGIN_CSRF_COOKIE, SESSION_COOKIE, actorOf, cookie, isHttps, pageContext, sendHtml } from '../http/console-request';
-import { parseCookies } from '../i18n/i18n';
+import { ConsoleRequest, LOGIN_CSRF_COOKIE, SESSION_COOKIE, actorOf, cookie, isHttps, pageContext, readCookie, sendHtml } from '../http/console-request';
 import { SESSION_MAX_MS, SessionService } from '../sessions/session.service';
 import { StaffService } from '../staff/staff.service';
 import { loginPage } from '../views/login.view';
@@ -35,7 +34,7 @@ export class AuthController {
 
   @Get()
   async home(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
-    const signedIn = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    const signedIn = await this.sessions.resolve(readCookie(req, SESSION_COOKIE, this.secure(req)));
     res.redirect(303, signedIn ? '/console/search' : '/console/login');
   }
 
@@ -46,7 +45,7 @@ export class AuthController {
 
   @Post('login')
   async signIn(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
-    const expected = parseCookies(req.headers.cookie)[LOGIN_CSRF_COOKIE];
+    const expected = readCookie(req, LOGIN_CSRF_COOKIE, this.secure(req));
     const submitted = field(req, '_csrf');
     const ctx = pageContext(req, res);
     if (!expected || !submitted || !safeEqual(expected, submitted)) {
@@ -55,7 +54,7 @@ export class AuthController {
     }
     const tenant = field(req, 'tenant', 64);
     const email = field(req, 'email', 254);
-    const result = await this.staff.signIn(tenant, email, field(req, 'password'));
+    const result = await this.staff.signIn(tenant, email, field(req, 'password'), req.ip);
     if (!result.ok) {
       // A wrong password on a real account is the account owner's business and the reviewer's:
       // audited, with whether it locked the account. Attempts on a locked or unknown account check
@@ -68,7 +67,7 @@ export class AuthController {
       return;
     }
     // No session fixation: whatever session the browser had ends; a fresh token starts.
-    await this.sessions.destroy(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    await this.sessions.destroy(readCookie(req, SESSION_COOKIE, this.secure(req)));
     const started = await this.sessions.create(result.staff);
     if (!started) {
       // The password was changed or reset, or the account disabled, while it was being checked.
@@ -76,7 +75,7 @@ export class AuthController {
       return;
     }
     const { token } = started;
-    const secure = isHttps(req, this.config.publicUrl);
+    const secure = this.secure(req);
     await this.audit.record({ tenantId: result.staff.tenantId, actor: actorOf(result.staff), action: 'staff.login', subjectType: 'staff', subjectId: result.staff.id });
     res.append('Set-Cookie', cookie(SESSION_COOKIE, token, { secure, maxAgeSeconds: SESSION_MAX_MS / 1000 }));
     res.append('Set-Cookie', cookie(LOGIN_CSRF_COOKIE, '', { secure, maxAgeSeconds: 0 }));
@@ -87,16 +86,21 @@ export class AuthController {
   @UseGuards(ConsoleAuthGuard)
   @OpenBeforePasswordChange()
   async signOut(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
-    await this.sessions.destroy(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    await this.sessions.destroy(readCookie(req, SESSION_COOKIE, this.secure(req)));
     const me = req.staff!;
     await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'staff.logout', subjectType: 'staff', subjectId: me.id });
-    res.append('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: isHttps(req, this.config.publicUrl), maxAgeSeconds: 0 }));
+    res.append('Set-Cookie', cookie(SESSION_COOKIE, '', { secure: this.secure(req), maxAgeSeconds: 0 }));
     res.redirect(303, '/console/login');
   }
 
   private renderLogin(req: ConsoleRequest, res: Response, status: number, error?: string, values: { tenant?: string; email?: string } = {}): void {
     const csrf = randomBytes(32).toString('base64url');
-    res.append('Set-Cookie', cookie(LOGIN_CSRF_COOKIE, csrf, { secure: isHttps(req, this.config.publicUrl), maxAgeSeconds: 3600 }));
+    res.append('Set-Cookie', cookie(LOGIN_CSRF_COOKIE, csrf, { secure: this.secure(req), maxAgeSeconds: 3600 }));
     sendHtml(res, status, loginPage(pageContext(req, res), { csrf, error, ...values }));
+  }
+
+  /** Served as https: Secure cookies under their `__Host-` names, read back by those names only. */
+  private secure(req: ConsoleRequest): boolean {
+    return isHttps(req, this.config.publicUrl);
   }
 }

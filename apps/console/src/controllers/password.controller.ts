@@ -34,7 +34,7 @@ export class PasswordController {
   @Post()
   async change(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
     const me = req.staff!;
-    const { problem, wrongCurrent } = await this.staff.changePassword(me, req.staffSession!.id, field(req, 'current'), field(req, 'next'), field(req, 'repeat'));
+    const { problem, wrongCurrent } = await this.staff.changePassword(me, req.staffSession!.id, field(req, 'current'), field(req, 'next'), field(req, 'repeat'), req.ip);
     if (wrongCurrent) {
       // Audited like a wrong password at sign-in: a session guessing at its own password, and the
       // lock that ends it, are the reviewer's business.

@@ -1,10 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { StaffRole } from '@tsunagu/database';
 import { SessionService } from '../sessions/session.service';
-import { parseCookies } from '../i18n/i18n';
 import { ConsoleForbidden, ConsoleSignInRequired, CsrfRejected, PasswordChangeRequired } from './console-errors';
-import { ConsoleRequest, SESSION_COOKIE, hasRole } from './console-request';
+import { ConsoleRequest, SESSION_COOKIE, hasRole, isHttps, readCookie } from './console-request';
 
 const ROLE_KEY = 'tsunagu:console-role';
 /** The least role a route needs: agent < supervisor < admin. */
@@ -26,11 +26,13 @@ export class ConsoleAuthGuard implements CanActivate {
   constructor(
     private readonly sessions: SessionService,
     private readonly reflector: Reflector,
+    @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<ConsoleRequest>();
-    const found = await this.sessions.resolve(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    // Only the name this request's cookie was set under: over https, the `__Host-` one.
+    const found = await this.sessions.resolve(readCookie(req, SESSION_COOKIE, isHttps(req, this.config.publicUrl)));
     if (!found) throw new ConsoleSignInRequired();
     req.staff = found.staff;
     req.staffSession = found.session;

@@ -1,6 +1,6 @@
 import { Request, Response } from 'express';
 import { StaffEntity, StaffRole, StaffSessionEntity } from '@tsunagu/database';
-import { I18n, resolveLang } from '../i18n/i18n';
+import { I18n, parseCookies, resolveLang } from '../i18n/i18n';
 import { safePath } from '../views/html';
 
 export const SESSION_COOKIE = 'tsunagu_session';
@@ -54,9 +54,28 @@ export function hasRole(staff: StaffEntity | null | undefined, role: StaffRole):
   return !!staff && ROLE_RANK[staff.role] >= ROLE_RANK[role];
 }
 
-/** Cookie attributes: always HttpOnly and SameSite=Strict; Secure over https or when the public URL is https. */
+/**
+ * A console cookie's name on the wire. Over https it carries the `__Host-` prefix, which browsers
+ * accept only from a secure origin, with Secure, `Path=/` and no Domain: a cookie planted by a
+ * sibling subdomain or over plain http cannot take its place. Plain http (development) keeps the
+ * bare name, as browsers refuse `__Host-` cookies there.
+ */
+export function cookieName(name: string, secure: boolean): string {
+  return secure ? `__Host-${name}` : name;
+}
+
+/** The request's value of a console cookie, by its name for this request (see `cookieName`). */
+export function readCookie(req: Request, name: string, secure: boolean): string | undefined {
+  return parseCookies(req.headers.cookie)[cookieName(name, secure)];
+}
+
+/**
+ * Cookie attributes: always HttpOnly and SameSite=Strict; over https (`isHttps`) Secure, the
+ * `__Host-` name and `Path=/` as that prefix requires; else `Path=/console`. Clearing one (Max-Age=0)
+ * names it the same way, so it clears the cookie that was set.
+ */
 export function cookie(name: string, value: string, opts: { secure: boolean; maxAgeSeconds?: number }): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/console', 'HttpOnly', 'SameSite=Strict'];
+  const parts = [`${cookieName(name, opts.secure)}=${encodeURIComponent(value)}`, opts.secure ? 'Path=/' : 'Path=/console', 'HttpOnly', 'SameSite=Strict'];
   if (opts.maxAgeSeconds !== undefined) parts.push(`Max-Age=${opts.maxAgeSeconds}`);
   if (opts.secure) parts.push('Secure');
   return parts.join('; ');

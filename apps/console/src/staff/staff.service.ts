@@ -4,12 +4,12 @@ import { DataSource } from 'typeorm';
 import { DomainError, isUuid, newId } from '@tsunagu/core';
 import { StaffEntity, StaffRole } from '@tsunagu/database';
 import { rowsOf } from '@tsunagu/engine';
+import { containsContextWord } from './context-words';
+import { LockoutService } from './lockout.service';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, decoyHash, generatePassword, hashPassword, verifyPassword } from './password';
+import { PwnedPasswords } from './pwned-passwords';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['agent', 'supervisor', 'admin'];
-/** Five wrong passwords in a row lock the account for fifteen minutes. */
-export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MINUTES = 15;
 
 const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/;
 
@@ -19,8 +19,21 @@ export function normaliseEmail(raw: string): string {
   return email;
 }
 
-/** Why a new password was not taken: the current one was wrong, the two entries differ, too short or long, unchanged. */
-export type PasswordProblem = 'current' | 'mismatch' | 'length' | 'same';
+/**
+ * Why a new password was not taken: the current one was wrong, the two entries differ, too short
+ * or long, unchanged, it holds the account's email name or the organisation's name, or it is
+ * known from a breach (Pwned Passwords).
+ */
+export type PasswordProblem = 'current' | 'mismatch' | 'length' | 'same' | 'personal' | 'breached';
+
+const GIVEN_PASSWORD_REFUSALS: Record<'length' | 'personal' | 'breached', string> = {
+  length: `A password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+  personal: "That password contains the account's email name or the organisation's name; choose one without them.",
+  breached: 'That password appears in a known data breach (Have I Been Pwned); choose another.',
+};
+
+/** An account as the admin page lists it: `locked` from some address or for everyone. */
+export type StaffListing = StaffEntity & { locked: boolean };
 
 /** `wrongCurrent`: a current password was checked and was wrong (audited), and whether that locked the account. */
 export type PasswordChangeResult = { problem: PasswordProblem | null; wrongCurrent?: { locked: boolean } };
@@ -31,7 +44,11 @@ export type SignInResult = { ok: true; staff: StaffEntity } | { ok: false; locke
 /** Staff accounts per tenant: created by an admin (or the CLI), signed in with a lock-out. */
 @Injectable()
 export class StaffService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly lockout: LockoutService,
+    private readonly pwned: PwnedPasswords,
+  ) {}
 
   /** Tenant by id or name (the CLI takes either). */
   async tenantId(idOrName: string): Promise<string | null> {
@@ -43,13 +60,20 @@ export class StaffService {
 
   /**
    * Creates an account; returns the password to show once. A generated one (none given) was seen
-   * by whoever made the account, so its owner must change it at the first sign-in.
+   * by whoever made the account, so its owner must change it at the first sign-in. A given one
+   * (a scripted set-up's) must pass the rules a chosen one does: `VALIDATION_FAILED` with
+   * `details.problem` ('length', 'personal' or 'breached') if not.
    */
   async create(tenantId: string, rawEmail: string, role: StaffRole, given?: string): Promise<{ id: string; password: string; mustChangePassword: boolean }> {
     const password = given ?? generatePassword();
     const mustChangePassword = given === undefined;
     if (!STAFF_ROLES.includes(role)) throw new DomainError('INVALID_REQUEST', `A role is one of ${STAFF_ROLES.join(', ')}.`);
     const email = normaliseEmail(rawEmail);
+    if (given !== undefined) {
+      const tenant = rowsOf<{ name: string }>(await this.db.query(`SELECT name FROM tenants WHERE id = $1`, [tenantId]))[0];
+      const problem = await this.newPasswordProblem(given, email, tenant?.name ?? '');
+      if (problem) throw new DomainError('VALIDATION_FAILED', GIVEN_PASSWORD_REFUSALS[problem], { problem });
+    }
     const hash = await hashPassword(password);
     const id = newId();
     const rows: unknown[] = await this.db.query(
@@ -61,7 +85,8 @@ export class StaffService {
     return { id, password, mustChangePassword };
   }
 
-  async signIn(tenantName: string, rawEmail: string, password: string): Promise<SignInResult> {
+  /** `ip`: the client's address as Express has it (`req.ip`, which honours TSUNAGU_TRUST_PROXY): the lock-out counts per address. */
+  async signIn(tenantName: string, rawEmail: string, password: string, ip: string | undefined): Promise<SignInResult> {
     let email: string;
     try {
       email = normaliseEmail(rawEmail);
@@ -75,7 +100,7 @@ export class StaffService {
       await verifyPassword(password, await decoyHash());
       return { ok: false, locked: false };
     }
-    const attempt = await this.reserveAttempt(staff.id);
+    const attempt = await this.lockout.reserve(staff.id, ip);
     if (attempt === 'locked') {
       // No password of the account is checked, but the decoy is: a locked account answers as slowly
       // as an unknown one, so timing does not tell a guesser which addresses have accounts.
@@ -83,62 +108,41 @@ export class StaffService {
       return { ok: false, locked: true };
     }
     if (await verifyPassword(password, staff.passwordHash)) {
-      await this.clearFailures(staff.id);
+      await this.lockout.succeeded(staff.id, ip, attempt);
       return { ok: true, staff };
     }
     return { ok: false, locked: attempt.locked, wrongPassword: staff };
   }
 
   /**
-   * Counts a password check toward the lock before it is made, wherever the password was typed;
-   * 'locked' when the account is locked (check nothing), else whether this attempt locked it.
-   * Counted first, in one statement under the row's lock: guesses sent at once cannot all read
-   * "not locked" and each have a password checked while the first ones are still hashing.
-   */
-  private async reserveAttempt(staffId: string): Promise<'locked' | { locked: boolean }> {
-    const rows = rowsOf<{ locked: boolean }>(
-      await this.db.query(
-        `UPDATE staff SET
-           failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
-         RETURNING locked_until IS NOT NULL AND locked_until > now() AS locked`,
-        [staffId, MAX_FAILED_LOGINS, LOCK_MINUTES],
-      ),
-    );
-    return rows[0] ? { locked: rows[0].locked } : 'locked';
-  }
-
-  /** The right password: the attempt reserved for it was no failure, and any lock it set is lifted. */
-  private async clearFailures(staffId: string): Promise<void> {
-    await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1`, [staffId]);
-  }
-
-  /**
    * The signed-in person sets their own password: the current one first (a session left open
-   * must not be enough), then a new one of 12 to 256 characters, typed twice, unlike the current.
-   * It ends every other session of the account; the one in use goes on.
+   * must not be enough), then a new one of 12 to 256 characters, typed twice, unlike the current,
+   * without the account's email name or the organisation's name, and not known from a breach.
+   * It ends every other session of the account; the one in use goes on. `ip` as for `signIn`.
    */
-  async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string): Promise<PasswordChangeResult> {
+  async changePassword(staff: StaffEntity, keepSessionId: string, current: string, next: string, repeated: string, ip: string | undefined): Promise<PasswordChangeResult> {
     const fresh = await this.db.getRepository(StaffEntity).findOneBy({ id: staff.id, tenantId: staff.tenantId });
     if (!fresh) return { problem: 'current' };
     // A session is not a licence to guess the password behind it: the same lock as sign-in (a
     // locked account checks nothing here either), and a lock ends every session of the account,
     // this one included.
-    const attempt = await this.reserveAttempt(fresh.id);
+    const attempt = await this.lockout.reserve(fresh.id, ip);
     if (attempt === 'locked') return { problem: 'current' };
     if (!(await verifyPassword(current, fresh.passwordHash))) {
       if (attempt.locked) await this.db.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [staff.id, staff.tenantId]);
       return { problem: 'current', wrongCurrent: { locked: attempt.locked } };
     }
-    await this.clearFailures(fresh.id);
+    await this.lockout.succeeded(fresh.id, ip, attempt);
     if (next !== repeated) return { problem: 'mismatch' };
     if (next.length < MIN_PASSWORD_LENGTH || next.length > MAX_PASSWORD_LENGTH) return { problem: 'length' };
     if (next.normalize('NFKC') === current.normalize('NFKC')) return { problem: 'same' };
+    const tenant = rowsOf<{ name: string }>(await this.db.query(`SELECT name FROM tenants WHERE id = $1`, [fresh.tenantId]))[0];
+    const problem = await this.newPasswordProblem(next, fresh.email, tenant?.name ?? '');
+    if (problem) return { problem };
     const hash = await hashPassword(next);
     await this.db.transaction(async (m) => {
       await m.query(
-        `UPDATE staff SET password_hash = $3, must_change_password = false, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1 AND tenant_id = $2`,
+        `UPDATE staff SET password_hash = $3, must_change_password = false, password_changed_at = now() WHERE id = $1 AND tenant_id = $2`,
         [staff.id, staff.tenantId, hash],
       );
       await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2 AND id <> $3`, [staff.id, staff.tenantId, keepSessionId]);
@@ -146,9 +150,18 @@ export class StaffService {
     return { problem: null };
   }
 
+  /** A new password's own rules, cheapest first: the breach look-up goes over the network. */
+  private async newPasswordProblem(password: string, email: string, tenantName: string): Promise<'length' | 'personal' | 'breached' | null> {
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) return 'length';
+    if (containsContextWord(password, email, tenantName)) return 'personal';
+    if (await this.pwned.isBreached(password)) return 'breached';
+    return null;
+  }
+
   /**
    * An admin's reset of a forgotten password: a new generated one, shown once to the admin, which
-   * its owner must replace at the next sign-in. The account's sessions end and any lock is lifted.
+   * its owner must replace at the next sign-in. The account's sessions end and every lock is lifted
+   * (for everyone and from each address); like a change, it dates the password.
    * Null when there is no such live account in this tenant.
    */
   async resetPassword(tenantId: string, id: string): Promise<{ email: string; password: string } | null> {
@@ -158,13 +171,14 @@ export class StaffService {
     return this.db.transaction(async (m) => {
       const rows = rowsOf<{ email: string }>(
         await m.query(
-          `UPDATE staff SET password_hash = $3, must_change_password = true, failed_logins = 0, locked_until = NULL
+          `UPDATE staff SET password_hash = $3, must_change_password = true, password_changed_at = now(), failed_logins = 0, failed_logins_since = NULL, locked_until = NULL
            WHERE tenant_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING email`,
           [tenantId, id, hash],
         ),
       );
       if (rows.length === 0) return null;
       await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [id, tenantId]);
+      await this.lockout.clearAll(id, m);
       return { email: rows[0].email, password };
     });
   }
@@ -173,8 +187,10 @@ export class StaffService {
     return isUuid(id) ? this.db.getRepository(StaffEntity).findOneBy({ tenantId, id }) : null;
   }
 
-  async list(tenantId: string): Promise<StaffEntity[]> {
-    return this.db.getRepository(StaffEntity).find({ where: { tenantId }, order: { email: 'ASC' } });
+  async list(tenantId: string): Promise<StaffListing[]> {
+    const staff = await this.db.getRepository(StaffEntity).find({ where: { tenantId }, order: { email: 'ASC' } });
+    const locked = await this.lockout.lockedAmong(staff.map((s) => s.id));
+    return staff.map((s) => Object.assign(s, { locked: locked.has(s.id) }));
   }
 
   async disable(tenantId: string, id: string): Promise<boolean> {
@@ -189,9 +205,14 @@ export class StaffService {
     });
   }
 
+  /** Lifts every lock of the account, for everyone and from each address, and forgets its failures. */
   async unlock(tenantId: string, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    const rows = rowsOf(await this.db.query(`UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2 RETURNING 1`, [tenantId, id]));
-    return rows.length > 0;
+    return this.db.transaction(async (m) => {
+      const rows = rowsOf(await m.query(`UPDATE staff SET failed_logins = 0, failed_logins_since = NULL, locked_until = NULL WHERE tenant_id = $1 AND id = $2 RETURNING 1`, [tenantId, id]));
+      if (rows.length === 0) return false;
+      await this.lockout.clearAll(id, m);
+      return true;
+    });
   }
 }

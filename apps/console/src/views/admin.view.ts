@@ -1,18 +1,18 @@
-import { ApiKeyEntity, StaffEntity } from '@tsunagu/database';
+import { ApiKeyEntity } from '@tsunagu/database';
 import { SenderAdminService } from '@tsunagu/engine';
 import type { PolicyDefaults } from '@tsunagu/config';
 import { PageContext } from '../http/console-request';
 import { MessageKey } from '../i18n/messages';
 import { SENDER_WORDS, words } from '../i18n/states';
 import { CONSOLE_KEY_SCOPES, KEY_EXPIRY_DAYS } from '../admin/admin.service';
-import { STAFF_ROLES } from '../staff/staff.service';
+import { STAFF_ROLES, StaffListing } from '../staff/staff.service';
 import { SafeHtml, html } from './html';
 import { csrfField, layout } from './layout.view';
 
 type Sender = Awaited<ReturnType<SenderAdminService['list']>>[number];
 
 export interface AdminData {
-  staff: StaffEntity[];
+  staff: StaffListing[];
   senders: Sender[];
   keys: ApiKeyEntity[];
   /** The policy in effect for this tenant (the file's defaults with its overrides), read-only here. */
@@ -27,9 +27,9 @@ function postButton(ctx: PageContext, action: string, label: string, confirm = f
   return html`<form method="post" action="${action}" class="inline"${confirm ? html` data-confirm="${ctx.i18n.t('admin.confirm')}"` : ''}>${csrfField(ctx)}<button type="submit" class="small">${label}</button></form>`;
 }
 
-function staffState(ctx: PageContext, s: StaffEntity): string {
+function staffState(ctx: PageContext, s: StaffListing): string {
   if (s.disabledAt) return ctx.i18n.t('admin.disabled');
-  if (s.lockedUntil && s.lockedUntil > new Date()) return ctx.i18n.t('admin.locked');
+  if (s.locked) return ctx.i18n.t('admin.locked');
   return ctx.i18n.t('admin.active');
 }
 
@@ -40,7 +40,7 @@ function staffSection(ctx: PageContext, d: AdminData): SafeHtml {
   <table class="table"><thead><tr><th scope="col">${i18n.t('admin.email')}</th><th scope="col">${i18n.t('admin.role')}</th><th scope="col">${i18n.t('admin.state')}</th><th scope="col"><span class="visually-hidden">${i18n.t('admin.state')}</span></th></tr></thead>
   <tbody>${d.staff.map(
     (s) => html`<tr><td>${s.email}</td><td>${i18n.t(`role.${s.role}` as MessageKey)}</td><td>${staffState(ctx, s)}</td><td>
-      ${s.lockedUntil && s.lockedUntil > new Date() && !s.disabledAt ? postButton(ctx, `/console/admin/staff/${s.id}/unlock`, i18n.t('admin.unlock')) : ''}
+      ${s.locked && !s.disabledAt ? postButton(ctx, `/console/admin/staff/${s.id}/unlock`, i18n.t('admin.unlock')) : ''}
       ${!s.disabledAt && s.id !== ctx.staff?.id ? postButton(ctx, `/console/admin/staff/${s.id}/reset-password`, i18n.t('admin.resetPassword'), true) : ''}
       ${!s.disabledAt && s.id !== ctx.staff?.id ? postButton(ctx, `/console/admin/staff/${s.id}/disable`, i18n.t('admin.disable'), true) : ''}</td></tr>`,
   )}</tbody></table>

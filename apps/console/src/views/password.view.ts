@@ -9,6 +9,8 @@ const PROBLEM_KEYS: Record<PasswordProblem, MessageKey> = {
   mismatch: 'password.problem.mismatch',
   length: 'password.problem.length',
   same: 'password.problem.same',
+  personal: 'password.problem.personal',
+  breached: 'password.problem.breached',
 };
 
 export function passwordPage(ctx: PageContext, opts: { required: boolean; problem?: PasswordProblem }) {
