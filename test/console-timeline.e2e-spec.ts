@@ -2,6 +2,7 @@ import { expectEventually } from '@tsunagu/testing';
 import { TIMELINE_PAGE_SIZE } from '../apps/console/src/search/history.service';
 import { consoleStaff, sendTransactional } from './support/console-staff';
 import { EngineHarness, finalView, mobile, startEngine } from './support/engine-harness';
+import { scriptedCrm } from './support/scripted-crm';
 
 /**
  * What an agent reads on a contact's timeline, over HTTP with a worker delivering: delivery
@@ -112,4 +113,35 @@ describe('console: the timeline an agent reads', () => {
     const log = await sup.get('/console/audit?action=audit.export');
     expect(log.text).toContain('監査ログをダウンロード');
   });
+  it("says whether the CRM heard of each message: its callbacks by state, and the last answer of those that failed", async () => {
+    const [taken, gone] = [await scriptedCrm([204]), await scriptedCrm([410])];
+    try {
+      const phone = mobile();
+      await h.admin.setCallbackUrl(h.tenantId, taken.url);
+      const heard = await sendTransactional(h, { to: { phone } });
+      await finalView(h, heard);
+      await h.admin.setCallbackUrl(h.tenantId, gone.url);
+      const refused = await sendTransactional(h, { to: { phone } });
+      await finalView(h, refused);
+      const counts = await expectEventually(async () => {
+        const rows = await h.query<{ message_id: string; status: string; n: number }>(
+          `SELECT message_id, status, count(*)::int AS n FROM callbacks WHERE message_id IN ($1, $2) GROUP BY 1, 2 ORDER BY 1, 2`,
+          [heard, refused],
+        );
+        expect(rows.map((r) => [r.message_id, r.status])).toEqual([[heard, 'delivered'], [refused, 'failed']].sort());
+        return Object.fromEntries(rows.map((r) => [r.message_id, r.n]));
+      });
+
+      const page = await (await signedIn('agent')).get(`/console/contacts/${await contactOf(heard)}`);
+      const card = (id: string) => page.text.slice(page.text.indexOf(`id="m-${id}"`), page.text.indexOf('</article>', page.text.indexOf(`id="m-${id}"`)));
+      expect(card(heard)).toContain(`<span data-callbacks="delivered">受信済み ${counts[heard]}</span>`);
+      expect(card(heard)).not.toContain('最後の応答');
+      expect(card(refused)).toContain(`<span data-callbacks="failed">失敗 ${counts[refused]}</span>`);
+      expect(card(refused)).toContain('最後の応答: <code>410</code>');
+    } finally {
+      await h.admin.setCallbackUrl(h.tenantId, null);
+      await taken.close();
+      await gone.close();
+    }
+  }, 30_000);
 });

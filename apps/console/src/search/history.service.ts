@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@tsunagu/core';
 import { StaffEntity } from '@tsunagu/database';
-import { ContactService, ConversationService } from '@tsunagu/engine';
+import { CallbackLogService, CallbackSummary, ContactService, ConversationService } from '@tsunagu/engine';
 import { AuditService } from '../audit/audit.service';
 import { namesPhoneNumber } from './audit-reason';
 import { actorOf, hasRole } from '../http/console-request';
@@ -11,7 +11,8 @@ export const REVEAL_REASON_MIN = 5;
 export const REVEAL_REASON_MAX = 200;
 
 export type Timeline = Awaited<ReturnType<ConversationService['timeline']>>;
-export type TimelineItem = Timeline['items'][number] & { otpHidden: boolean };
+/** `callbacks`: the message's status callbacks to the CRM at a glance; null when it had none. */
+export type TimelineItem = Timeline['items'][number] & { otpHidden: boolean; callbacks: CallbackSummary | null };
 export type ConsoleTimeline = Omit<Timeline, 'items'> & { items: TimelineItem[] };
 
 /**
@@ -25,6 +26,7 @@ export class HistoryService {
     private readonly conversations: ConversationService,
     private readonly contacts: ContactService,
     private readonly audit: AuditService,
+    private readonly callbacks: CallbackLogService,
   ) {}
 
   async view(staff: StaffEntity, contactId: string, before: string | undefined): Promise<ConsoleTimeline> {
@@ -37,11 +39,13 @@ export class HistoryService {
       subjectId: contactId,
       detail: { staffId: staff.id, page: before ? 'older' : 'newest' },
     });
+    // Whether the CRM heard of each change: what support is asked when a CRM shows a stale state.
+    const callbacks = await this.callbacks.summaries(staff.tenantId, timeline.items.map((item) => item.id));
     return {
       ...timeline,
       items: timeline.items.map((item) => {
         const otpHidden = item.category === 'otp';
-        return { ...item, text: otpHidden ? null : item.text, otpHidden };
+        return { ...item, text: otpHidden ? null : item.text, otpHidden, callbacks: callbacks.get(item.id) ?? null };
       }),
     };
   }

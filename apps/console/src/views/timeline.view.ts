@@ -91,8 +91,20 @@ function itemView(ctx: PageContext, item: TimelineItem): SafeHtml {
   ${item.possibleDuplicate ? html`<p class="alert">${i18n.t('timeline.duplicate')}</p>` : ''}
   ${body(ctx, item)}
   ${attemptsTable(ctx, item)}
+  ${callbacksLine(ctx, item)}
   ${eventsList(ctx, item.events)}
   </article></li>`;
+}
+
+/** The message's callbacks to the CRM: how many in each state, and the last answer of one not received. */
+function callbacksLine(ctx: PageContext, item: TimelineItem): SafeHtml {
+  const { i18n } = ctx;
+  const summary = item.callbacks;
+  if (!summary) return html``;
+  const states = (['delivered', 'pending', 'failed', 'cancelled'] as const).filter((s) => summary.counts[s]);
+  return html`<p class="callbacks">${i18n.t('timeline.callbacks')}:
+    ${states.map((s, i) => html`${i ? ' · ' : ''}<span data-callbacks="${s}">${i18n.t(`callbacks.${s}`)} ${i18n.num(summary.counts[s] ?? 0)}</span>`)}
+    ${summary.lastAnswer ? html` (${i18n.t('callbacks.lastAnswer')}: <code>${summary.lastAnswer}</code>)` : ''}</p>`;
 }
 
 function revealForm(ctx: PageContext, contactId: string): SafeHtml {

@@ -57,6 +57,14 @@ function callbackView(c: CallbackRow, tries: TryRow[]) {
 
 export type CallbackView = ReturnType<typeof callbackView>;
 
+export type CallbackState = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+/** A message's callbacks at a glance: how many in each state; the last answer of one not delivered. */
+export interface CallbackSummary {
+  counts: Partial<Record<CallbackState, number>>;
+  lastAnswer: string | null;
+}
+
 /**
  * The callbacks of tenant $1 that have somewhere to go: their message's own URL or the tenant's.
  * A requeue's choosers add their own conditions to it.
@@ -94,6 +102,30 @@ export class CallbackLogService {
       rows.map((r) => r.id),
     ])) as TryRow[];
     return rows.map((r) => callbackView(r, tries.filter((t) => t.callback_id === r.id)));
+  }
+
+  /**
+   * For support staff, per message: how many of its callbacks are in each state, and the last
+   * answer of one that did not get through (the CRM's HTTP status, or our error word).
+   */
+  async summaries(tenantId: string, messageIds: string[]): Promise<Map<string, CallbackSummary>> {
+    const out = new Map<string, CallbackSummary>();
+    if (messageIds.length === 0) return out;
+    const rows = (await this.db.query(
+      `SELECT message_id, status, count(*)::int AS n,
+         (array_agg(COALESCE(last_status::text, last_error) ORDER BY created_at DESC) FILTER (WHERE status <> 'delivered' AND (last_status IS NOT NULL OR last_error IS NOT NULL)))[1] AS last_answer
+       FROM callbacks WHERE tenant_id = $1 AND message_id = ANY($2) GROUP BY message_id, status`,
+      [tenantId, messageIds],
+    )) as { message_id: string; status: CallbackState; n: number; last_answer: string | null }[];
+    // A failed one's answer says most; then one still being retried.
+    const rank = (status: CallbackState) => ['failed', 'pending', 'cancelled'].indexOf(status);
+    for (const r of [...rows].sort((a, b) => rank(a.status) - rank(b.status))) {
+      const summary = out.get(r.message_id) ?? { counts: {}, lastAnswer: null };
+      summary.counts[r.status] = r.n;
+      summary.lastAnswer ??= r.last_answer;
+      out.set(r.message_id, summary);
+    }
+    return out;
   }
 
   /**
