@@ -13,6 +13,7 @@ import { ApiKeyGuard } from '../apps/api/src/http/api-key.guard';
 import { DeclaredRoute, declaredRoutes } from '../apps/api/src/http/scopes';
 import { EngineHarness, get, mobile, post, startEngine, testConfig } from './support/engine-harness';
 import { addBodyCanary, addKeyCanary, findCanaries } from './support/log-canaries';
+import { ApiKeysService } from '../apps/console/src/admin/admin.service';
 
 /** The checks a bank's security review asks about, each one a test. */
 describe('security', () => {
@@ -221,6 +222,36 @@ describe('security', () => {
       const viaProxy = await partner(proxied);
       expect(await call(proxied, viaProxy, forwarded)).toEqual([404, 'NOT_FOUND']);
       expect(await call(proxied, viaProxy, { 'x-forwarded-for': '198.51.100.1' })).toEqual([403, 'FORBIDDEN']);
+    });
+  });
+
+  describe('API key revocation', () => {
+    let h: EngineHarness;
+    beforeAll(async () => {
+      // Keys cached for a minute, as a busy deployment might: a revocation must not wait for it.
+      h = await startEngine({ label: 'key_revocation', startWorker: false, config: { http: { apiKeyCacheMs: 60_000 } as TsunaguConfig['http'] } });
+    });
+    afterAll(async () => h?.close());
+
+    const call = (token: string) =>
+      fetch(`${h.baseUrl}/v1/messages/0190a000-0000-7000-8000-000000000000`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => [r.status, ((await r.json()) as { code: string }).code]);
+
+    it.each([
+      ['the CLI', (keyId: string) => h.admin.revokeApiKey(keyId)],
+      ["the console's admin", (keyId: string) => h.api.get(ApiKeysService).revoke(h.tenantId, keyId)],
+    ])('a key revoked by %s stops working at once on every api process, however long keys are cached', async (_by, revoke) => {
+      const key = await h.admin.createApiKey(h.tenantId, ['messages:read']);
+      expect(await call(key.token)).toEqual([404, 'NOT_FOUND']); // verified, and now cached
+      expect(await revoke(key.id)).toBe(true);
+      // The announcement reaches the guard over LISTEN a moment after the commit.
+      await expectEventually(async () => expect(await call(key.token)).toEqual([401, 'UNAUTHENTICATED']), { timeoutMs: 2000 });
+    });
+
+    it("the console's admin revokes only its own organisation's keys", async () => {
+      const other = await h.admin.createTenant(`other-${Date.now()}`);
+      const theirs = await h.admin.createApiKey(other.id, ['messages:read']);
+      expect(await h.api.get(ApiKeysService).revoke(h.tenantId, theirs.id)).toBe(false);
+      expect(await call(theirs.token)).toEqual([404, 'NOT_FOUND']);
     });
   });
 

@@ -14,7 +14,7 @@ export interface TsunaguConfig {
   publicUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
-   * apiKeyCacheMs: verified keys are cached this long per process, so a revocation takes effect within it.
+   * apiKeyCacheMs: verified keys are cached this long per process; a revocation is announced and holds at once (this bounds a missed announcement).
    * opsToken: the bearer token `/health` and `/metrics` require (a secret); unset, they answer 403.
    * operatorToken: the bearer token the operators' decisions (`/ops/*`) require, never the opsToken (a secret); unset, 403.
    * trustProxy: Express's `trust proxy`, which decides the client address API-key networks are checked against.

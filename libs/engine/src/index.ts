@@ -31,3 +31,4 @@ export { isDatabaseAway } from './infra/database-away';
 export { rowsOf } from './infra/rows-of';
 export * from './retention/retention.service';
 export * from './queries/message-list.service';
+export { CHANGED, WorkListener } from './infra/work-listener';

@@ -14,7 +14,7 @@ class Probe {
 
 /** Nothing here reaches the database: both refusals come before the key is looked up. */
 function guard(): ApiKeyGuard {
-  return new ApiKeyGuard(undefined as never, undefined as never, undefined as never, undefined as never);
+  return new ApiKeyGuard(undefined as never, undefined as never, undefined as never, undefined as never, undefined as never);
 }
 
 function call(handler: () => void, headers: Record<string, string> = {}) {

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { DomainError } from '@tsunagu/core';
 import { ApiKeyEntity } from '@tsunagu/database';
-import { BucketUnavailable, TokenBucket } from '@tsunagu/engine';
+import { BucketUnavailable, CHANGED, TokenBucket, WorkListener } from '@tsunagu/engine';
 import { addressAllowed, parseApiKey, sha256HexEqual } from '@tsunagu/security';
 import { declaredScopes, unsoundV1Routes } from './scopes';
 
@@ -38,10 +38,15 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
     @Inject(TSUNAGU_CONFIG) private readonly config: TsunaguConfig,
     private readonly buckets: TokenBucket,
     private readonly modules: ModulesContainer,
+    private readonly listener: WorkListener,
   ) {}
 
-  /** Every /v1 route behind this guard with a scope named, or the api does not start. */
+  /**
+   * Every /v1 route behind this guard with a scope named, or the api does not start. And a key
+   * revoked anywhere (the CLI, the console) is forgotten here as soon as that is announced.
+   */
   onModuleInit(): void {
+    this.listener.subscribe(CHANGED.apiKey, (keyId) => this.cache.delete(keyId));
     const controllers = [...this.modules.values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype as Type));
     const unsound = unsoundV1Routes(controllers, ApiKeyGuard);
     if (unsound.length) throw new Error(`Every /v1 route needs the API key guard and a scope:\n  ${unsound.join('\n  ')}`);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiKeyEntity } from '@tsunagu/database';
-import { TenantAdminService, rowsOf } from '@tsunagu/engine';
+import { TenantAdminService } from '@tsunagu/engine';
 
 export const CONSOLE_KEY_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
 /** The lifetimes the console offers for a new key, in days (or none: until revoked). */
@@ -24,9 +24,7 @@ export class ApiKeysService {
     return this.tenants.createApiKey(tenantId, scopes, name, opts);
   }
 
-  async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    // rowsOf: an UPDATE answers [rows, count], whose length is 2 even when no row matched.
-    const rows = rowsOf(await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL RETURNING 1`, [keyId, tenantId]));
-    return rows.length > 0;
+  revoke(tenantId: string, keyId: string): Promise<boolean> {
+    return this.tenants.revokeApiKey(keyId, tenantId);
   }
 }

@@ -10,7 +10,12 @@ import { NOTIFY, NotifyChannel } from './write-batch';
  */
 export const CHANGED = {
   tenant: 'tsunagu_tenant_changed',
+  /** An API key revoked: every api process's key cache forgets it (`ApiKeyGuard`). */
+  apiKey: 'tsunagu_api_key_changed',
 } as const;
+
+/** Tells every process's cache that `id` changed (delivered when the caller's transaction commits, or at once outside one). */
+export const announceSql = (channel: (typeof CHANGED)[keyof typeof CHANGED]) => `SELECT pg_notify('${channel}', $1)`;
 
 type Channel = NotifyChannel | (typeof CHANGED)[keyof typeof CHANGED];
 

@@ -7,7 +7,7 @@ import { AllLookup, PhoneCipher, assertCallbackUrlAllowed, generateApiKey, gener
 import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
 import { rowsOf } from '../infra/rows-of';
 import { inTx } from '../infra/tx';
-import { ANNOUNCE_TENANT_CHANGE, announceTenantChange, bringCallbacksForward } from './tenant-changes';
+import { ANNOUNCE_API_KEY_CHANGE, ANNOUNCE_TENANT_CHANGE, announceTenantChange, bringCallbacksForward } from './tenant-changes';
 import { TenantSettingsService } from './tenant-settings.service';
 
 export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
@@ -113,8 +113,16 @@ export class TenantAdminService {
     return { id: key.id, token: key.token, expiresAt: expiresAt?.toISOString() ?? null, allowedNetworks };
   }
 
-  async revokeApiKey(keyId: string): Promise<boolean> {
-    const rows = rowsOf(await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING 1`, [keyId]));
+  /**
+   * Revokes a key (only within `tenantId` when given: the console's admin revokes its own
+   * organisation's). Every api process is told at once: a leaked key stops working now, not when
+   * a cached copy of it expires (`TSUNAGU_API_KEY_CACHE_MS`, the fallback if that word is lost).
+   */
+  async revokeApiKey(keyId: string, tenantId?: string): Promise<boolean> {
+    const rows = rowsOf(
+      await this.db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND ($2::uuid IS NULL OR tenant_id = $2) AND revoked_at IS NULL RETURNING 1`, [keyId, tenantId ?? null]),
+    );
+    if (rows.length > 0) await this.db.query(ANNOUNCE_API_KEY_CHANGE, [keyId]);
     return rows.length > 0;
   }
 }

@@ -1,9 +1,12 @@
 import { callbackJob, writeOutbox } from '../infra/outbox';
 import type { Tx } from '../infra/tx';
-import { CHANGED } from '../infra/work-listener';
+import { CHANGED, announceSql } from '../infra/work-listener';
 
 /** Tells every process's tenant cache to forget the tenant (`TenantSettingsService`); sent when the change commits. */
-export const ANNOUNCE_TENANT_CHANGE = `SELECT pg_notify('${CHANGED.tenant}', $1)`;
+export const ANNOUNCE_TENANT_CHANGE = announceSql(CHANGED.tenant);
+
+/** Tells every api process's key cache to forget the key (`ApiKeyGuard`): a revocation holds at once, not after the cache's time. */
+export const ANNOUNCE_API_KEY_CHANGE = announceSql(CHANGED.apiKey);
 
 /** In the transaction that changes the tenant: a notification is delivered at its commit, or never. */
 export async function announceTenantChange(tx: Tx, tenantId: string): Promise<void> {
