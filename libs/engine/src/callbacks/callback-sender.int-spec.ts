@@ -210,6 +210,22 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
     ]);
   });
 
+  it('brings forward as many as are waiting, a batch per transaction (a CRM down for a day leaves thousands)', async () => {
+    const p = processes();
+    const [a, b] = [await open(503), await open(204)];
+    const { tenantId, callbackId } = await pendingCallback(p, a.url);
+    // 2,500 more of the same message's callbacks, each waiting on its second try.
+    await ds.query(
+      `INSERT INTO callbacks (id, tenant_id, message_id, url, payload, give_up_at, tries, next_attempt_at)
+       SELECT gen_random_uuid(), tenant_id, message_id, url, payload, give_up_at, 1, now() + interval '20 minutes' FROM callbacks, generate_series(1, 2500) WHERE id = $1`,
+      [callbackId],
+    );
+    expect(await p.admin.setCallbackUrl(tenantId, b.url)).toEqual({ broughtForward: 2500 });
+    const [jobs] = (await ds.query(`SELECT count(*)::int AS n FROM outbox o JOIN callbacks c ON o.job_id = 'callback-' || c.id || '-1-sooner' WHERE c.tenant_id = $1`, [tenantId])) as { n: number }[];
+    expect(jobs.n).toBe(2500);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM callbacks WHERE tenant_id = $1 AND next_attempt_at > now()`, [tenantId])).toEqual([{ n: 0 }]);
+  });
+
   it("clearing the URL brings nothing forward, nor does a new URL a callback going to its message's own URL", async () => {
     const p = processes();
     const [own, a] = [await open(503), await open(204)];

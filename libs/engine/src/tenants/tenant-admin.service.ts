@@ -49,13 +49,12 @@ export class TenantAdminService {
    */
   async setCallbackUrl(tenantId: string, url: string | null): Promise<{ broughtForward: number }> {
     await this.assertCallbackUrl(url);
-    const broughtForward = await inTx(this.db, async (tx) => {
+    await inTx(this.db, async (tx) => {
       tx.write(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
       await announceTenantChange(tx, tenantId);
-      return url === null ? 0 : bringCallbacksForward(tx, tenantId);
     });
     this.settings.forget(tenantId);
-    return { broughtForward };
+    return { broughtForward: url === null ? 0 : await bringCallbacksForward(this.db, tenantId) };
   }
 
   /** A tenant's default callback URL is as much a tenant's input as a message's: checked the same way. */

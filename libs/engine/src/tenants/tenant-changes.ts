@@ -1,5 +1,6 @@
+import { DataSource } from 'typeorm';
 import { callbackJob, writeOutbox } from '../infra/outbox';
-import type { Tx } from '../infra/tx';
+import { Tx, inTx } from '../infra/tx';
 import { CHANGED, announceSql } from '../infra/work-listener';
 
 /** Tells every process's tenant cache to forget the tenant (`TenantSettingsService`); sent when the change commits. */
@@ -14,20 +15,34 @@ export async function announceTenantChange(tx: Tx, tenantId: string): Promise<vo
 }
 
 /**
- * The tenant's callbacks waiting for a retry, made due now. Those of messages with a URL of their
- * own are left: the tenant's URL is not where they go.
+ * A batch of the tenant's callbacks waiting for a retry, made due now. Those of messages with a
+ * URL of their own are left: the tenant's URL is not where they go. Rows another transaction holds
+ * (a try being recorded) are skipped: that try schedules the next one itself.
  */
-const MAKE_DUE = `UPDATE callbacks c SET next_attempt_at = now() FROM messages m
-  WHERE c.tenant_id = $1 AND c.status = 'pending' AND c.next_attempt_at > now() AND m.id = c.message_id AND m.callback_url IS NULL
-  RETURNING c.id, c.tries`;
+const MAKE_DUE = `UPDATE callbacks SET next_attempt_at = now() WHERE id IN (
+    SELECT c.id FROM callbacks c JOIN messages m ON m.id = c.message_id
+    WHERE c.tenant_id = $1 AND c.status = 'pending' AND c.next_attempt_at > now() AND m.callback_url IS NULL
+    LIMIT $2 FOR UPDATE OF c SKIP LOCKED)
+  RETURNING id, tries`;
+
+/** Callbacks brought forward per transaction: a CRM down for a day may have a great many waiting. */
+const BATCH = 1000;
 
 /**
- * Brings the tenant's waiting callbacks forward: each gets a job for its next try now, beside the
- * delayed one already queued. Both name the try they are for (`tries`); whichever runs second
- * finds it made and does nothing (`CallbackSenderService.deliver`). Answers how many.
+ * Brings the tenant's waiting callbacks forward, a batch per transaction: each gets a job for its
+ * next try now, beside the delayed one already queued. Both name the try they are for (`tries`);
+ * whichever runs second finds it made and does nothing (`CallbackSenderService.deliver`).
+ * Answers how many.
  */
-export async function bringCallbacksForward(tx: Tx, tenantId: string): Promise<number> {
-  const due = await tx.query<{ id: string; tries: number }>(MAKE_DUE, [tenantId]);
-  writeOutbox(tx, due.map((c) => callbackJob(c.id, c.tries, { sooner: true })));
-  return due.length;
+export async function bringCallbacksForward(db: DataSource, tenantId: string): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const moved = await inTx(db, async (tx) => {
+      const due = await tx.query<{ id: string; tries: number }>(MAKE_DUE, [tenantId, BATCH]);
+      writeOutbox(tx, due.map((c) => callbackJob(c.id, c.tries, { sooner: true })));
+      return due.length;
+    });
+    total += moved;
+    if (moved < BATCH) return total;
+  }
 }
