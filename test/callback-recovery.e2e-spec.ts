@@ -127,12 +127,12 @@ describe('callback recovery', () => {
       await h.admin.setCallbackUrl(h.tenantId, back.url);
       const res = await post(h, '/v1/callbacks/recover', { since });
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ redelivered: failed.length, more: false });
+      expect(res.body).toEqual({ redelivered: failed.length, nextCursor: null });
       for (const m of messages) await settled(h, m, 'delivered');
       expect(back.takes.map((t) => t.headers['webhook-id']).sort()).toEqual(failed.map((v) => v.id).sort());
 
       // Nothing is left failed in the period: asking again sends nothing.
-      expect((await post(h, '/v1/callbacks/recover', { since })).body).toEqual({ redelivered: 0, more: false });
+      expect((await post(h, '/v1/callbacks/recover', { since })).body).toEqual({ redelivered: 0, nextCursor: null });
       expect(back.takes).toHaveLength(failed.length);
     } finally {
       await gone.close();
@@ -147,6 +147,7 @@ describe('callback recovery', () => {
     [{ since: new Date(Date.now() - 40 * 86_400_000).toISOString() }, 'INVALID_REQUEST'],
     [{ since: new Date().toISOString(), until: new Date(Date.now() - 60_000).toISOString() }, 'INVALID_REQUEST'],
     [{ since: new Date().toISOString(), status: 'failed' }, 'UNKNOWN_FIELD'],
+    [{ since: new Date(Date.now() - 60_000).toISOString(), after: 'not-a-cursor' }, 'INVALID_REQUEST'],
   ])('a recovery of %j is refused: 400 %s', async (body, code) => {
     const res = await post(engine.h, '/v1/callbacks/recover', body);
     expect([res.status, res.body.code]).toEqual([400, code]);

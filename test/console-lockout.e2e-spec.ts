@@ -12,7 +12,8 @@ const PASSWORD = STAFF_PASSWORD;
  * The sign-in lock-out counts per account and client address (Express's `req.ip`; this engine
  * trusts the loopback proxy, so `X-Forwarded-For` says where each client is): a guesser locks the
  * account for their own address, not for its owner, and a guess spread over many addresses
- * still locks it for everyone. The address is stored only as an HMAC.
+ * locks it for everyone but the addresses its owner signed in from. The address is stored only as
+ * an HMAC.
  */
 describe('console: lock-out per account and client address', () => {
   let h: EngineHarness;
@@ -44,12 +45,14 @@ describe('console: lock-out per account and client address', () => {
     expect((await guesser.signIn(tenantName, email, PASSWORD)).status).toBe(401);
     expect((await from('203.0.113.20').signIn(tenantName, email, PASSWORD)).headers.get('location')).toBe('/console/search');
 
-    const rows = await h.query<{ locked: boolean; row: string }>(
-      `SELECT f.locked_until > now() + interval '14 minutes' AS locked, row_to_json(f)::text AS row FROM staff_login_failures f WHERE f.staff_id = $1`,
+    // Two rows: the guesser's address, locked; the owner's, known from the sign-in.
+    const rows = await h.query<{ locked: boolean; known: boolean; row: string }>(
+      `SELECT coalesce(f.locked_until > now() + interval '14 minutes', false) AS locked, coalesce(f.known_until > now() + interval '29 days', false) AS known, row_to_json(f)::text AS row
+       FROM staff_login_failures f WHERE f.staff_id = $1 ORDER BY locked DESC`,
       [await staffId(email)],
     );
-    expect(rows.map((r) => r.locked)).toEqual([true]);
-    expect(rows[0].row).not.toMatch(/198\.51\.100|203\.0\.113/);
+    expect(rows.map((r) => [r.locked, r.known])).toEqual([[true, false], [false, true]]);
+    for (const r of rows) expect(r.row).not.toMatch(/198\.51\.100|203\.0\.113/);
     expect(await h.query(`SELECT 1 FROM staff WHERE email = $1 AND locked_until > now()`, [email])).toHaveLength(0);
     expect(readFileSync(h.config.logFile!, 'utf8')).not.toContain('198.51.100.7');
   });
@@ -93,25 +96,32 @@ describe('console: lock-out per account and client address', () => {
     const page = await admin.get('/console/admin');
     expect(page.text).toContain(`action="/console/admin/staff/${id}/unlock"`);
     expect((await admin.post(`/console/admin/staff/${id}/unlock`, { _csrf: admin.csrf() })).status).toBe(303);
-    expect(await h.query(`SELECT 1 FROM staff_login_failures WHERE staff_id = $1`, [id])).toHaveLength(0);
+    expect(await h.query(`SELECT 1 FROM staff_login_failures WHERE staff_id = $1 AND (failures > 0 OR locked_until > now())`, [id])).toHaveLength(0);
     for (const ip of ['198.51.100.10', '198.51.100.11']) expect((await from(ip).signIn(tenantName, email, PASSWORD)).status).toBe(303);
     expect((await admin.get('/console/admin')).text).not.toContain(`/console/admin/staff/${id}/unlock`);
   });
 
   it(`locks the account for everyone after ${ACCOUNT_MAX_FAILED_LOGINS} failures from many addresses, checking no more however many arrive at once`, async () => {
     const email = await account('agent');
+    // The owner has signed in from the office before: that address is known.
+    expect((await from('203.0.113.23').signIn(tenantName, email, PASSWORD)).status).toBe(303);
     // One guess from each of 54 addresses, all at once: no address reaches its own limit.
     const guesses = await Promise.all(Array.from({ length: ACCOUNT_MAX_FAILED_LOGINS + 4 }, (_, i) => staff.signIn(tenantName, email, `distributed guess ${i}`, `198.18.${i >> 8}.${i & 255}`)));
     expect(guesses.filter((g) => !g.ok && g.wrongPassword)).toHaveLength(ACCOUNT_MAX_FAILED_LOGINS);
     expect(guesses.filter((g) => !g.ok && g.locked && g.wrongPassword)).toHaveLength(1);
     expect(await h.query(`SELECT 1 FROM staff WHERE email = $1 AND locked_until > now() + interval '14 minutes'`, [email])).toHaveLength(1);
-    // Its owner too, from an address that never guessed, until an admin unlocks it.
+    // Anyone from an address never seen, the owner too, until an admin unlocks it.
     expect((await from('203.0.113.22').signIn(tenantName, email, PASSWORD)).status).toBe(401);
+    // But not the owner from an address they signed in from: the spread-out guess does not keep them out.
+    expect((await from('203.0.113.23').signIn(tenantName, email, PASSWORD)).status).toBe(303);
+    // A known address is still held to its own five failures.
+    await wrong(from('203.0.113.23'), email, 5);
+    expect((await from('203.0.113.23').signIn(tenantName, email, PASSWORD)).status).toBe(401);
     expect(await staff.unlock(h.tenantId, await staffId(email))).toBe(true);
     expect((await from('203.0.113.22').signIn(tenantName, email, PASSWORD)).status).toBe(303);
   });
 
-  it('prunes rows whose time is over as new addresses come, keeping the live ones', async () => {
+  it('prunes rows whose time is over at each attempt, keeping the live ones', async () => {
     const [stale, live] = [await account('agent'), await account('agent')];
     await wrong(from('198.51.100.30'), stale, 2);
     await wrong(from('198.51.100.31'), live, 2);

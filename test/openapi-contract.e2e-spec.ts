@@ -165,7 +165,7 @@ describe('OpenAPI: every answer and callback matches its documented schema', () 
     expect((await call('post', '/v1/callbacks/{id}/redeliver', `/v1/callbacks/${id}/redeliver`)).status).toBe(404);
     expect((await call('post', '/v1/callbacks/{id}/redeliver', '/v1/callbacks/not-a-uuid/redeliver')).status).toBe(400);
     expect((await call('get', '/v1/messages/{id}/callbacks', '/v1/messages/not-a-uuid/callbacks')).status).toBe(400);
-    expect((await call('post', '/v1/callbacks/recover', '/v1/callbacks/recover', { since: new Date(Date.now() - 3_600_000).toISOString() })).body).toEqual({ redelivered: 0, more: false });
+    expect((await call('post', '/v1/callbacks/recover', '/v1/callbacks/recover', { since: new Date(Date.now() - 3_600_000).toISOString() })).body).toEqual({ redelivered: 0, nextCursor: null });
     expect((await call('post', '/v1/callbacks/recover', '/v1/callbacks/recover', { since: 'last week' })).status).toBe(400);
   }, 30_000);
 

@@ -30,8 +30,8 @@ export const CALLBACK_VIEW_SCHEMA = exact({
 export const CALLBACK_LIST_SCHEMA = list(CALLBACK_VIEW_SCHEMA, { description: 'Oldest first.' });
 
 export const RECOVERED_SCHEMA = exact({
-  redelivered: int({ description: 'Callbacks put back to be tried now.' }),
-  more: { type: 'boolean', description: 'Some were left (at most 5,000 per request): ask again with the same period.' },
+  redelivered: int({ description: 'Callbacks put back to be tried now (at most 5,000 per request).' }),
+  nextCursor: nullable(str({ description: 'Some were left: send the same period again with this as `after`. Null when none is.' })),
 });
 
 /** The body of `POST /v1/callbacks/recover`, checked by SchemaPipe; the instants are parsed by the engine. */
@@ -42,5 +42,6 @@ export const RECOVER_SCHEMA = {
   properties: {
     since: { type: 'string', maxLength: 40, example: '2026-12-01T00:00:00+09:00', description: 'Callbacks written from this instant (date-time with offset; at most 31 days ago).' },
     until: { type: 'string', maxLength: 40, description: 'Up to this instant, excluded (now when absent).' },
+    after: { type: 'string', maxLength: 200, description: "The previous answer's `nextCursor`: the next page of the same period." },
   },
 };

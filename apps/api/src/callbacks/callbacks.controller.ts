@@ -50,7 +50,7 @@ export class CallbacksController {
   @ApiBody({ schema: RECOVER_SCHEMA })
   @ApiAnswer(202, RECOVERED_SCHEMA)
   @ApiErrors([400], { 400: ['INVALID_JSON', 'INVALID_REQUEST', 'UNKNOWN_FIELD'] })
-  recover(@Req() req: AuthedRequest, @Body(new SchemaPipe<{ since: string; until?: string }>(RECOVER_SCHEMA)) body: { since: string; until?: string }) {
+  recover(@Req() req: AuthedRequest, @Body(new SchemaPipe<{ since: string; until?: string; after?: string }>(RECOVER_SCHEMA)) body: { since: string; until?: string; after?: string }) {
     return this.callbacks.recover(req.tenantId, body);
   }
 }

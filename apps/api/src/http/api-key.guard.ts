@@ -30,6 +30,8 @@ const BEARER = /^bearer +/i;
 export class ApiKeyGuard implements CanActivate, OnModuleInit {
   private readonly touched = new Map<string, number>();
   private readonly cache = new Map<string, { at: number; key: ApiKeyEntity | null }>();
+  /** Bumped by each revocation heard of: a read begun before it does not cache the row it read. */
+  private generation = 0;
   private readonly log = new Logger(ApiKeyGuard.name);
   private warnedAt = 0;
 
@@ -46,7 +48,10 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
    * revoked anywhere (the CLI, the console) is forgotten here as soon as that is announced.
    */
   onModuleInit(): void {
-    this.listener.subscribe(CHANGED.apiKey, (keyId) => this.cache.delete(keyId));
+    this.listener.subscribe(CHANGED.apiKey, (keyId) => {
+      this.generation++;
+      this.cache.delete(keyId);
+    });
     const controllers = [...this.modules.values()].flatMap((m) => [...m.controllers.values()].map((w) => w.metatype as Type));
     const unsound = unsoundV1Routes(controllers, ApiKeyGuard);
     if (unsound.length) throw new Error(`Every /v1 route needs the API key guard and a scope:\n  ${unsound.join('\n  ')}`);
@@ -113,9 +118,11 @@ export class ApiKeyGuard implements CanActivate, OnModuleInit {
   private async lookup(id: string): Promise<ApiKeyEntity | null> {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < this.config.http.apiKeyCacheMs) return hit.key;
+    const generation = this.generation;
     const key = await this.db.getRepository(ApiKeyEntity).findOneBy({ id });
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { at: Date.now(), key });
+    // A revocation announced while this read was out may have been read past: not kept.
+    if (generation === this.generation) this.cache.set(id, { at: Date.now(), key });
     return key;
   }
 }

@@ -178,7 +178,7 @@ export class StaffService {
       );
       if (rows.length === 0) return null;
       await m.query(`DELETE FROM staff_sessions WHERE staff_id = $1 AND tenant_id = $2`, [id, tenantId]);
-      await this.lockout.clearAll(id, m);
+      await this.lockout.clearAll(id, m, { forgetKnown: true });
       return { email: rows[0].email, password };
     });
   }
@@ -211,7 +211,7 @@ export class StaffService {
     return this.db.transaction(async (m) => {
       const rows = rowsOf(await m.query(`UPDATE staff SET failed_logins = 0, failed_logins_since = NULL, locked_until = NULL WHERE tenant_id = $1 AND id = $2 RETURNING 1`, [tenantId, id]));
       if (rows.length === 0) return false;
-      await this.lockout.clearAll(id, m);
+      await this.lockout.clearAll(id, m, { forgetKnown: false });
       return true;
     });
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
-import { DomainError } from '@tsunagu/core';
+import { DomainError, isUuid } from '@tsunagu/core';
 import { callbackJob, writeOutbox } from '../infra/outbox';
 import { inTx } from '../infra/tx';
 import { MessageViewService, assertId } from '../queries/message-view.service';
@@ -69,10 +69,10 @@ export interface CallbackSummary {
  * The callbacks of tenant $1 that have somewhere to go: their message's own URL or the tenant's.
  * A requeue's choosers add their own conditions to it.
  */
-const REQUEUABLE = `SELECT c.id, c.tries FROM callbacks c JOIN messages m ON m.id = c.message_id JOIN tenants t ON t.id = c.tenant_id
+const REQUEUABLE = `SELECT c.id, c.tries, c.created_at::text AS created FROM callbacks c JOIN messages m ON m.id = c.message_id JOIN tenants t ON t.id = c.tenant_id
   WHERE c.tenant_id = $1 AND COALESCE(m.callback_url, t.callback_url) IS NOT NULL`;
 
-/** At most this many callbacks are put back by one recovery; `more` says to ask again. */
+/** At most this many callbacks are put back by one recovery; `nextCursor` says where the next begins. */
 export const RECOVER_LIMIT = 5_000;
 /** How far back a recovery reaches: the retention of callbacks' words is 30 days by default, and older ones are history. */
 export const RECOVER_MAX_DAYS = 31;
@@ -148,24 +148,29 @@ export class CallbackLogService {
 
   /**
    * Puts back every callback of the tenant that failed or was cancelled, written in [since, until),
-   * oldest first, up to RECOVER_LIMIT; `more` when some are left (asking again takes the next
-   * ones: those put back are pending now). Only those with somewhere to go: a message's own URL
-   * or the tenant's.
+   * oldest first, up to RECOVER_LIMIT, and from past `after` (the cursor the previous page gave).
+   * `nextCursor` is null when none is left. A cursor, not "ask again": one put back that fails at
+   * once is failed again in the same period, and would head every page. Only those with somewhere
+   * to go: a message's own URL or the tenant's.
    */
-  async recover(tenantId: string, range: { since: string; until?: string }): Promise<{ redelivered: number; more: boolean }> {
+  async recover(tenantId: string, range: { since: string; until?: string; after?: string }): Promise<{ redelivered: number; nextCursor: string | null }> {
     const since = parseInstant(range.since, 'since');
     const until = range.until === undefined ? new Date() : parseInstant(range.until, 'until');
     if (since >= until) throw new DomainError('INVALID_REQUEST', '`since` must be before `until`.');
     if (Date.now() - since.getTime() > RECOVER_MAX_DAYS * 86_400_000) {
       throw new DomainError('INVALID_REQUEST', `A recovery reaches back at most ${RECOVER_MAX_DAYS} days.`);
     }
+    const [afterAt, afterId] = range.after === undefined ? [null, null] : parseCursor(range.after);
     const requeued = await this.requeue(
-      `${REQUEUABLE} AND c.status IN ('failed', 'cancelled') AND c.created_at >= $2 AND c.created_at < $3 ORDER BY c.created_at, c.id LIMIT ${RECOVER_LIMIT + 1}`,
-      [tenantId, since, until],
+      `${REQUEUABLE} AND c.status IN ('failed', 'cancelled') AND c.created_at >= $2 AND c.created_at < $3
+         AND ($4::timestamptz IS NULL OR (c.created_at, c.id) > ($4::timestamptz, $5::uuid))
+       ORDER BY c.created_at, c.id LIMIT ${RECOVER_LIMIT + 1}`,
+      [tenantId, since, until, afterAt, afterId],
     );
     // One more than the limit was chosen only to learn whether there are more: it goes back as it was.
-    if (requeued.length <= RECOVER_LIMIT) return { redelivered: requeued.length, more: false };
-    return { redelivered: RECOVER_LIMIT, more: true };
+    if (requeued.length <= RECOVER_LIMIT) return { redelivered: requeued.length, nextCursor: null };
+    const last = requeued[RECOVER_LIMIT - 1];
+    return { redelivered: RECOVER_LIMIT, nextCursor: Buffer.from(JSON.stringify([last.created, last.id])).toString('base64url') };
   }
 
   /**
@@ -173,9 +178,9 @@ export class CallbackLogService {
    * give-up time, and queues each one's next try; all in one transaction. With RECOVER_LIMIT + 1
    * picked, the last is left as it was (see `recover`). Answers those picked.
    */
-  private async requeue(chooser: string, params: unknown[]): Promise<{ id: string; tries: number }[]> {
+  private async requeue(chooser: string, params: unknown[]): Promise<{ id: string; tries: number; created: string }[]> {
     return inTx(this.db, async (tx) => {
-      const chosen = await tx.query<{ id: string; tries: number }>(`${chooser} FOR UPDATE OF c`, params);
+      const chosen = await tx.query<{ id: string; tries: number; created: string }>(`${chooser} FOR UPDATE OF c`, params);
       const taken = chosen.slice(0, RECOVER_LIMIT);
       if (taken.length === 0) return chosen;
       tx.write(
@@ -186,6 +191,17 @@ export class CallbackLogService {
       return chosen;
     });
   }
+}
+
+/** A page's cursor: the last callback's `created_at` (PostgreSQL's text, to the microsecond) and id. */
+function parseCursor(cursor: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && isUuid(parsed[1]) && !Number.isNaN(Date.parse(parsed[0]))) return [parsed[0], parsed[1]];
+  } catch {
+    // Not base64url JSON: refused below like any other.
+  }
+  throw new DomainError('INVALID_REQUEST', '`after` must be the `nextCursor` of a previous recovery.');
 }
 
 function parseInstant(value: string, name: string): Date {

@@ -25,8 +25,8 @@ interface Take {
   body: string;
 }
 
-/** A CRM endpoint answering every POST with `status`; counts TCP connections, so a refused try shows as none. */
-async function receiver(status: number) {
+/** A CRM endpoint answering every POST with `status` (after `delayMs`); counts TCP connections, so a refused try shows as none. */
+async function receiver(status: number, delayMs = 0) {
   const takes: Take[] = [];
   let connections = 0;
   const server: Server = createServer((req, res) => {
@@ -34,7 +34,7 @@ async function receiver(status: number) {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       takes.push({ path: req.url ?? '', headers: req.headers, body });
-      res.writeHead(status).end();
+      setTimeout(() => res.writeHead(status).end(), delayMs);
     });
   });
   server.on('connection', () => connections++);
@@ -87,8 +87,8 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
     };
   }
 
-  async function open(status: number) {
-    const r = await receiver(status);
+  async function open(status: number, delayMs = 0) {
+    const r = await receiver(status, delayMs);
     closing.push(r.close);
     return r;
   }
@@ -224,6 +224,30 @@ describe('CallbackSenderService: pending callbacks follow the tenant, on a real 
     const [jobs] = (await ds.query(`SELECT count(*)::int AS n FROM outbox o JOIN callbacks c ON o.job_id = 'callback-' || c.id || '-1-sooner' WHERE c.tenant_id = $1`, [tenantId])) as { n: number }[];
     expect(jobs.n).toBe(2500);
     expect(await ds.query(`SELECT count(*)::int AS n FROM callbacks WHERE tenant_id = $1 AND next_attempt_at > now()`, [tenantId])).toEqual([{ n: 0 }]);
+  });
+
+  it('two jobs for the same try at once (one brought forward, its delayed twin) make one POST: the try is claimed before it is made', async () => {
+    const p = processes();
+    // A slow CRM: both jobs would have read the callback before either recorded its try.
+    const slow = await open(204, 300);
+    const { callbackId } = await pendingCallback(p, slow.url);
+    const outcomes = await Promise.all([p.sender.deliver(callbackId, 0), p.sender.deliver(callbackId, 0)]);
+    expect(outcomes.sort()).toEqual(['delivered', 'skipped']);
+    expect(slow.takes).toHaveLength(1);
+    expect(await tries(callbackId)).toEqual([[1, slow.url, 204, null]]);
+    expect(await row(callbackId)).toMatchObject({ status: 'delivered', tries: 1 });
+  });
+
+  it('a try claimed by a process that died before recording it is taken up again once its POST could no longer be running', async () => {
+    const p = processes();
+    const a = await open(204);
+    const { callbackId } = await pendingCallback(p, a.url);
+    // Claimed as deliver claims it, and never recorded: the process was killed mid-POST.
+    await ds.query(`UPDATE callbacks SET tries = tries + 1, next_attempt_at = now() + interval '1 second' WHERE id = $1`, [callbackId]);
+    expect(await p.sender.deliver(callbackId, 0)).toBe('skipped');
+    // The reconciler's job, queued at the count it reads, makes the next try.
+    expect(await p.sender.deliver(callbackId, 1)).toBe('delivered');
+    expect(await tries(callbackId)).toEqual([[2, a.url, 204, null]]);
   });
 
   it("clearing the URL brings nothing forward, nor does a new URL a callback going to its message's own URL", async () => {

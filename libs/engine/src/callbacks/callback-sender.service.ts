@@ -5,6 +5,7 @@ import { TSUNAGU_CONFIG, TsunaguConfig } from '@tsunagu/config';
 import { retryAfterMs } from '@tsunagu/core';
 import { AllLookup, osResolver, signWebhook } from '@tsunagu/security';
 import { callbackJob, writeOutbox } from '../infra/outbox';
+import { rowsOf } from '../infra/rows-of';
 import { inTx } from '../infra/tx';
 import { TenantSettingsService, signingSecrets } from '../tenants/tenant-settings.service';
 import { CALLBACK_RESOLVER } from './callback-resolver';
@@ -33,11 +34,20 @@ export function callbackRetryAt(tries: number, retryAfter: string | null | undef
   return new Date(now + Math.max(callbackBackoffMs(tries), asked));
 }
 
-/** What a try needs: the callback, and the message's own URL (which, when set, is where it goes). */
-const TAKE_CALLBACK = `SELECT c.id, c.tenant_id, c.status, c.tries, c.payload, c.give_up_at, m.callback_url AS message_url
-  FROM callbacks c JOIN messages m ON m.id = c.message_id WHERE c.id = $1`;
+/**
+ * Claims the callback's next try and answers what it needs (the message's own URL, when set, is
+ * where it goes): one job makes one try. The claim counts the try before it is made, so a second
+ * job for the same try (one brought forward beside the delayed one, a stalled job run again) finds
+ * the count moved and does nothing, however the two overlap. `$2`: the tries the job was queued
+ * at (null: a job from before jobs said so). `next_attempt_at` moves past the POST's own timeout,
+ * so the reconciler (which waits 30 s more) re-queues the try only if this process died making it.
+ */
+const CLAIM_TRY = `UPDATE callbacks c SET tries = c.tries + 1, next_attempt_at = now() + make_interval(secs => $3::float8)
+  FROM messages m WHERE c.id = $1 AND m.id = c.message_id AND c.status = 'pending' AND ($2::int IS NULL OR c.tries = $2::int)
+  RETURNING c.id, c.tenant_id, c.tries, c.payload, c.give_up_at, m.callback_url AS message_url`;
 
-type CallbackRow = { id: string; tenant_id: string; status: string; tries: number; payload: Record<string, unknown>; give_up_at: Date; message_url: string | null };
+/** `tries`: this try's number, claimed. */
+type CallbackRow = { id: string; tenant_id: string; tries: number; payload: Record<string, unknown>; give_up_at: Date; message_url: string | null };
 
 /** Each try, where it went and what came back; written with the callback's own update. */
 const INSERT_TRY = `INSERT INTO callback_tries (callback_id, try, url, status, error) VALUES ($1, $2, $3, $4, $5)`;
@@ -71,12 +81,13 @@ export class CallbackSenderService {
   ) {}
 
   /**
-   * One try. `queuedAt`: the callback's tries when the job was queued; a job whose try another job has made since
-   * (a retry brought forward when the tenant set its URL, then the delayed one) does nothing.
+   * One try, claimed first (CLAIM_TRY). `queuedAt`: the callback's tries when the job was queued;
+   * a job whose try another job has claimed (a retry brought forward when the tenant set its URL,
+   * then the delayed one) does nothing.
    */
   async deliver(callbackId: string, queuedAt?: number): Promise<'delivered' | 'retry' | 'failed' | 'cancelled' | 'skipped'> {
-    const [cb] = (await this.db.query(TAKE_CALLBACK, [callbackId])) as CallbackRow[];
-    if (!cb || cb.status !== 'pending' || (queuedAt !== undefined && cb.tries !== queuedAt)) return 'skipped';
+    const [cb] = rowsOf<CallbackRow>(await this.db.query(CLAIM_TRY, [callbackId, queuedAt ?? null, this.config.callbacks.timeoutMs / 1000]));
+    if (!cb) return 'skipped';
     const tenant = await this.tenants.fresh(cb.tenant_id);
     const url = cb.message_url ?? tenant.callbackUrl;
     if (!url) return this.noUrl(cb);
@@ -94,7 +105,7 @@ export class CallbackSenderService {
       resolve: this.resolve,
     });
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
-    const tries = cb.tries + 1;
+    const tries = cb.tries;
     const next = callbackRetryAt(tries, result.retryAfter);
     const outcome = ok ? 'delivered' : retryable(result.status) && result.error !== 'address_not_allowed' && next < new Date(cb.give_up_at) ? 'retry' : 'failed';
     await this.record(cb.id, tries, { url, status: result.status, error: result.error }, outcome, next);
@@ -108,7 +119,7 @@ export class CallbackSenderService {
    * where it last went.
    */
   private async noUrl(cb: CallbackRow): Promise<'retry' | 'cancelled'> {
-    const tries = cb.tries + 1;
+    const tries = cb.tries;
     const giveUpAt = new Date(cb.give_up_at);
     const outcome = Date.now() < giveUpAt.getTime() ? 'retry' : 'cancelled';
     const next = new Date(Math.min(callbackRetryAt(tries, null).getTime(), giveUpAt.getTime()));
