@@ -155,6 +155,14 @@ describe('console: CSRF on every state-changing route', () => {
       done: 201,
     },
     {
+      route: 'POST /console/admin/callbacks/recover',
+      name: 'send failed callbacks again',
+      path: () => '/console/admin/callbacks/recover',
+      form: () => ({}),
+      observe: () => count(`audit_log WHERE tenant_id = $1 AND action = 'callbacks.recover'`, [h.tenantId]),
+      done: 200,
+    },
+    {
       route: 'POST /console/admin/keys/:id/revoke',
       name: 'revoke an API key',
       path: (f) => `/console/admin/keys/${f.keyId}/revoke`,

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
 import { DomainError } from '@tsunagu/core';
 import { StaffRole } from '@tsunagu/database';
-import { SenderAdminService, TenantSettingsService } from '@tsunagu/engine';
+import { CallbackLogService, SenderAdminService, TenantSettingsService } from '@tsunagu/engine';
 import { ApiKeysService, CONSOLE_KEY_SCOPES, KEY_EXPIRY_DAYS } from '../admin/admin.service';
 import { AuditService } from '../audit/audit.service';
 import { ConsoleAuthGuard, RequireRole } from '../http/console-auth.guard';
@@ -11,6 +11,9 @@ import { ConsoleFilter } from '../http/console.filter';
 import { ConsoleRequest, actorOf, pageContext, sendHtml } from '../http/console-request';
 import { STAFF_ROLES, StaffService } from '../staff/staff.service';
 import { AdminData, adminPage } from '../views/admin.view';
+
+/** The console's recovery reaches back one retry period: what failed since the CRM went down, for the usual outage. */
+const RECOVER_WINDOW_MS = 24 * 3_600_000;
 
 function body(req: ConsoleRequest): Record<string, unknown> {
   return (req.body as Record<string, unknown> | undefined) ?? {};
@@ -29,6 +32,7 @@ export class AdminController {
     private readonly keys: ApiKeysService,
     private readonly audit: AuditService,
     private readonly tenants: TenantSettingsService,
+    private readonly callbacks: CallbackLogService,
   ) {}
 
   @Get()
@@ -107,9 +111,27 @@ export class AdminController {
     res.redirect(303, '/console/admin');
   }
 
+  /** The last 24 hours' failed and cancelled callbacks sent again, a page at a time (`after`: the page before's cursor); audited. */
+  @Post('callbacks/recover')
+  async recoverCallbacks(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+    const b = body(req);
+    const me = req.staff!;
+    const after = typeof b.after === 'string' && b.after !== '' ? b.after.slice(0, 200) : undefined;
+    const result = await this.callbacks.recover(me.tenantId, { since: new Date(Date.now() - RECOVER_WINDOW_MS).toISOString(), after });
+    await this.audit.record({ tenantId: me.tenantId, actor: actorOf(me), action: 'callbacks.recover', subjectType: 'tenant', subjectId: me.tenantId, detail: { redelivered: result.redelivered } });
+    await this.render(req, res, 200, { recovered: { count: result.redelivered, after: result.nextCursor } });
+  }
+
   private async render(req: ConsoleRequest, res: Response, status: number, extra: Partial<AdminData>): Promise<void> {
     const tenantId = req.staff!.tenantId;
-    const [staff, senders, keys, tenant] = await Promise.all([this.staff.list(tenantId), this.senders.list(tenantId), this.keys.list(tenantId), this.tenants.get(tenantId)]);
-    sendHtml(res, status, adminPage(pageContext(req, res, '/console/admin'), { staff, senders, keys, policy: tenant.policy, callbackUrl: tenant.callbackUrl, ...extra }));
+    const [staff, senders, keys, tenant, failedCallbacks] = await Promise.all([
+      this.staff.list(tenantId),
+      this.senders.list(tenantId),
+      this.keys.list(tenantId),
+      this.tenants.get(tenantId),
+      this.callbacks.countRecoverable(tenantId, new Date(Date.now() - RECOVER_WINDOW_MS)),
+    ]);
+    const data = { staff, senders, keys, policy: tenant.policy, callbackUrl: tenant.callbackUrl, failedCallbacks, ...extra };
+    sendHtml(res, status, adminPage(pageContext(req, res, '/console/admin'), data));
   }
 }

@@ -18,6 +18,10 @@ export interface AdminData {
   /** The policy in effect for this tenant (the file's defaults with its overrides), read-only here. */
   policy: PolicyDefaults;
   callbackUrl: string | null;
+  /** Callbacks that failed or ended with no URL in the last 24 hours: what the recovery button sends again. */
+  failedCallbacks: number;
+  /** After a recovery: how many were sent again, and whether more remain (`after`: where the next press goes on). */
+  recovered?: { count: number; after: string | null };
   /** Shown once after creating an account or a key. */
   createdPassword?: { email: string; password: string; reset?: boolean };
   createdKey?: string;
@@ -85,6 +89,23 @@ function keysSection(ctx: PageContext, d: AdminData): SafeHtml {
   </form></section>`;
 }
 
+/**
+ * The CRM's status callbacks: how many failed (or ended with no URL) in the last 24 hours, and a
+ * button that sends them again (`POST /v1/callbacks/recover` without an API key in hand).
+ */
+function callbacksSection(ctx: PageContext, d: AdminData): SafeHtml {
+  const { i18n } = ctx;
+  const r = d.recovered;
+  return html`<section aria-labelledby="callbacks-h" class="card"><h2 id="callbacks-h">${i18n.t('admin.callbacks')}</h2>
+  ${r ? html`<p class="notice" role="status" data-recovered="${r.count}">${i18n.t('admin.callbacksRecovered')} ${i18n.num(r.count)}${r.after ? html` ${i18n.t('admin.callbacksMore')}` : ''}</p>` : ''}
+  <dl class="facts"><dt>${i18n.t('admin.callbacksFailed')}</dt><dd data-failed-callbacks="${d.failedCallbacks}">${i18n.num(d.failedCallbacks)}</dd></dl>
+  <p class="hint">${i18n.t('admin.callbacksHint')}</p>
+  ${d.failedCallbacks > 0 || r?.after
+    ? html`<form method="post" action="/console/admin/callbacks/recover" class="inline">${csrfField(ctx)}${r?.after ? html`<input type="hidden" name="after" value="${r.after}">` : ''}<button type="submit" class="small">${i18n.t('admin.callbacksRecover')}</button></form>`
+    : ''}
+  </section>`;
+}
+
 /** What the engine does for this tenant: set in the configuration file by the operator, shown so staff need not ask. */
 function policySection(ctx: PageContext, d: AdminData): SafeHtml {
   const { i18n } = ctx;
@@ -106,5 +127,5 @@ function policySection(ctx: PageContext, d: AdminData): SafeHtml {
 }
 
 export function adminPage(ctx: PageContext, d: AdminData) {
-  return layout(ctx, ctx.i18n.t('admin.title'), html`${staffSection(ctx, d)}${sendersSection(ctx, d)}${keysSection(ctx, d)}${policySection(ctx, d)}`);
+  return layout(ctx, ctx.i18n.t('admin.title'), html`${staffSection(ctx, d)}${sendersSection(ctx, d)}${keysSection(ctx, d)}${callbacksSection(ctx, d)}${policySection(ctx, d)}`);
 }

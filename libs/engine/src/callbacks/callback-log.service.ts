@@ -128,6 +128,15 @@ export class CallbackLogService {
     return out;
   }
 
+  /** How many of the tenant's callbacks failed or were cancelled since `since`: what a recovery from then would send again. */
+  async countRecoverable(tenantId: string, since: Date): Promise<number> {
+    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM callbacks WHERE tenant_id = $1 AND status IN ('failed', 'cancelled') AND created_at >= $2`, [
+      tenantId,
+      since,
+    ])) as { n: number }[];
+    return row.n;
+  }
+
   /**
    * Sends one callback again, whatever became of it (delivered, failed, cancelled), with a new
    * retry period. 409 while it is still being tried; 422 when there is nowhere to send it.
