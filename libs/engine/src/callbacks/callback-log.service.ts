@@ -97,6 +97,11 @@ export class CallbackLogService {
       messageId,
       tenantId,
     ])) as CallbackRow[];
+    return this.views(rows);
+  }
+
+  /** The callbacks as the CRM sees them, each with its tries. */
+  private async views(rows: CallbackRow[]): Promise<CallbackView[]> {
     if (rows.length === 0) return [];
     const tries = (await this.db.query(`SELECT callback_id, try, url, status, error, at FROM callback_tries WHERE callback_id = ANY($1) ORDER BY callback_id, try`, [
       rows.map((r) => r.id),
@@ -150,9 +155,8 @@ export class CallbackLogService {
       if (found.status === 'pending') throw new DomainError('CALLBACK_ALREADY_PENDING', 'This callback is still being tried: its next try is already scheduled.');
       throw new DomainError('NO_CALLBACK_URL', 'Neither the message nor the tenant has a callback URL to send it to.');
     }
-    const [row] = (await this.db.query(`SELECT ${CALLBACK_COLUMNS} FROM callbacks c WHERE c.id = $1`, [callbackId])) as CallbackRow[];
-    const tries = (await this.db.query(`SELECT callback_id, try, url, status, error, at FROM callback_tries WHERE callback_id = $1 ORDER BY try`, [callbackId])) as TryRow[];
-    return callbackView(row, tries);
+    const [view] = await this.views((await this.db.query(`SELECT ${CALLBACK_COLUMNS} FROM callbacks c WHERE c.id = $1`, [callbackId])) as CallbackRow[]);
+    return view;
   }
 
   /**

@@ -6,8 +6,7 @@ import { DomainError, newId } from '@tsunagu/core';
 import { AllLookup, PhoneCipher, assertCallbackUrlAllowed, generateApiKey, generateWebhookSecret, hostLookupOf, osResolver, parseNetworks } from '@tsunagu/security';
 import { CALLBACK_RESOLVER } from '../callbacks/callback-resolver';
 import { rowsOf } from '../infra/rows-of';
-import { inTx } from '../infra/tx';
-import { ANNOUNCE_API_KEY_CHANGE, ANNOUNCE_TENANT_CHANGE, announceTenantChange, bringCallbacksForward } from './tenant-changes';
+import { ANNOUNCE_API_KEY_CHANGE, ANNOUNCE_TENANT_CHANGE, bringCallbacksForward } from './tenant-changes';
 import { TenantSettingsService } from './tenant-settings.service';
 
 export const API_SCOPES = ['messages:send', 'messages:read', 'admin'] as const;
@@ -49,10 +48,8 @@ export class TenantAdminService {
    */
   async setCallbackUrl(tenantId: string, url: string | null): Promise<{ broughtForward: number }> {
     await this.assertCallbackUrl(url);
-    await inTx(this.db, async (tx) => {
-      tx.write(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
-      await announceTenantChange(tx, tenantId);
-    });
+    await this.db.query(`UPDATE tenants SET callback_url = $2 WHERE id = $1`, [tenantId, url]);
+    await this.db.query(ANNOUNCE_TENANT_CHANGE, [tenantId]);
     this.settings.forget(tenantId);
     return { broughtForward: url === null ? 0 : await bringCallbacksForward(this.db, tenantId) };
   }

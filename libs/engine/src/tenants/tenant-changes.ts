@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { callbackJob, writeOutbox } from '../infra/outbox';
-import { Tx, inTx } from '../infra/tx';
+import { inTx } from '../infra/tx';
 import { CHANGED, announceSql } from '../infra/work-listener';
 
 /** Tells every process's tenant cache to forget the tenant (`TenantSettingsService`); sent when the change commits. */
@@ -8,11 +8,6 @@ export const ANNOUNCE_TENANT_CHANGE = announceSql(CHANGED.tenant);
 
 /** Tells every api process's key cache to forget the key (`ApiKeyGuard`): a revocation holds at once, not after the cache's time. */
 export const ANNOUNCE_API_KEY_CHANGE = announceSql(CHANGED.apiKey);
-
-/** In the transaction that changes the tenant: a notification is delivered at its commit, or never. */
-export async function announceTenantChange(tx: Tx, tenantId: string): Promise<void> {
-  await tx.query(ANNOUNCE_TENANT_CHANGE, [tenantId]);
-}
 
 /**
  * A batch of the tenant's callbacks waiting for a retry, made due now, in id order past `$3`.
